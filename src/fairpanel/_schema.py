@@ -1,0 +1,77 @@
+"""The column contracts shared by modules, the CLI and the JSON outputs.
+
+These names are a public interface (committees script against them, reports are compared
+across years): add columns, never rename them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+__all__ = [
+    "ALLOCATION_COLUMNS",
+    "SCORE_COLUMNS",
+    "TIERS",
+    "ReviewColumns",
+    "SubmissionColumns",
+    "Tier",
+]
+
+
+@dataclass(frozen=True)
+class ReviewColumns:
+    """Column names of a reviews table (long format: one row per criterion score).
+
+    The defaults are fairpanel's own; the SNSF files, for instance, need
+    ``ReviewColumns(submission="proposal", reviewer="assessor", score="num_grade")``.
+    ``criterion`` may be absent from a file: every row is then one overall grade.
+    """
+
+    submission: str = "submission_id"
+    reviewer: str = "reviewer_id"
+    criterion: str = "criterion"
+    score: str = "score"
+    conflict: str = "conflict"
+
+
+@dataclass(frozen=True)
+class SubmissionColumns:
+    """Column names of a submissions table (one row per submission).
+
+    ``groups`` are the group attributes (gender, career stage, …); ``request`` the
+    requested resource (observing hours, money) when capacity is a budget.
+    """
+
+    submission: str = "submission_id"
+    groups: tuple[str, ...] = field(default_factory=tuple)
+    request: str | None = None
+
+
+Tier = Literal["funded", "lottery", "rejected", "ineligible"]
+TIERS: Final[tuple[str, ...]] = ("funded", "lottery", "rejected", "ineligible")
+
+#: One row per submission, written by ``fairpanel score``. Rank 1 is the best.
+SCORE_COLUMNS: Final[tuple[str, ...]] = (
+    "submission_id",
+    "n_reviews",
+    "mean_score",
+    "calibrated_score",
+    "score_se",
+    "expected_rank",
+    "rank_lo50",
+    "rank_hi50",
+    "rank_lo90",
+    "rank_hi90",
+    "sucra",
+)
+
+#: One row per submission, written by ``fairpanel allocate``.
+ALLOCATION_COLUMNS: Final[tuple[str, ...]] = (
+    "submission_id",
+    "strategy",
+    "tier",
+    "selected",
+    "selection_probability",
+    "draw_position",
+)

@@ -1,0 +1,99 @@
+"""What every subcommand shares: error handling, the console, and common options.
+
+Library errors are caught only here: a :class:`FairpanelInputError` becomes one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from fairpanel._errors import FairpanelInputError
+
+__all__ = [
+    "EXIT_INPUT",
+    "ConflictCol",
+    "CriterionCol",
+    "Encoding",
+    "LowerIsBetter",
+    "ReviewerCol",
+    "ScoreCol",
+    "Seed",
+    "SubmissionCol",
+    "console",
+    "existing_file",
+    "fail",
+    "friendly_errors",
+]
+
+EXIT_INPUT = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Progress and summaries go to stderr so stdout stays machine-readable.
+console = Console(stderr=True, highlight=False)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one error line on stderr and return the exit to raise."""
+    sys.stderr.write(f"fairpanel: error: {message}\n")
+    return typer.Exit(EXIT_INPUT)
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn a :class:`FairpanelInputError` raised by a command into one line and exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except FairpanelInputError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper
+
+
+# Shared options: one definition each, so every command spells them the same way.
+SubmissionCol = Annotated[
+    str, typer.Option("--submission-col", help="Column holding the submission id.")
+]
+ReviewerCol = Annotated[
+    str, typer.Option("--reviewer-col", help="Column holding the reviewer id.")
+]
+CriterionCol = Annotated[
+    str,
+    typer.Option(
+        "--criterion-col",
+        help="Column holding the criterion id (absent: each row is one overall grade).",
+    ),
+]
+ScoreCol = Annotated[str, typer.Option("--score-col", help="Column holding the score.")]
+ConflictCol = Annotated[
+    str, typer.Option("--conflict-col", help="Column flagging a declared conflict of interest.")
+]
+Encoding = Annotated[
+    str, typer.Option("--encoding", help="Text encoding of CSV inputs (e.g. latin-1, cp1252).")
+]
+LowerIsBetter = Annotated[
+    bool,
+    typer.Option(
+        "--lower-is-better/--higher-is-better",
+        help="Whether low grades are the best ones (SNSF letter grades, AIBS 1–40).",
+    ),
+]
+Seed = Annotated[str, typer.Option("--seed", help="Seed for every random choice (any text).")]
+
+
+def existing_file(path: Path) -> Path:
+    """Resolve a path the user gave, failing with one line if it does not exist."""
+    if not path.is_file():
+        raise FairpanelInputError("no such file", file=path, hint="check the path")
+    return path

@@ -1,0 +1,50 @@
+"""The ``fairpanel`` command: one Typer app, one small module per subcommand.
+
+Commands hold no logic: each loads its input, calls one public function of the library
+and writes the result atomically.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from fairpanel._version import __version__
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="fairpanel",
+    help="Defensible selection for review committees: rubrics, calibrated scores, "
+    "verifiable lotteries and fairness audits.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"fairpanel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Defensible selection for review committees."""
+
+
+# --- subcommand registration (one line per command module; keep alphabetical) ---
+# fmt: off
+from fairpanel.cli import _rubric
+
+app.add_typer(_rubric.app, name="rubric")
+# fmt: on
+
+
+def main() -> None:
+    """Entry point of the ``fairpanel`` script."""
+    app()

@@ -1,0 +1,93 @@
+"""Atomic, UTF-8 output: a temporary file beside the target, then a rename.
+
+A reader never sees half a file, a failed command leaves nothing behind, and an input
+file is never overwritten by an output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fairpanel._errors import FairpanelInputError
+
+__all__ = ["guard_outputs", "write_bytes", "write_frame", "write_json", "write_text"]
+
+ERR_OUTPUT_IS_INPUT = "the output would overwrite an input file"
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, creating parent folders."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(obj: Any) -> Any:
+    # numpy scalars and arrays, pandas timestamps: plain JSON values.
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json(path: str | Path, payload: Any) -> Path:
+    """Write ``payload`` as indented UTF-8 JSON atomically (NaN becomes ``null``)."""
+    text = json.dumps(_nan_to_none(payload), indent=2, ensure_ascii=False, default=_json_default)
+    return write_text(path, text + "\n")
+
+
+def _nan_to_none(obj: Any) -> Any:
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as CSV (UTF-8, no index) atomically."""
+    return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def guard_outputs(
+    inputs: Iterable[str | Path | None], outputs: Iterable[str | Path | None]
+) -> None:
+    """Refuse to run when an output path is one of the input files.
+
+    Raises
+    ------
+    FairpanelInputError
+        Naming the output that would overwrite an input.
+    """
+    resolved = {Path(p).resolve() for p in inputs if p is not None}
+    for out in outputs:
+        if out is not None and Path(out).resolve() in resolved:
+            raise FairpanelInputError(
+                ERR_OUTPUT_IS_INPUT, file=out, hint="choose another output path"
+            )

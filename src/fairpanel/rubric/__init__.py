@@ -1,0 +1,5 @@
+"""Rubrics as data: criteria, weights, described levels and holistic bands."""
+
+from fairpanel.rubric._rubric import Band, Criterion, Level, Rubric, Scale, load_rubric
+
+__all__ = ["Band", "Criterion", "Level", "Rubric", "Scale", "load_rubric"]
