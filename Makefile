@@ -32,8 +32,8 @@ demo: $(STAMP_RUN)
 test: $(STAMP_TEST) lint typecheck pytest
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
