@@ -1,0 +1,208 @@
+"""Altair charts for the report, each with a static SVG and a data-table fallback.
+
+Specs are embedded in the page and drawn by one inline Vega bundle; the SVG made by
+vl-convert stands in where JavaScript does not run (print, e-mail, screen readers get
+the table). Nothing refers to the network: the ``$schema`` URL is dropped from specs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from fairpanel.report._model import Chart, Table
+
+__all__ = [
+    "caterpillar_chart",
+    "funnel_chart",
+    "probability_vs_merit_chart",
+    "rate_by_group_chart",
+    "sweep_heatmap",
+]
+
+_WIDTH = 560
+
+
+def _finish(
+    chart: alt.TopLevelMixin, *, id: str, title: str, description: str, table: Table
+) -> Chart:
+    spec: dict[str, Any] = chart.to_dict()
+    spec.pop("$schema", None)
+    spec["description"] = description
+    svg = vlc.vegalite_to_svg(spec)
+    return Chart(id=id, title=title, description=description, spec=spec, svg=svg, fallback=table)
+
+
+def _table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = None) -> Table:
+    formats = formats or {}
+    rows = []
+    for rec in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, rec, strict=True):
+            if isinstance(value, float):
+                text = "" if math.isnan(value) else format(value, formats.get(col, ".3g"))
+                cells.append(text)
+            else:
+                cells.append(str(value))
+        rows.append(tuple(cells))
+    return Table(caption, tuple(str(c) for c in frame.columns), tuple(rows))
+
+
+def caterpillar_chart(
+    scores: pd.DataFrame,
+    *,
+    places: int | None = None,
+    lottery_ids: Sequence[str] = (),
+    id: str = "caterpillar",
+) -> Chart:
+    """Chart the expected rank of each submission with its 50% and 90% intervals (the SNSF figure).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The score table (``submission_id, expected_rank, rank_lo50, rank_hi50,
+        rank_lo90, rank_hi90``).
+    places : int, optional
+        Draws the funding line between rank ``places`` and ``places + 1``.
+    lottery_ids : sequence of str
+        Submissions drawn by lot; coloured as the lottery zone.
+    """
+    cols = ["submission_id", "expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90"]
+    df = scores[cols].copy()
+    df["submission_id"] = df["submission_id"].astype(str)
+    lottery = set(map(str, lottery_ids))
+    df["zone"] = ["lottery" if s in lottery else "ranked" for s in df["submission_id"]]
+    order = df.sort_values("expected_rank")["submission_id"].tolist()
+    height = max(160, min(12 * len(df), 2400))
+    y = alt.Y("submission_id:N", sort=order, title="submission", axis=alt.Axis(labelLimit=120))
+    base = alt.Chart(df).encode(y=y)
+    colour = alt.Color(
+        "zone:N",
+        scale=alt.Scale(domain=["ranked", "lottery"], range=["#4c78a8", "#e45756"]),
+        title="",
+    )
+    wide = base.mark_rule(opacity=0.45).encode(
+        x=alt.X("rank_lo90:Q", title="rank (1 = best)"), x2="rank_hi90:Q", color=colour
+    )
+    narrow = base.mark_rule(strokeWidth=3).encode(x="rank_lo50:Q", x2="rank_hi50:Q", color=colour)
+    point = base.mark_point(filled=True, color="black", size=18).encode(
+        x="expected_rank:Q",
+        tooltip=["submission_id", alt.Tooltip("expected_rank:Q", format=".1f")],
+    )
+    layers: list[alt.Chart] = [wide, narrow, point]
+    if places is not None:
+        line = pd.DataFrame({"line": [places + 0.5]})
+        layers.append(
+            alt.Chart(line).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="line:Q")
+        )
+    chart = alt.layer(*layers).properties(width=_WIDTH, height=height)
+    table = _table(df.sort_values("expected_rank"), "Expected ranks with intervals")
+    return _finish(
+        chart,
+        id=id,
+        title="Ranking with uncertainty",
+        description="Expected rank (dot) with 50% (thick) and 90% (thin) credible intervals"
+        + ("; the dashed line is the funding line" if places is not None else ""),
+        table=table,
+    )
+
+
+def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Chart:
+    """Chart the selection rate per group with Wilson intervals; suppressed groups are left out."""
+    df = groups.loc[~groups["suppressed"].astype(bool)].copy()
+    df["group"] = df["group"].astype(str)
+    x = alt.X("selection_rate:Q", title="selection rate", scale=alt.Scale(domain=[0, 1]))
+    base = alt.Chart(df).encode(y=alt.Y("group:N", title=attribute))
+    chart = alt.layer(
+        base.mark_rule().encode(x=alt.X("rate_ci_low:Q", title=""), x2="rate_ci_high:Q"),
+        base.mark_point(filled=True, size=60).encode(
+            x=x, tooltip=["group", alt.Tooltip("selection_rate:Q", format=".1%")]
+        ),
+    ).properties(width=_WIDTH, height=max(60, 28 * len(df)))
+    cols = ["group", "applicants", "selected", "selection_rate", "rate_ci_low", "rate_ci_high"]
+    return _finish(
+        chart,
+        id=id,
+        title=f"Selection rate by {attribute}",
+        description=f"Selection rate by {attribute} with 95% Wilson intervals",
+        table=_table(df[cols], f"Selection rate by {attribute}"),
+    )
+
+
+def probability_vs_merit_chart(curve: pd.DataFrame, *, id: str = "prob-merit") -> Chart:
+    """Chart selection probability against true merit, one line per strategy (simulation)."""
+    chart = (
+        alt.Chart(curve)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("merit:Q", title="true merit (standardised)"),
+            y=alt.Y(
+                "selection_probability:Q",
+                title="chance of selection",
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color("strategy:N"),
+        )
+        .properties(width=_WIDTH, height=260)
+    )
+    return _finish(
+        chart,
+        id=id,
+        title="Chance of selection by true merit",
+        description="Similar merit should mean a similar chance: one line per strategy",
+        table=_table(curve, "Selection probability by merit"),
+    )
+
+
+def funnel_chart(funnel: pd.DataFrame, *, attribute: str, id: str) -> Chart:
+    """Chart the selection rate at each stage, conditional on reaching it, by group."""
+    df = funnel.loc[~funnel["suppressed"].astype(bool)].copy()
+    df["group"] = df["group"].astype(str)
+    stage_order = list(dict.fromkeys(df["stage"]))
+    chart = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("stage:N", sort=stage_order),
+            y=alt.Y("selection_rate:Q", title="rate given the previous stage"),
+            color=alt.Color("group:N", title=attribute),
+        )
+        .properties(width=_WIDTH, height=240)
+    )
+    cols = [c for c in ("stage", "group", "applicants", "selected", "selection_rate") if c in df]
+    return _finish(
+        chart,
+        id=id,
+        title=f"Funnel by {attribute}",
+        description=f"Rate at each stage by {attribute}, among those who reached it",
+        table=_table(df[cols], f"Funnel by {attribute}"),
+    )
+
+
+def sweep_heatmap(
+    sweep: pd.DataFrame, *, x: str, y: str, value: str, facet: str | None = None, id: str
+) -> Chart:
+    """Draw a heatmap of one simulation metric over a two-parameter grid."""
+    df = sweep.copy()
+    enc: dict[str, Any] = {
+        "x": alt.X(f"{x}:O"),
+        "y": alt.Y(f"{y}:O"),
+        "color": alt.Color(f"{value}:Q", scale=alt.Scale(scheme="viridis")),
+        "tooltip": [x, y, alt.Tooltip(f"{value}:Q", format=".3f")],
+    }
+    chart: alt.TopLevelMixin = alt.Chart(df).mark_rect().encode(**enc).properties(width=220)
+    if facet is not None:
+        chart = chart.facet(column=alt.Column(f"{facet}:N"))  # type: ignore[attr-defined]
+    cols = [c for c in (facet, x, y, value) if c is not None]
+    return _finish(
+        chart,
+        id=id,
+        title=f"{value} over {x} × {y}",
+        description=f"Simulated {value} for each combination of {x} and {y}",
+        table=_table(df[cols], f"Sweep: {value}"),
+    )

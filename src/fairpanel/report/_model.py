@@ -1,0 +1,122 @@
+"""The report model: plain data between the computed results and the templates.
+
+Three layers, as ydata-profiling has them: results (scores, allocations, audit, …) →
+this model (sections of captioned tables, charts and sentences, all strings already
+formatted) → Jinja2 templates (HTML, Markdown) or JSON. The model holds no HTML: the
+templates escape every string, so a name such as ``<script>`` taken from a user's file
+is shown, never run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Chart", "Provenance", "ReportModel", "Section", "Table"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A captioned table of preformatted cells.
+
+    ``suppressed`` marks cells withheld for publishing safety (fewer than the minimum
+    cell size); templates show them as "suppressed", never their value.
+    """
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the table as records, for the JSON report."""
+        return {
+            "caption": self.caption,
+            "columns": list(self.columns),
+            "rows": [dict(zip(self.columns, r, strict=True)) for r in self.rows],
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An Altair chart: its Vega-Lite spec, a static SVG, and a table for screen readers."""
+
+    id: str
+    title: str
+    description: str
+    spec: dict[str, Any]
+    svg: str
+    fallback: Table
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the chart for the JSON report (the spec and its data table, no SVG)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "spec": self.spec,
+            "data": self.fallback.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: a title, plain sentences, tables and charts."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    preformatted: str = ""
+    html_fragment: str = field(default="", repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the section for the JSON report."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "paragraphs": list(self.paragraphs),
+            "tables": [t.to_dict() for t in self.tables],
+            "charts": [c.to_dict() for c in self.charts],
+            "preformatted": self.preformatted,
+        }
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a reader needs to reproduce the report: version, seed, inputs, command."""
+
+    package_version: str
+    seed: str | None
+    input_checksums: dict[str, str]
+    command_line: str
+    generated_utc: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the provenance as plain data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """Everything a report shows, as plain data (see :func:`fairpanel.report.build_report`)."""
+
+    title: str
+    summary: tuple[str, ...]
+    sections: tuple[Section, ...]
+    glossary: tuple[tuple[str, str], ...]
+    provenance: Provenance
+    min_cell: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole report as JSON-ready data (the ``report.json`` content)."""
+        return {
+            "title": self.title,
+            "summary": list(self.summary),
+            "sections": [s.to_dict() for s in self.sections],
+            "glossary": [{"term": t, "definition": d} for t, d in self.glossary],
+            "provenance": self.provenance.to_dict(),
+            "min_cell": self.min_cell,
+        }

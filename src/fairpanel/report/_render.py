@@ -1,0 +1,89 @@
+"""Render the report model as one self-contained HTML page, Markdown, or JSON.
+
+Templates ship inside the package (``PackageLoader``) with autoescape on: every string
+from a user's file is escaped by the template engine, not by hand. The page inlines its
+CSS and one Vega bundle (``vl_convert.javascript_bundle``), so it opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+from pathlib import Path
+
+import jinja2
+import vl_convert as vlc
+
+from fairpanel.io import write_json, write_text
+from fairpanel.report._model import ReportModel
+
+__all__ = ["render_html", "render_markdown", "write_report"]
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fairpanel.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["svg_data_uri"] = _svg_data_uri
+    env.filters["md_cell"] = _md_cell
+    return env
+
+
+@functools.cache
+def _vega_bundle() -> str:
+    # The bundle is plain JavaScript; "</script" cannot occur in it unescaped, but make sure.
+    # The stub marks the snippet as required; at run time None selects the default globals.
+    bundle: str = vlc.javascript_bundle()  # type: ignore[call-arg]
+    return bundle.replace("</script", "<\\/script")
+
+
+def _svg_data_uri(svg: str) -> str:
+    # An <img> of the SVG cannot run script even if a label carried markup.
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _md_cell(value: object) -> str:
+    text = " ".join(str(value).split())
+    # "<" and ">" are left to autoescape (entities are safe in Markdown rendered to HTML).
+    for ch in ("\\", "|", "*", "_", "`", "[", "]"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def render_html(model: ReportModel) -> str:
+    """Render the report as one self-contained HTML page (no network needed to view it)."""
+    template = _env().get_template("report.html.j2")
+    return template.render(report=model, vega_bundle=_vega_bundle())
+
+
+def render_markdown(model: ReportModel) -> str:
+    """Render the report as Markdown (same content; charts as their data tables)."""
+    env = _env()
+    template = env.get_template("report.md.j2")
+    # Autoescape turns markup into entities; md_cell escapes Markdown's own syntax.
+    return template.render(report=model)
+
+
+def write_report(
+    model: ReportModel, out_dir: str | Path, *, stem: str = "report"
+) -> dict[str, Path]:
+    """Write ``report.html``, ``report.md`` and ``report.json`` atomically into ``out_dir``.
+
+    Returns
+    -------
+    dict
+        The written paths by format.
+    """
+    out = Path(out_dir)
+    html = render_html(model)
+    md = render_markdown(model)
+    return {
+        "html": write_text(out / f"{stem}.html", html),
+        "md": write_text(out / f"{stem}.md", md),
+        "json": write_json(out / f"{stem}.json", model.to_dict()),
+    }

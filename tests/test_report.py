@@ -1,0 +1,179 @@
+"""The report layer: self-contained HTML, escaping of user strings, suppression."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairpanel.report import ReportInputs, build_report, render_html, render_markdown, write_report
+from fairpanel.rubric import Rubric
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _scores(n: int = 12) -> pd.DataFrame:
+    rank = np.arange(1, n + 1, dtype=float)
+    return pd.DataFrame(
+        {
+            "submission_id": [f"S{i:02d}" for i in range(n - 1)] + [EVIL],
+            "n_reviews": 3,
+            "mean_score": np.linspace(5, 1, n),
+            "calibrated_score": np.linspace(5, 1, n),
+            "score_se": 0.3,
+            "expected_rank": rank,
+            "rank_lo50": np.maximum(rank - 1, 1),
+            "rank_hi50": np.minimum(rank + 1, n),
+            "rank_lo90": np.maximum(rank - 3, 1),
+            "rank_hi90": np.minimum(rank + 3, n),
+            "sucra": 1 - (rank - 1) / (n - 1),
+        }
+    )
+
+
+def _allocation(scores: pd.DataFrame) -> pd.DataFrame:
+    n = len(scores)
+    tier = ["funded"] * 3 + ["lottery"] * 4 + ["rejected"] * (n - 7)
+    prob = [1.0] * 3 + [0.5] * 4 + [0.0] * (n - 7)
+    selected = [True] * 3 + [True, False, True, False] + [False] * (n - 7)
+    return pd.DataFrame(
+        {
+            "submission_id": scores["submission_id"],
+            "strategy": "partial-lottery",
+            "tier": tier,
+            "selected": selected,
+            "selection_probability": prob,
+            "draw_position": [np.nan] * 3 + [1, 3, 2, 4] + [np.nan] * (n - 7),
+        }
+    )
+
+
+def _audit() -> dict[str, object]:
+    groups = [
+        {
+            "group": "woman",
+            "applicants": 40,
+            "selected": 10,
+            "selection_rate": 0.25,
+            "rate_ci_low": 0.14,
+            "rate_ci_high": 0.40,
+            "suppressed": False,
+        },
+        {
+            "group": "man",
+            "applicants": 60,
+            "selected": 21,
+            "selection_rate": 0.35,
+            "rate_ci_low": 0.24,
+            "rate_ci_high": 0.48,
+            "suppressed": False,
+        },
+        {
+            "group": EVIL,
+            "applicants": 3,
+            "selected": 1,
+            "selection_rate": 1 / 3,
+            "rate_ci_low": 0.06,
+            "rate_ci_high": 0.79,
+            "suppressed": False,
+        },
+    ]
+    comparisons = [
+        {
+            "group": "woman",
+            "reference": "man",
+            "rate_difference": -0.10,
+            "difference_ci_low": -0.27,
+            "difference_ci_high": 0.09,
+            "rate_ratio": 0.71,
+            "ratio_ci_low": 0.38,
+            "ratio_ci_high": 1.34,
+            "odds_ratio": 0.62,
+            "adverse_impact_ratio": 0.71,
+            "four_fifths_flag": True,
+            "test": "Fisher exact",
+            "p_value": 0.38,
+        },
+    ]
+    return {"attributes": {"gender": {"groups": groups, "comparisons": comparisons}}}
+
+
+@pytest.fixture(scope="module")
+def model():
+    scores = _scores()
+    rubric = Rubric.single_criterion(minimum=1, maximum=5)
+    return build_report(
+        ReportInputs(
+            rubric=rubric,
+            scores=scores,
+            allocations=[_allocation(scores)],
+            audit=_audit(),
+            ml={
+                "findings": [
+                    {
+                        "check": "proxies",
+                        "severity": "warning",
+                        "value": 0.81,
+                        "message": f"The feature {EVIL} predicts gender.",
+                    }
+                ]
+            },
+            seed="demo-2026",
+            input_checksums={"reviews.csv": "ab" * 32},
+            command_line="fairpanel report --scores scores.csv",
+        )
+    )
+
+
+def test_user_strings_are_escaped_in_html(model):
+    html = render_html(model)
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_user_strings_are_escaped_in_markdown(model):
+    md = render_markdown(model)
+    assert EVIL not in md
+
+
+def test_html_references_no_external_url(model):
+    html = render_html(model)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html
+    specs = re.findall(r'<script type="application/json" data-chart="[^"]+">(.*?)</script>', html)
+    assert specs
+    for spec in specs:
+        assert "$schema" not in json.loads(spec)
+
+
+def test_cells_below_min_cell_are_suppressed_with_a_complement(model):
+    audit = next(s for s in model.sections if s.id == "audit")
+    table = audit.tables[0]
+    by_group = {row[0]: row for row in table.rows}
+    # 3 applicants < 5: suppressed, and so is the smallest other group, so the
+    # suppressed counts cannot be recomputed from the attribute's total.
+    assert by_group[EVIL][1:] == ("suppressed",) * 4
+    assert by_group["woman"][1:] == ("suppressed",) * 4
+    assert by_group["man"][1] == "60"
+    comp = audit.tables[1].rows[0]
+    assert comp[2:] == ("suppressed",) * 6
+
+
+def test_json_report_has_the_same_sections(model, tmp_path):
+    paths = write_report(model, tmp_path)
+    payload = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert [s["id"] for s in payload["sections"]] == [s.id for s in model.sections]
+    assert payload["provenance"]["seed"] == "demo-2026"
+    md = paths["md"].read_text(encoding="utf-8")
+    for section in model.sections:
+        assert section.title.split(":")[0] in md
+
+
+def test_summary_states_numbers(model):
+    text = " ".join(model.summary)
+    assert "12 submissions were scored from 36 reviews" in text
+    assert "partial-lottery strategy selects 5 (3 funded outright and 2 drawn by lot" in text
+    assert "0.71 times the rate of man" in text
