@@ -39,9 +39,15 @@ def _root(
 
 # --- subcommand registration (one line per command module; keep alphabetical) ---
 # fmt: off
+# isort: off
+from fairpanel.cli import _report
 from fairpanel.cli import _rubric
+from fairpanel.cli import _validate
 
+app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")
+app.command("validate")(_validate.validate)
+# isort: on
 # fmt: on
 
 

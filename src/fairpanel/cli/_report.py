@@ -1,0 +1,113 @@
+"""``fairpanel report``: assemble what the other commands wrote into one report."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel.cli._common import console, existing_file, friendly_errors
+from fairpanel.io import guard_outputs, read_table
+from fairpanel.io._checksum import file_checksums
+from fairpanel.report import ReportInputs, build_report, write_report
+from fairpanel.rubric import load_rubric
+
+__all__ = ["report"]
+
+ERR_NOT_JSON = "not valid JSON: {problem}"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(existing_file(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise FairpanelInputError("the file is not UTF-8 text", file=path) from None
+    except json.JSONDecodeError as exc:
+        raise FairpanelInputError(
+            ERR_NOT_JSON.format(problem=f"{exc.msg} at line {exc.lineno}"), file=path
+        ) from None
+
+
+@friendly_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.html, .md and .json.")],
+    scores: Annotated[
+        Path | None, typer.Option("--scores", help="Score table from `fairpanel score`.")
+    ] = None,
+    reviewers: Annotated[
+        Path | None, typer.Option("--reviewers", help="Reviewer leniency table (CSV).")
+    ] = None,
+    reliability: Annotated[
+        Path | None, typer.Option("--reliability", help="JSON from `fairpanel reliability`.")
+    ] = None,
+    allocation: Annotated[
+        list[Path] | None,
+        typer.Option("--allocation", help="Allocation CSV from `fairpanel allocate` (repeat)."),
+    ] = None,
+    certificate: Annotated[
+        list[Path] | None, typer.Option("--certificate", help="Draw certificate JSON (repeat).")
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option("--audit", help="JSON from `fairpanel audit`.")
+    ] = None,
+    simulation: Annotated[
+        Path | None, typer.Option("--simulation", help="JSON from `fairpanel simulate`.")
+    ] = None,
+    ml: Annotated[
+        Path | None, typer.Option("--ml", help="JSON from `fairpanel ml-check`.")
+    ] = None,
+    rubric: Annotated[
+        Path | None, typer.Option("--rubric", help="The rubric YAML, shown as its card.")
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="Report title.")] = "Selection report",
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="Seed to record (the one used upstream).")
+    ] = None,
+    min_cell: Annotated[
+        int, typer.Option("--min-cell", min=1, help="Smallest group cell that may be shown.")
+    ] = 5,
+) -> None:
+    """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
+    allocations = list(allocation or [])
+    certificates = list(certificate or [])
+    inputs: list[Path | None] = [
+        scores,
+        reviewers,
+        reliability,
+        *allocations,
+        *certificates,
+        audit,
+        simulation,
+        ml,
+        rubric,
+    ]
+    for path in inputs:
+        if path is not None:
+            existing_file(path)
+    targets = [out / f"report.{ext}" for ext in ("html", "md", "json")]
+    guard_outputs(inputs, targets)
+    model = build_report(
+        ReportInputs(
+            rubric=load_rubric(rubric) if rubric else None,
+            scores=read_table(scores) if scores else None,
+            reviewers=read_table(reviewers) if reviewers else None,
+            reliability=_read_json(reliability) if reliability else None,
+            allocations=[read_table(p) for p in allocations],
+            certificates=[_read_json(p) for p in certificates],
+            audit=_read_json(audit) if audit else None,
+            simulation=_read_json(simulation) if simulation else None,
+            ml=_read_json(ml) if ml else None,
+            seed=seed,
+            input_checksums=file_checksums(inputs),
+            command_line=shlex.join(["fairpanel", *sys.argv[1:]]),
+            title=title,
+            min_cell=min_cell,
+        )
+    )
+    paths = write_report(model, out)
+    console.print(f"report written to {paths['html']}")

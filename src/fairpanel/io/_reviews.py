@@ -1,0 +1,305 @@
+"""Loading a reviews table (long format: one row per criterion score) with its checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns
+from fairpanel.io._checks import (
+    Check,
+    as_table,
+    duplicate_rows,
+    empty_cells,
+    first_failure,
+    numbers,
+    require_columns,
+    spreadsheet_row,
+)
+from fairpanel.io._read import Table
+from fairpanel.rubric import Rubric
+
+__all__ = ["REVIEW_COLUMNS", "load_reviews"]
+
+#: Canonical columns of a loaded reviews table (``conflict`` only when the file has one).
+REVIEW_COLUMNS = ("submission_id", "reviewer_id", "criterion", "score")
+
+#: The criterion of a table without a criterion column: one overall grade per review,
+#: the id :meth:`Rubric.single_criterion` uses.
+OVERALL = "overall"
+
+ERR_OFF_SCALE = "score {value:g} is off the rubric's scale {min}–{max}"
+ERR_NOT_LEVEL = "score {value:g} is not a level of the rubric's scale {min}–{max}"
+ERR_UNKNOWN_CRITERION = "criterion '{value}' is not in the rubric (its criteria: {known})"
+ERR_NO_CRITERION_COLUMN = "there is no criterion column, but the rubric has {n} criteria ({known})"
+ERR_DUPLICATE_REVIEW = (
+    "reviewer '{reviewer}' scored criterion '{criterion}' of submission '{submission}' "
+    "twice (rows {first} and {row})"
+)
+ERR_UNKNOWN_SUBMISSION = "submission '{value}' is not in {submissions}"
+ERR_CONFLICT = (
+    "reviewer '{reviewer}' declared a conflict of interest with submission '{submission}'"
+)
+ERR_CONFLICT_VALUE = "conflict flag {value!r} is not yes or no"
+
+HINT_SCORE = "enter a number or delete the row"
+HINT_OFF_SCALE = "use one of the rubric's levels: {levels}"
+HINT_UNKNOWN_CRITERION = "correct the criterion id, or use the rubric the reviewers scored on"
+HINT_DUPLICATE = "keep one of the two rows"
+HINT_UNKNOWN_SUBMISSION = "correct the id, or add the submission to the submissions table"
+HINT_CONFLICT = (
+    "this review must be removed before scoring: a conflicted review is removed, not down-weighted"
+)
+HINT_CONFLICT_VALUE = "use yes/no, true/false or 1/0 (an empty cell means no)"
+
+#: The default column names (a frozen instance, shared safely as a default argument).
+DEFAULT_REVIEW_COLUMNS = ReviewColumns()
+
+_TRUE = ("yes", "y", "true", "t", "1", "x")
+_FALSE = ("no", "n", "false", "f", "0")
+
+
+def load_reviews(
+    reviews: str | Path | pd.DataFrame,
+    *,
+    columns: ReviewColumns = DEFAULT_REVIEW_COLUMNS,
+    rubric: Rubric | None = None,
+    submissions: pd.DataFrame | None = None,
+    encoding: str = "utf-8",
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Load and check a reviews table.
+
+    Parameters
+    ----------
+    reviews : str, Path or DataFrame
+        The reviews: one row per (submission, reviewer, criterion) score, from a CSV/TSV,
+        .xlsx or .parquet file, or a DataFrame. Without a criterion column every row is
+        one overall grade (criterion ``"overall"``, or the rubric's only criterion).
+    columns : ReviewColumns
+        The names of the columns in the file.
+    rubric : Rubric, optional
+        When given, scores must be points of its scale and criteria must be its criteria.
+    submissions : DataFrame, optional
+        A table from :func:`load_submissions`; every review must be of one of its
+        submissions.
+    encoding : str, default "utf-8"
+        Text encoding of a CSV/TSV file.
+    source : str, optional
+        The name to give the table in error messages (default: the path, or
+        ``"reviews table"`` for a DataFrame).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``submission_id``, ``reviewer_id``, ``criterion`` (text) and ``score``
+        (float), plus ``conflict`` (bool, all False) when the file has a conflict
+        column; one row per score, in file order.
+
+    Raises
+    ------
+    FairpanelInputError
+        Naming the file, the spreadsheet row (header = 1) and the column of the first
+        offending row, with what to do: a missing required column, no data rows, an
+        empty id, criterion or score, a score that is not a number or is off the
+        rubric's scale, a criterion unknown to the rubric, a repeated (submission,
+        reviewer, criterion) (naming both rows), a submission not in ``submissions``, or
+        a review whose reviewer declared a conflict of interest.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"proposal": ["P1", "P1", "P2"], "assessor": ["A", "B", "A"],
+    ...                     "grade": [4, 5, 3]})
+    >>> load_reviews(raw, columns=ReviewColumns(submission="proposal", reviewer="assessor",
+    ...                                         score="grade"))
+      submission_id reviewer_id criterion  score
+    0            P1           A   overall    4.0
+    1            P1           B   overall    5.0
+    2            P2           A   overall    3.0
+    """
+    table = as_table(reviews, encoding=encoding, source=source, default_name="reviews table")
+    defaults = DEFAULT_REVIEW_COLUMNS
+    has_criterion = columns.criterion in table.frame.columns
+    has_conflict = columns.conflict in table.frame.columns
+    required = {
+        columns.submission: "--submission-col",
+        columns.reviewer: "--reviewer-col",
+        columns.score: "--score-col",
+    }
+    # A column the user named explicitly must exist; the defaults are optional.
+    if columns.criterion != defaults.criterion:
+        required[columns.criterion] = "--criterion-col"
+    if columns.conflict != defaults.conflict:
+        required[columns.conflict] = "--conflict-col"
+    require_columns(table, required)
+    if not has_criterion and rubric is not None and len(rubric.criteria) > 1:
+        known = ", ".join(rubric.criterion_ids)
+        raise FairpanelInputError(
+            ERR_NO_CRITERION_COLUMN.format(n=len(rubric.criteria), known=known),
+            file=table.source,
+            column=columns.criterion,
+            hint=f"add a '{columns.criterion}' column, or pass --criterion-col with its name",
+        )
+
+    frame = table.frame
+    checks: list[Check] = [
+        empty_cells(table, columns.submission, "submission id"),
+        empty_cells(table, columns.reviewer, "reviewer id"),
+    ]
+    if has_criterion:
+        checks.append(empty_cells(table, columns.criterion, "criterion"))
+        criterion = frame[columns.criterion]
+    else:
+        only = rubric.criterion_ids[0] if rubric is not None else OVERALL
+        criterion = pd.Series(only, index=frame.index, dtype="str")
+    checks.append(empty_cells(table, columns.score, "score"))
+    score, not_number, not_number_error = numbers(table, columns.score, "score", HINT_SCORE)
+    checks.append((not_number, not_number_error))
+    if rubric is not None:
+        checks.append(_off_scale(table, columns.score, score, rubric))
+        if has_criterion:
+            checks.append(_unknown_criterion(table, columns.criterion, rubric))
+    if has_conflict:
+        checks.extend(_conflicts(table, columns))
+    if submissions is not None:
+        checks.append(_unknown_submission(table, columns.submission, submissions))
+    checks.append(_duplicates(table, columns, criterion))
+
+    error = first_failure(checks)
+    if error is not None:
+        raise error
+
+    out = pd.DataFrame(
+        {
+            "submission_id": frame[columns.submission].astype("str"),
+            "reviewer_id": frame[columns.reviewer].astype("str"),
+            "criterion": criterion.astype("str"),
+            "score": score.astype(float),
+        }
+    )
+    if has_conflict:
+        out["conflict"] = False
+    return out.reset_index(drop=True)
+
+
+def _off_scale(table: Table, column: str, score: pd.Series, rubric: Rubric) -> Check:
+    scale = rubric.scale
+    values = score.to_numpy(dtype=float)
+    mask = ~np.isnan(values) & ~scale.contains(values)
+
+    def error(pos: int) -> FairpanelInputError:
+        # 3.5 on a 1–5 scale is within it but not one of its levels: say which.
+        inside = scale.min <= values[pos] <= scale.max
+        template = ERR_NOT_LEVEL if inside else ERR_OFF_SCALE
+        return FairpanelInputError(
+            template.format(value=values[pos], min=scale.min, max=scale.max),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=column,
+            hint=HINT_OFF_SCALE.format(levels=", ".join(map(str, scale.points))),
+        )
+
+    return mask, error
+
+
+def _unknown_criterion(table: Table, column: str, rubric: Rubric) -> Check:
+    values = table.frame[column]
+    mask = (values.notna() & ~values.isin(rubric.criterion_ids)).to_numpy()
+
+    def error(pos: int) -> FairpanelInputError:
+        return FairpanelInputError(
+            ERR_UNKNOWN_CRITERION.format(
+                value=values.iloc[pos], known=", ".join(rubric.criterion_ids)
+            ),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=column,
+            hint=HINT_UNKNOWN_CRITERION,
+        )
+
+    return mask, error
+
+
+def _conflicts(table: Table, columns: ReviewColumns) -> list[Check]:
+    frame = table.frame
+    flag = frame[columns.conflict].str.casefold()
+    truthy = flag.isin(_TRUE).to_numpy()
+    unknown = (flag.notna() & ~flag.isin(_TRUE + _FALSE)).to_numpy()
+
+    def bad_value(pos: int) -> FairpanelInputError:
+        return FairpanelInputError(
+            ERR_CONFLICT_VALUE.format(value=frame[columns.conflict].iloc[pos]),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=columns.conflict,
+            hint=HINT_CONFLICT_VALUE,
+        )
+
+    def conflicted(pos: int) -> FairpanelInputError:
+        return FairpanelInputError(
+            ERR_CONFLICT.format(
+                reviewer=frame[columns.reviewer].iloc[pos],
+                submission=frame[columns.submission].iloc[pos],
+            ),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=columns.conflict,
+            hint=HINT_CONFLICT,
+        )
+
+    return [(unknown, bad_value), (truthy, conflicted)]
+
+
+def _unknown_submission(table: Table, column: str, submissions: pd.DataFrame) -> Check:
+    if "submission_id" not in submissions.columns:
+        raise ValueError("submissions must be a table from load_submissions (no submission_id)")
+    values = table.frame[column]
+    known = submissions["submission_id"].astype(str)
+    mask = (values.notna() & ~values.isin(known)).to_numpy()
+    name = submissions.attrs.get("fairpanel_source")
+    where = f"the submissions table ({name})" if name else "the submissions table"
+
+    def error(pos: int) -> FairpanelInputError:
+        return FairpanelInputError(
+            ERR_UNKNOWN_SUBMISSION.format(value=values.iloc[pos], submissions=where),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=column,
+            hint=HINT_UNKNOWN_SUBMISSION,
+        )
+
+    return mask, error
+
+
+def _duplicates(table: Table, columns: ReviewColumns, criterion: pd.Series) -> Check:
+    frame = table.frame
+    key = pd.DataFrame(
+        {
+            "s": frame[columns.submission],
+            "r": frame[columns.reviewer],
+            "c": criterion,
+        }
+    )
+    mask, first_of = duplicate_rows(key)
+    mask = mask & key.notna().all(axis=1).to_numpy()
+
+    def error(pos: int) -> FairpanelInputError:
+        return FairpanelInputError(
+            ERR_DUPLICATE_REVIEW.format(
+                reviewer=key["r"].iloc[pos],
+                criterion=key["c"].iloc[pos],
+                submission=key["s"].iloc[pos],
+                first=spreadsheet_row(table, first_of(pos)),
+                row=spreadsheet_row(table, pos),
+            ),
+            file=table.source,
+            row=spreadsheet_row(table, pos),
+            column=columns.reviewer,
+            hint=HINT_DUPLICATE,
+        )
+
+    return mask, error
