@@ -8,7 +8,6 @@ scale and the holistic bands can be stated on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from fairpanel._errors import FairpanelInputError
 
 __all__ = ["Band", "Criterion", "Level", "Rubric", "Scale", "load_rubric"]
 
+ERR_EMPTY_FILE = "the file is empty"
 ERR_NOT_MAPPING = "the rubric must be a YAML mapping with keys name, scale, criteria and bands"
 ERR_MISSING_KEY = "required key '{key}' is missing"
 ERR_BAD_TYPE = "expected {expected}, got {got!r}"
@@ -29,7 +29,7 @@ ERR_SCALE_ORDER = "scale min ({min}) must be below max ({max})"
 ERR_SCALE_INTEGER = "scale min and max must be whole numbers, got {min} and {max}"
 ERR_NO_CRITERIA = "a rubric needs at least one criterion"
 ERR_DUPLICATE_CRITERION = "criterion id '{id}' is used twice"
-ERR_WEIGHT = "weight must be a positive number, got {weight!r}"
+ERR_WEIGHT = "weight must be a positive finite number, got {weight!r}"
 ERR_LEVELS_COVER = "levels must describe every point of the scale {min}–{max}; missing {missing}"
 ERR_LEVEL_OFF_SCALE = "level {level} is outside the scale {min}–{max}"
 ERR_EMPTY_DESCRIPTOR = "the descriptor of level {level} is empty"
@@ -44,7 +44,17 @@ ERR_BAND_COVER = (
     "so every total has a band"
 )
 ERR_YAML = "not valid YAML: {problem}"
+ERR_YAML_TAG = "the YAML tag '{tag}' is not allowed at line {line}; a rubric is plain data"
+ERR_DUPLICATE_KEY = "key '{key}' is given twice at line {line}; the second would silently win"
+ERR_UNKNOWN_KEY = "unknown key '{key}'; allowed keys here: {allowed}"
+ERR_EMPTY = "'{key}' must not be empty"
+ERR_NOT_FINITE = "expected a finite number, got {got!r}"
+ERR_WEIGHT_MIXED = (
+    "give a weight to every criterion or to none (equal weights); '{id}' has none while others do"
+)
+ERR_DUPLICATE_BAND = "band name '{name}' is used twice"
 ERR_NOT_UTF8 = "the file is not UTF-8 text"
+ERR_CANNOT_READ = "cannot read the file ({reason})"
 
 
 @dataclass(frozen=True)
@@ -186,11 +196,35 @@ class Rubric:
         return pd.Series(out, index=wide.index, name="total")
 
     def band_of(self, totals: npt.ArrayLike) -> npt.NDArray[np.object_]:
-        """Name the holistic band of each total (best band first in the rubric)."""
+        """Name the holistic band of each total.
+
+        Parameters
+        ----------
+        totals : array-like
+            Totals on the rubric's scale (e.g. from :meth:`totals`, or calibrated scores).
+
+        Returns
+        -------
+        ndarray of object
+            The band name of each total; ``None`` where the total is NaN. The last band
+            reaches the worst end of the scale, so it also takes a calibrated total that
+            lies a little beyond that end.
+
+        Examples
+        --------
+        >>> r = Rubric.from_dict({
+        ...     "name": "demo", "scale": {"min": 1, "max": 3},
+        ...     "criteria": [{"id": "q", "levels": {1: "none", 2: "some", 3: "all"}}],
+        ...     "bands": [{"name": "top", "threshold": 2.5}, {"name": "rest", "threshold": 1}],
+        ... })
+        >>> r.band_of([3.0, 2.5, 2.4, float("nan")]).tolist()
+        ['top', 'top', 'rest', None]
+        """
         arr = np.asarray(totals, dtype=float)
         out = np.full(arr.shape, None, dtype=object)
+        out[~np.isnan(arr)] = self.bands[-1].name
         # Walk from the worst band to the best so the best qualifying band wins.
-        for band in reversed(self.bands):
+        for band in reversed(self.bands[:-1]):
             ok = arr >= band.threshold if self.scale.higher_is_better else arr <= band.threshold
             out[ok] = band.name
         return out
@@ -210,7 +244,9 @@ class Rubric:
     @classmethod
     def from_dict(cls, data: Any, *, source: str | None = None) -> Rubric:
         """Build and validate a rubric from the mapping its YAML file holds."""
-        return _parse(data, source)
+        from fairpanel.rubric._parse import parse_rubric
+
+        return parse_rubric(data, source)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the rubric as plain data (the YAML schema), for JSON reports."""
@@ -248,12 +284,16 @@ class Rubric:
 
 
 def load_rubric(path: str | Path) -> Rubric:
-    """Load and validate a rubric from a YAML file (``yaml.safe_load`` only).
+    r"""Load and validate a rubric from a YAML file.
+
+    The file is read with PyYAML's safe loader (plain data only: no Python objects, no
+    custom tags), which in addition refuses a key given twice in the same mapping, since
+    YAML would otherwise keep the second one silently.
 
     Parameters
     ----------
     path : str or Path
-        The YAML file.
+        The YAML file (UTF-8, with or without a byte-order mark).
 
     Returns
     -------
@@ -264,169 +304,42 @@ def load_rubric(path: str | Path) -> Rubric:
     FairpanelInputError
         If the file is not UTF-8, not YAML, or not a valid rubric; the message names the
         file and the key to fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "vote.yaml"
+    >>> _ = path.write_text(
+    ...     "name: Panel vote\n"
+    ...     "scale: {min: 1, max: 3, higher_is_better: false}\n"
+    ...     "criteria:\n"
+    ...     "  - id: overall\n"
+    ...     "    levels: {1: fund, 2: fund if money allows, 3: do not fund}\n"
+    ...     "bands:\n"
+    ...     "  - {name: fund, threshold: 1.5}\n"
+    ...     "  - {name: reject, threshold: 3}\n",
+    ...     encoding="utf-8")
+    >>> rubric = load_rubric(path)
+    >>> rubric.scale.best, rubric.band_of([1.2, 2.0]).tolist()
+    (1, ['fund', 'reject'])
     """
+    from fairpanel.rubric._parse import PlainDataLoader, parse_rubric, yaml_message
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: spreadsheet and Windows editors often prepend a byte-order mark.
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise FairpanelInputError(
             ERR_NOT_UTF8, file=path, hint="save the rubric as UTF-8"
         ) from None
     except OSError as exc:
-        raise FairpanelInputError(f"cannot read the file ({exc.strerror})", file=path) from None
+        raise FairpanelInputError(ERR_CANNOT_READ.format(reason=exc.strerror), file=path) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=PlainDataLoader)  # a SafeLoader: plain data only
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "unreadable"
-        if mark is not None:
-            problem = f"{problem} at line {mark.line + 1}"
-        raise FairpanelInputError(ERR_YAML.format(problem=problem), file=path) from None
+        raise FairpanelInputError(yaml_message(exc), file=path) from None
     try:
-        return _parse(data, str(path))
+        return parse_rubric(data, str(path))
     except FairpanelInputError as exc:
         raise exc.with_file(path) from None
-
-
-# ---------------------------------------------------------------------- parsing
-def _fail(message: str, where: str | None, hint: str | None = None) -> FairpanelInputError:
-    return FairpanelInputError(message, field=where, hint=hint)
-
-
-def _get(data: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in data or data[key] is None:
-        raise _fail(ERR_MISSING_KEY.format(key=key), where or None)
-    return data[key]
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise _fail(ERR_BAD_TYPE.format(expected="text", got=value), where)
-    return " ".join(str(value).split()) if "\n" not in str(value) else str(value).strip()
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _fail(ERR_BAD_TYPE.format(expected="a number", got=value), where)
-    return float(value)
-
-
-def _parse(data: Any, source: str | None) -> Rubric:
-    if not isinstance(data, Mapping):
-        raise _fail(ERR_NOT_MAPPING, None)
-    name = _text(_get(data, "name", ""), "name")
-    scale = _parse_scale(_get(data, "scale", ""))
-    raw_criteria = _get(data, "criteria", "")
-    if not isinstance(raw_criteria, Sequence) or isinstance(raw_criteria, str):
-        raise _fail(ERR_BAD_TYPE.format(expected="a list", got=raw_criteria), "criteria")
-    if not raw_criteria:
-        raise _fail(ERR_NO_CRITERIA, "criteria")
-    criteria = tuple(
-        _parse_criterion(c, scale, f"criteria[{i + 1}]") for i, c in enumerate(raw_criteria)
-    )
-    seen: set[str] = set()
-    for i, crit in enumerate(criteria):
-        if crit.id in seen:
-            raise _fail(ERR_DUPLICATE_CRITERION.format(id=crit.id), f"criteria[{i + 1}].id")
-        seen.add(crit.id)
-    bands = _parse_bands(_get(data, "bands", ""), scale)
-    purpose = _text(data.get("purpose") or "", "purpose")
-    notes = _text(data.get("notes") or "", "notes")
-    return Rubric(name, scale, criteria, bands, purpose=purpose, notes=notes, source=source)
-
-
-def _parse_scale(raw: Any) -> Scale:
-    if not isinstance(raw, Mapping):
-        raise _fail(ERR_BAD_TYPE.format(expected="a mapping", got=raw), "scale")
-    lo = _number(_get(raw, "min", "scale"), "scale.min")
-    hi = _number(_get(raw, "max", "scale"), "scale.max")
-    if lo != int(lo) or hi != int(hi):
-        raise _fail(ERR_SCALE_INTEGER.format(min=lo, max=hi), "scale")
-    if lo >= hi:
-        raise _fail(ERR_SCALE_ORDER.format(min=int(lo), max=int(hi)), "scale")
-    better = raw.get("higher_is_better", True)
-    if not isinstance(better, bool):
-        raise _fail(
-            ERR_BAD_TYPE.format(expected="true or false", got=better), "scale.higher_is_better"
-        )
-    return Scale(int(lo), int(hi), better)
-
-
-def _parse_criterion(raw: Any, scale: Scale, where: str) -> Criterion:
-    if not isinstance(raw, Mapping):
-        raise _fail(ERR_BAD_TYPE.format(expected="a mapping", got=raw), where)
-    cid = _text(_get(raw, "id", where), f"{where}.id")
-    title = _text(raw.get("title") or cid, f"{where}.title")
-    weight = raw.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-        raise _fail(ERR_WEIGHT.format(weight=weight), f"{where}.weight")
-    asks = _text(raw.get("asks") or "", f"{where}.asks")
-    raw_levels = _get(raw, "levels", where)
-    if not isinstance(raw_levels, Mapping):
-        raise _fail(
-            ERR_BAD_TYPE.format(expected="a mapping of level → descriptor", got=raw_levels),
-            f"{where}.levels",
-        )
-    levels = []
-    for key, value in raw_levels.items():
-        lw = f"{where}.levels.{key}"
-        if isinstance(key, bool) or not isinstance(key, int):
-            raise _fail(ERR_BAD_TYPE.format(expected="a whole-number level", got=key), lw)
-        if not scale.min <= key <= scale.max:
-            raise _fail(ERR_LEVEL_OFF_SCALE.format(level=key, min=scale.min, max=scale.max), lw)
-        label = ""
-        if isinstance(value, Mapping):
-            label = _text(value.get("label") or "", f"{lw}.label")
-            value = value.get("descriptor")
-        descriptor = _text(value if value is not None else "", lw)
-        if not descriptor:
-            raise _fail(ERR_EMPTY_DESCRIPTOR.format(level=key), lw)
-        levels.append(Level(key, descriptor, label))
-    missing = sorted(set(scale.points) - {lvl.value for lvl in levels})
-    if missing:
-        raise _fail(
-            ERR_LEVELS_COVER.format(
-                min=scale.min, max=scale.max, missing=", ".join(map(str, missing))
-            ),
-            f"{where}.levels",
-        )
-    levels.sort(key=lambda lvl: lvl.value, reverse=scale.higher_is_better)
-    return Criterion(cid, title, float(weight), asks, tuple(levels))
-
-
-def _parse_bands(raw: Any, scale: Scale) -> tuple[Band, ...]:
-    if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise _fail(ERR_BAD_TYPE.format(expected="a list", got=raw), "bands")
-    if not raw:
-        raise _fail(ERR_NO_BANDS, "bands")
-    bands: list[Band] = []
-    for i, item in enumerate(raw):
-        where = f"bands[{i + 1}]"
-        if not isinstance(item, Mapping):
-            raise _fail(ERR_BAD_TYPE.format(expected="a mapping", got=item), where)
-        name = _text(_get(item, "name", where), f"{where}.name")
-        threshold = _number(_get(item, "threshold", where), f"{where}.threshold")
-        if not scale.min <= threshold <= scale.max:
-            raise _fail(
-                ERR_BAND_OFF_SCALE.format(
-                    name=name, threshold=threshold, min=scale.min, max=scale.max
-                ),
-                f"{where}.threshold",
-            )
-        if bands:
-            prev = bands[-1].threshold
-            ordered = threshold < prev if scale.higher_is_better else threshold > prev
-            if not ordered:
-                direction = "decreasing" if scale.higher_is_better else "increasing"
-                raise _fail(
-                    ERR_BAND_ORDER.format(direction=direction, name=name, threshold=threshold),
-                    f"{where}.threshold",
-                )
-        descriptor = _text(item.get("descriptor") or "", f"{where}.descriptor")
-        bands.append(Band(name, threshold, descriptor))
-    if bands[-1].threshold != scale.worst:
-        raise _fail(
-            ERR_BAND_COVER.format(name=bands[-1].name, end=scale.worst),
-            f"bands[{len(bands)}].threshold",
-        )
-    return tuple(bands)
