@@ -40,13 +40,19 @@ def _root(
 # --- subcommand registration (one line per command module; keep alphabetical) ---
 # fmt: off
 # isort: off
+from fairpanel.cli import _allocate
 from fairpanel.cli import _report
 from fairpanel.cli import _rubric
+from fairpanel.cli import _score
 from fairpanel.cli import _validate
+from fairpanel.cli import _verify_draw
 
+app.command("allocate")(_allocate.allocate)
 app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")
+app.command("score")(_score.score_command)
 app.command("validate")(_validate.validate)
+app.command("verify-draw")(_verify_draw.verify_draw)
 # isort: on
 # fmt: on
 

@@ -1,0 +1,206 @@
+"""``fairpanel allocate``: run one selection strategy on a score table."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import SubmissionColumns
+from fairpanel.cli._common import (
+    Encoding,
+    Seed,
+    SubmissionCol,
+    console,
+    existing_file,
+    fail,
+    friendly_errors,
+)
+from fairpanel.io import guard_outputs, load_submissions, read_table, write_frame, write_json
+from fairpanel.rubric import Rubric, load_rubric
+from fairpanel.strategies import (
+    Allocation,
+    Capacity,
+    LotteryStrategy,
+    PartialLotteryStrategy,
+    RankStrategy,
+    Strategy,
+    TieredLotteryStrategy,
+)
+
+__all__ = ["StrategyName", "allocate", "build_strategy", "parse_weights"]
+
+ERR_CAPACITY = "give exactly one of --capacity N or --budget B (with --request-col)"
+ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each request)"
+ERR_WEIGHTS = "--weights must look like 'excellent=3,very good=2,good=1'; got {value!r}"
+ERR_OPTION = "--{option} is not used by the {strategy} strategy"
+NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certificate written"
+
+
+class StrategyName(StrEnum):
+    """The strategies the command can run (``ml`` is added by its own issue)."""
+
+    rank = "rank"
+    lottery = "lottery"
+    partial_lottery = "partial-lottery"
+    tiered_lottery = "tiered-lottery"
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """Parse ``"excellent=3,very good=2"`` into ``{"excellent": 3.0, "very good": 2.0}``."""
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        band, sep, value = part.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not band.strip() or not math.isfinite(number):
+            raise FairpanelInputError(ERR_WEIGHTS.format(value=text))
+        out[band.strip()] = number
+    return out
+
+
+def _quality_bar(text: str | None) -> str | float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if math.isfinite(value) else text
+
+
+def build_strategy(
+    name: StrategyName | str,
+    *,
+    quality_bar: str | None = None,
+    interval: float | None = None,
+    weights: str | None = None,
+    rubric: Rubric | None = None,
+) -> Strategy:
+    """Build the strategy object the command line describes."""
+    name = StrategyName(name)
+    given = {"quality-bar": quality_bar, "interval": interval, "weights": weights}
+    uses = {
+        StrategyName.rank: set(),
+        StrategyName.lottery: {"quality-bar"},
+        StrategyName.partial_lottery: {"interval"},
+        StrategyName.tiered_lottery: {"weights"},
+    }[name]
+    for option, value in given.items():
+        if value is not None and option not in uses:
+            raise FairpanelInputError(ERR_OPTION.format(option=option, strategy=name.value))
+    if name is StrategyName.rank:
+        return RankStrategy()
+    if name is StrategyName.lottery:
+        return LotteryStrategy(quality_bar=_quality_bar(quality_bar), rubric=rubric)
+    if name is StrategyName.partial_lottery:
+        return PartialLotteryStrategy(interval=0.5 if interval is None else interval)
+    return TieredLotteryStrategy(
+        weights=None if weights is None else parse_weights(weights), rubric=rubric
+    )
+
+
+@friendly_errors
+def allocate(
+    scores: Annotated[
+        Path, typer.Option("--scores", help="The score table written by 'fairpanel score'.")
+    ],
+    strategy: Annotated[
+        StrategyName, typer.Option("--strategy", help="The selection rule.", case_sensitive=False)
+    ],
+    seed: Seed,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the allocation CSV.")],
+    submissions: Annotated[
+        Path | None,
+        typer.Option(
+            "--submissions", help="The submissions table (requests, optional 'eligible')."
+        ),
+    ] = None,
+    capacity: Annotated[
+        int | None, typer.Option("--capacity", min=0, help="The number of places.")
+    ] = None,
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="The total resource (hours, money).")
+    ] = None,
+    request_col: Annotated[
+        str | None,
+        typer.Option("--request-col", help="The submissions column of each request."),
+    ] = None,
+    certificate: Annotated[
+        Path | None, typer.Option("--certificate", help="Where to write the draw certificate.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the allocation as JSON.")
+    ] = None,
+    quality_bar: Annotated[
+        str | None,
+        typer.Option("--quality-bar", help="lottery: a band name or a score threshold."),
+    ] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option("--interval", help="partial-lottery: the rank interval, 0.5 or 0.9."),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option("--weights", help="tiered-lottery: e.g. 'excellent=3,very good=2,good=1'."),
+    ] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="The rubric YAML: band order, and bands if not in scores."),
+    ] = None,
+    submission_col: SubmissionCol = "submission_id",
+    encoding: Encoding = "utf-8",
+) -> None:
+    """Select submissions with one strategy; write the allocation (and draw certificate)."""
+    if (capacity is None) == (budget is None):
+        raise FairpanelInputError(ERR_CAPACITY)
+    if budget is not None and request_col is None:
+        raise FairpanelInputError(ERR_REQUEST_COL)
+    guard_outputs([scores, submissions, rubric], [out, certificate, json_out])
+    loaded_rubric = None if rubric is None else load_rubric(existing_file(rubric))
+    table = read_table(existing_file(scores), encoding=encoding)
+    subs = None
+    if submissions is not None:
+        subs = load_submissions(
+            existing_file(submissions),
+            columns=SubmissionColumns(submission=submission_col, request=request_col),
+            encoding=encoding,
+        )
+    rule = build_strategy(
+        strategy, quality_bar=quality_bar, interval=interval, weights=weights, rubric=loaded_rubric
+    )
+    try:
+        cap = (
+            Capacity(count=capacity)
+            if capacity is not None
+            else Capacity(budget=budget, request_col=request_col)
+        )
+        result = rule.allocate(table, subs, capacity=cap, seed=seed)
+    except FairpanelInputError as exc:
+        if exc.file is not None:
+            raise
+        about_submissions = exc.column in {request_col, "eligible"} or "submissions" in str(exc)
+        source = submissions if about_submissions and submissions is not None else scores
+        raise exc.with_file(source) from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    _write(result, out, certificate, json_out)
+
+
+def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:
+    write_frame(out, result.table)
+    if json_out is not None:
+        write_json(json_out, result.to_dict())
+    if certificate is not None:
+        if result.certificate is None:
+            console.print(NOTE_NO_DRAW)
+        else:
+            write_json(certificate, result.certificate.to_dict())
+    console.print(result.summary(), markup=False)
+    console.print(f"allocation written to {out}", markup=False)

@@ -1,0 +1,230 @@
+"""``fairpanel score``: calibrated scores, leniency and expected ranks with intervals."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Final
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns
+from fairpanel.cli._common import (
+    ConflictCol,
+    CriterionCol,
+    Encoding,
+    LowerIsBetter,
+    ScoreCol,
+    SubmissionCol,
+    console,
+    fail,
+    friendly_errors,
+)
+from fairpanel.io import guard_outputs, load_reviews, read_table, write_frame, write_json
+from fairpanel.rubric import load_rubric
+from fairpanel.scoring import ScoreResult, score
+
+__all__ = ["score_command"]
+
+ERR_REVIEWER_COLUMN = "there is no column '{column}' to build the reviewer id from"
+ERR_UNCONVERGED = (
+    "the posterior has not converged ({message}); the scores are not final. "
+    "Rerun with more --draws, or pass --allow-unconverged to write them marked provisional"
+)
+ERR_METHOD = "--method must be bayes or eb, got {method!r}"
+ERR_SCALE_PAIR = "give both --scale-min and --scale-max, or neither"
+ERR_RUBRIC_SCALE = (
+    "{option} describes the scale without a rubric; the rubric {rubric} sets it ({scale})"
+)
+#: Separator of the parts of a reviewer id built from several columns.
+REVIEWER_JOIN: Final = "/"
+JOINED_REVIEWER: Final = "reviewer_id"
+
+ReviewerCols = Annotated[
+    str,
+    typer.Option(
+        "--reviewer-col",
+        help="Column holding the reviewer id; several comma-separated columns are joined "
+        "into one id (e.g. section,assessor when voter ids repeat across sections).",
+    ),
+]
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return "–" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _show(result: ScoreResult, top: int = 15) -> None:
+    d = result.diagnostics
+    status = "converged" if d.converged else "NOT CONVERGED (provisional)"
+    title = (
+        f"Scores ({result.method}) — {len(result.table)} submissions, "
+        f"{len(result.reviewers)} reviewers; {status}"
+    )
+    table = Table(title=title, title_justify="left")
+    for name in ("submission", "n", "mean", "calibrated", "SE", "exp. rank", "50% CrI", "90% CrI"):
+        table.add_column(name, justify="left" if name == "submission" else "right")
+    for row in result.table.head(top).to_dict(orient="records"):
+        table.add_row(
+            str(row["submission_id"]),
+            str(row["n_reviews"]),
+            _fmt(float(row["mean_score"])),
+            _fmt(float(row["calibrated_score"])),
+            _fmt(float(row["score_se"])),
+            _fmt(float(row["expected_rank"]), 1),
+            f"{row['rank_lo50']:g}–{row['rank_hi50']:g}",
+            f"{row['rank_lo90']:g}–{row['rank_hi90']:g}",
+        )
+    console.print(table)
+    if len(result.table) > top:
+        console.print(f"… {len(result.table) - top} more in the output file")
+    if d.method == "bayes":
+        console.print(
+            f"Convergence: max R-hat {d.max_rhat:.4f} (≤ {d.rhat_threshold}), min bulk ESS "
+            f"{d.min_ess:.0f} (≥ {d.ess_threshold:.0f}), {d.chains} chains × {d.draws} draws"
+        )
+
+
+def _join_reviewer(frame: pd.DataFrame, columns: list[str], source: Path) -> pd.DataFrame:
+    for column in columns:
+        if column not in frame.columns:
+            raise FairpanelInputError(
+                ERR_REVIEWER_COLUMN.format(column=column),
+                file=source,
+                column=column,
+                hint="check --reviewer-col",
+            )
+    parts = [frame[c].astype("str") for c in columns]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + REVIEWER_JOIN + part
+    # A part left empty must stay an empty id, for the loader to report it.
+    empty = pd.concat([frame[c].isna() for c in columns], axis=1).any(axis=1)
+    out = frame.copy()
+    out[JOINED_REVIEWER] = joined.where(~empty)
+    return out
+
+
+@friendly_errors
+def score_command(
+    reviews: Annotated[
+        Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Write the score table (CSV) here.")],
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="The rubric YAML (criteria, weights, scale, bands)."),
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method", help="bayes: full posterior (Gibbs); eb: REML empirical Bayes (fast)."
+        ),
+    ] = "bayes",
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="Seed for every random draw (any text).")
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", help="Kept draws per chain.")] = 1000,
+    chains: Annotated[int, typer.Option("--chains", help="Number of chains.")] = 4,
+    scale_min: Annotated[
+        int | None, typer.Option("--scale-min", help="Scale minimum (without --rubric).")
+    ] = None,
+    scale_max: Annotated[
+        int | None, typer.Option("--scale-max", help="Scale maximum (without --rubric).")
+    ] = None,
+    lower_is_better: LowerIsBetter = False,
+    allow_unconverged: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unconverged",
+            help="Write results that did not converge, marked provisional, instead of failing.",
+        ),
+    ] = False,
+    submission_col: SubmissionCol = "submission_id",
+    reviewer_col: ReviewerCols = "reviewer_id",
+    criterion_col: CriterionCol = "criterion",
+    score_col: ScoreCol = "score",
+    conflict_col: ConflictCol = "conflict",
+    encoding: Encoding = "utf-8",
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write scores, reviewers, decomposition and diagnostics."),
+    ] = None,
+    reviewers_out: Annotated[
+        Path | None,
+        typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
+    ] = None,
+) -> None:
+    """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
+    guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
+    loaded_rubric = None if rubric is None else load_rubric(rubric)
+    reviewer_parts = [c.strip() for c in reviewer_col.split(",") if c.strip()]
+    source: Path | pd.DataFrame = reviews
+    if len(reviewer_parts) > 1:
+        frame = read_table(reviews, encoding=encoding)
+        source = _join_reviewer(frame, reviewer_parts, reviews)
+        reviewer_parts = [JOINED_REVIEWER]
+    table = load_reviews(
+        source,
+        columns=ReviewColumns(
+            submission=submission_col,
+            reviewer=reviewer_parts[0] if reviewer_parts else reviewer_col,
+            criterion=criterion_col,
+            score=score_col,
+            conflict=conflict_col,
+        ),
+        rubric=loaded_rubric,
+        encoding=encoding,
+        source=str(reviews),
+    )
+    if loaded_rubric is not None:
+        rubric_scale = loaded_rubric.scale
+        described = (
+            f"{rubric_scale.min}–{rubric_scale.max}, "
+            f"{'higher' if rubric_scale.higher_is_better else 'lower'} is better"
+        )
+        option = None
+        if scale_min is not None or scale_max is not None:
+            option = "--scale-min/--scale-max"
+        elif lower_is_better and rubric_scale.higher_is_better:
+            option = "--lower-is-better"
+        if option is not None:
+            raise fail(ERR_RUBRIC_SCALE.format(option=option, rubric=rubric, scale=described))
+    scale = None
+    if scale_min is not None or scale_max is not None:
+        if scale_min is None or scale_max is None:
+            raise fail(ERR_SCALE_PAIR)
+        scale = (scale_min, scale_max)
+    if method not in ("bayes", "eb"):
+        raise fail(ERR_METHOD.format(method=method))
+    try:
+        result = score(
+            table,
+            rubric=loaded_rubric,
+            scale=scale,
+            higher_is_better=not lower_is_better,
+            method="eb" if method == "eb" else "bayes",
+            seed=seed,
+            chains=chains,
+            draws=draws,
+        )
+    except FairpanelInputError as exc:
+        raise (exc if exc.file else exc.with_file(reviews)) from None
+    _show(result)
+    if result.provisional and not allow_unconverged:
+        raise fail(ERR_UNCONVERGED.format(message=result.diagnostics.message))
+    frame_out = result.table
+    if result.provisional:
+        frame_out = frame_out.assign(provisional=True)
+        console.print("[bold]Results are provisional: the posterior did not converge.[/bold]")
+    write_frame(out, frame_out)
+    console.print(f"wrote {out}")
+    if reviewers_out is not None:
+        write_frame(reviewers_out, result.reviewers)
+        console.print(f"wrote {reviewers_out}")
+    if json_out is not None:
+        write_json(json_out, result.to_dict())
+        console.print(f"wrote {json_out}")

@@ -1,0 +1,44 @@
+"""``fairpanel verify-draw``: recompute a lottery from its certificate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel.cli._common import existing_file, fail, friendly_errors
+from fairpanel.lottery import verify_certificate
+
+__all__ = ["verify_draw"]
+
+ERR_NOT_JSON = "not a JSON draw certificate ({problem})"
+ERR_NOT_OBJECT = "a draw certificate is a JSON object"
+OK_MESSAGE = "ok: the draw matches ({n} entrants, {places} drawn, seed {seed!r})"
+
+
+@friendly_errors
+def verify_draw(
+    certificate: Annotated[
+        Path, typer.Argument(help="The draw certificate (JSON) written by 'fairpanel allocate'.")
+    ],
+) -> None:
+    """Recompute a draw from its certificate: exit 0 if it matches, else 2 and why."""
+    path = existing_file(certificate)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FairpanelInputError(ERR_NOT_JSON.format(problem=exc), file=path) from None
+    if not isinstance(data, dict):
+        raise FairpanelInputError(ERR_NOT_OBJECT, file=path)
+    try:
+        result = verify_certificate(data)
+    except FairpanelInputError as exc:
+        raise exc.with_file(path) from None
+    if not result.ok:
+        raise fail(f"{path}: the draw does not match: {result.reason}")
+    typer.echo(
+        OK_MESSAGE.format(n=len(data["entrants"]), places=data["places"], seed=data["seed"])
+    )

@@ -1,0 +1,12 @@
+"""Calibrated scores, reviewer leniency and expected ranks with honest uncertainty.
+
+The Swiss National Science Foundation's Bayesian panel model (Heyard et al. 2022), fitted
+by a vectorised blocked Gibbs sampler or by an empirical-Bayes (REML) fast path, on the
+rubric totals of each review. See ``docs/scoring.md``.
+"""
+
+from fairpanel.scoring._diagnostics import ess_bulk, rhat
+from fairpanel.scoring._result import Diagnostics, ScoreResult
+from fairpanel.scoring._score import METHODS, score
+
+__all__ = ["METHODS", "Diagnostics", "ScoreResult", "ess_bulk", "rhat", "score"]

@@ -1,0 +1,219 @@
+"""The result of :func:`fairpanel.scoring.score`: tables, diagnostics, decomposition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fairpanel._schema import SCORE_COLUMNS
+from fairpanel.rubric import Rubric
+from fairpanel.scoring._design import PanelData
+from fairpanel.scoring._ranks import rank_summary
+
+__all__ = ["EXTRA_COLUMNS", "Diagnostics", "ScoreResult", "assemble"]
+
+#: Extra columns of ``ScoreResult.table`` after ``SCORE_COLUMNS`` (then ``band``).
+EXTRA_COLUMNS: Final[tuple[str, ...]] = ("adjustment", "expected_rank_mcse")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """How far the numbers can be trusted as a posterior summary.
+
+    ``converged`` is True when every submission effect has R-hat ≤ ``rhat_threshold``
+    and bulk ESS ≥ ``ess_threshold`` (Bayes), or when REML converged (EB). Results that
+    are not converged are provisional: the CLI refuses to present them as final.
+    """
+
+    method: str
+    converged: bool
+    max_rhat: float
+    min_ess: float
+    rhat_threshold: float
+    ess_threshold: float
+    chains: int
+    draws: int
+    warmup: int
+    extensions: int
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """What :func:`score` found.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per submission, sorted by expected rank: ``SCORE_COLUMNS`` first
+        (``mean_score`` and ``calibrated_score`` on the rubric's own scale, ranks with
+        1 = best), then ``adjustment`` (calibrated − mean), ``expected_rank_mcse`` and,
+        when a rubric with bands was given, ``band`` (of the calibrated score).
+    reviewers : DataFrame
+        One row per reviewer: ``reviewer_id, n_reviews, mean_given`` (mean total given,
+        on the scale), ``leniency`` and ``leniency_se``, in points of the scale,
+        positive for a reviewer whose grades are *better* than the average reviewer's,
+        whatever the scale's direction.
+    decomposition : DataFrame
+        Long table ``submission_id, kind, component, value`` on the rubric's scale: the
+        ``criterion`` rows sum to ``mean_score``; adding the ``reviewers`` row (the
+        correction for the leniency of this submission's reviewers) and the
+        ``shrinkage`` row (the pull toward the panel mean of a noisy mean) gives
+        ``calibrated_score``.
+    diagnostics : Diagnostics
+    components : mapping
+        Variance components and overall mean: ``overall_mean`` (scale),
+        ``submission_sd``, ``leniency_sd``, ``review_sd`` (points of the scale).
+    method : str
+    seed : int, str or None
+        The seed given (None when a Generator was passed).
+    rubric : Rubric
+    """
+
+    table: pd.DataFrame
+    reviewers: pd.DataFrame
+    decomposition: pd.DataFrame
+    diagnostics: Diagnostics
+    components: Mapping[str, float]
+    method: str
+    seed: int | str | None
+    rubric: Rubric = field(repr=False)
+
+    @property
+    def provisional(self) -> bool:
+        """True when the posterior summary did not converge."""
+        return not self.diagnostics.converged
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the tables as lists of records, and the diagnostics."""
+        return {
+            "method": self.method,
+            "seed": self.seed,
+            "provisional": self.provisional,
+            "scale": {
+                "min": self.rubric.scale.min,
+                "max": self.rubric.scale.max,
+                "higher_is_better": self.rubric.scale.higher_is_better,
+            },
+            "diagnostics": self.diagnostics.to_dict(),
+            "components": dict(self.components),
+            "scores": self.table.to_dict(orient="records"),
+            "reviewers": self.reviewers.to_dict(orient="records"),
+            "decomposition": self.decomposition.to_dict(orient="records"),
+        }
+
+
+def assemble(
+    panel: PanelData,
+    *,
+    eta_mean: FloatArray,
+    eta_sd: FloatArray,
+    eta_chains: FloatArray,
+    lam_mean: FloatArray,
+    lam_sd: FloatArray,
+    diagnostics: Diagnostics,
+    components: dict[str, float],
+    method: str,
+    seed: int | str | np.random.Generator | None,
+    with_band: bool,
+) -> ScoreResult:
+    n = panel.n_sub
+    sign = 1.0 if panel.scale.higher_is_better else -1.0
+    n_reviews = np.bincount(panel.sub, minlength=n)
+    mean_raw = np.bincount(panel.sub, weights=panel.raw_total, minlength=n) / n_reviews
+    calibrated = panel.to_scale(eta_mean)
+    ranks = rank_summary(eta_chains)
+    table = pd.DataFrame(
+        {
+            "submission_id": panel.submissions.astype("str"),
+            "n_reviews": n_reviews.astype(np.int64),
+            "mean_score": mean_raw,
+            "calibrated_score": calibrated,
+            "score_se": eta_sd,
+        }
+    )
+    for column in SCORE_COLUMNS[5:]:
+        table[column] = ranks[column].to_numpy()
+    table["adjustment"] = calibrated - mean_raw
+    table["expected_rank_mcse"] = ranks["expected_rank_mcse"].to_numpy()
+    if with_band:
+        table["band"] = pd.Series(panel.rubric.band_of(calibrated), dtype="str")
+
+    # Decomposition: mean of criterion contributions, then the leniency correction
+    # (minus the mean leniency of the submission's reviewers) and the shrinkage rest.
+    contrib = panel.contributions.groupby(panel.sub).mean()
+    lenient = np.bincount(panel.sub, weights=lam_mean[panel.rev], minlength=n) / n_reviews
+    reviewers_adj = -sign * lenient
+    shrinkage = (calibrated - mean_raw) - reviewers_adj
+    parts = [
+        pd.DataFrame(
+            {
+                "submission_id": panel.submissions.astype("str"),
+                "kind": "criterion",
+                "component": crit,
+                "value": contrib[crit].to_numpy(),
+            }
+        )
+        for crit in contrib.columns
+    ]
+    parts.append(
+        pd.DataFrame(
+            {
+                "submission_id": panel.submissions.astype("str"),
+                "kind": "reviewers",
+                "component": "reviewer leniency",
+                "value": reviewers_adj,
+            }
+        )
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "submission_id": panel.submissions.astype("str"),
+                "kind": "shrinkage",
+                "component": "shrinkage toward the panel mean",
+                "value": shrinkage,
+            }
+        )
+    )
+    decomposition = pd.concat(parts, ignore_index=True)
+    order = {sid: k for k, sid in enumerate(table.sort_values("expected_rank")["submission_id"])}
+    decomposition = decomposition.sort_values(
+        ["submission_id"], key=lambda s: s.map(order), kind="stable"
+    ).reset_index(drop=True)
+
+    m_j = np.bincount(panel.rev, minlength=panel.n_rev)
+    given = np.bincount(panel.rev, weights=panel.raw_total, minlength=panel.n_rev) / m_j
+    reviewers = pd.DataFrame(
+        {
+            "reviewer_id": panel.reviewers.astype("str"),
+            "n_reviews": m_j.astype(np.int64),
+            "mean_given": given,
+            "leniency": lam_mean,
+            "leniency_se": lam_sd,
+        }
+    )
+    table = table.sort_values(["expected_rank", "submission_id"], kind="stable").reset_index(
+        drop=True
+    )
+    return ScoreResult(
+        table=table,
+        reviewers=reviewers,
+        decomposition=decomposition,
+        diagnostics=diagnostics,
+        components=components,
+        method=method,
+        seed=seed if isinstance(seed, int | str) else None,
+        rubric=panel.rubric,
+    )

@@ -1,0 +1,243 @@
+"""``score``: calibrated scores, reviewer leniency and expected ranks with uncertainty."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from fairpanel.rubric import Rubric
+from fairpanel.scoring._design import PanelData, prepare_panel
+from fairpanel.scoring._diagnostics import ess_bulk, rhat
+from fairpanel.scoring._eb import fit_eb
+from fairpanel.scoring._gibbs import Design, Draws, GibbsSampler, Priors
+from fairpanel.scoring._result import Diagnostics, ScoreResult, assemble
+
+__all__ = ["METHODS", "score"]
+
+Method = Literal["bayes", "eb"]
+METHODS: Final[tuple[str, ...]] = ("bayes", "eb")
+
+ERR_METHOD = "method must be one of {allowed}, got {method!r}"
+ERR_CHAINS = "chains must be an integer of at least 2 (R-hat compares chains), got {chains!r}"
+ERR_POSITIVE = "{name} must be a positive integer, got {value!r}"
+ERR_EXTENSIONS = "max_extensions must be a non-negative integer, got {value!r}"
+
+#: Fraction of the scale's range bounding the uniform priors of the SDs, and the fixed
+#: prior SD of a reviewer's leniency: ERforResearch's 2 and 0.5 on its 1–6 scale.
+SD_UPPER_FRACTION: Final = 0.4
+LENIENCY_SD_FRACTION: Final = 0.1
+
+
+def _seed_entropy(seed: str) -> int:
+    """Digits read as the integer they spell; other text hashed (SHA-256, 16 bytes)."""
+    if seed.strip().isdigit():
+        return int(seed.strip())
+    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:16], "big")
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        if name == "chains":
+            raise ValueError(ERR_CHAINS.format(chains=value))
+        if name == "max_extensions":
+            raise ValueError(ERR_EXTENSIONS.format(value=value))
+        raise ValueError(ERR_POSITIVE.format(name=name, value=value))
+    return int(value)
+
+
+def score(
+    reviews: pd.DataFrame,
+    *,
+    rubric: Rubric | None = None,
+    scale: tuple[int, int] | None = None,
+    higher_is_better: bool = True,
+    method: Method = "bayes",
+    seed: int | str | np.random.Generator | None = None,
+    chains: int = 4,
+    draws: int = 1000,
+    warmup: int = 500,
+    max_extensions: int = 3,
+    rhat_threshold: float = 1.01,
+    ess_threshold: float = 400.0,
+) -> ScoreResult:
+    """Calibrate a panel's scores and rank its submissions with honest uncertainty.
+
+    Fits the Swiss National Science Foundation's panel model (Heyard, Ott, Salanti &
+    Egger 2022): grade = overall mean + submission effect + reviewer-by-submission effect
+    around the reviewer's leniency + noise, on each review's rubric total.
+
+    Parameters
+    ----------
+    reviews : DataFrame
+        The canonical long reviews table (:func:`fairpanel.io.load_reviews`): columns
+        ``submission_id, reviewer_id, score`` and ``criterion`` (absent: one overall
+        grade per review). Not every reviewer needs to score every submission.
+    rubric : Rubric, optional
+        Gives the criteria, weights, scale and its direction. Without it, a single
+        overall grade on ``scale`` (default: the data's min–max) is assumed.
+    scale : (int, int), optional
+        The scale's ends when no rubric is given.
+    higher_is_better : bool, default True
+        The scale's direction when no rubric is given.
+    method : {"bayes", "eb"}, default "bayes"
+        ``"bayes"``: the full posterior by a blocked Gibbs sampler (ERforResearch's
+        priors). ``"eb"``: REML variance components held fixed (fast; for simulations).
+    seed : int, str or Generator, optional
+        Seed for every random draw (chains and rank draws); the same seed gives the same
+        result. Text is a seed too: digits read as their integer, other text hashed with
+        SHA-256, so a committee can use any phrase.
+    chains, draws, warmup : int
+        Number of chains (≥ 2), kept draws and warm-up iterations per chain. For
+        ``"eb"``, ``chains × draws`` independent draws summarise the ranks.
+    max_extensions : int, default 3
+        If the chains have not converged, sample ``draws`` more per chain, at most this
+        many times, before reporting the result as not converged.
+    rhat_threshold, ess_threshold : float
+        Convergence criteria on every submission effect (Vehtari et al. 2021).
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    FairpanelInputError
+        For a table the committee must fix (missing column, duplicate review, score off
+        the scale, unknown criterion, fewer than two submissions).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reviews = pd.DataFrame({
+    ...     "submission_id": ["A", "A", "B", "B", "C", "C"],
+    ...     "reviewer_id": ["r1", "r2", "r1", "r2", "r1", "r2"],
+    ...     "score": [5, 6, 3, 4, 2, 2]})
+    >>> result = score(reviews, scale=(1, 6), method="eb", seed=1)
+    >>> result.table["submission_id"].tolist()
+    ['A', 'B', 'C']
+    >>> bool(result.diagnostics.converged)
+    True
+    """
+    if method not in METHODS:
+        raise ValueError(ERR_METHOD.format(allowed=", ".join(METHODS), method=method))
+    chains = _check_int("chains", chains, 2)
+    draws = _check_int("draws", draws, 4)
+    warmup = _check_int("warmup", warmup, 1)
+    max_extensions = _check_int("max_extensions", max_extensions, 0)
+    panel = prepare_panel(reviews, rubric=rubric, scale=scale, higher_is_better=higher_is_better)
+    rng = np.random.default_rng(_seed_entropy(seed) if isinstance(seed, str) else seed)
+    design = Design(panel.sub, panel.rev, panel.y, panel.n_sub, panel.n_rev)
+    if method == "bayes":
+        priors = Priors(
+            sd_upper=SD_UPPER_FRACTION * panel.scale_range,
+            leniency_sd=LENIENCY_SD_FRACTION * panel.scale_range,
+        )
+        sampler = GibbsSampler(design, priors, rng.spawn(chains))
+        # The sampler's matrices are small (reviewers × reviewers): a multithreaded BLAS
+        # only adds spinning threads, which on a shared machine cost several times the
+        # work itself. One thread, for the duration of the sampling.
+        with threadpool_limits(limits=1, user_api="blas"):
+            sampler.warm_up(warmup)
+            post = sampler.sample(draws)
+            extensions = 0
+            while True:
+                theta = post.eta - post.mu[..., None]
+                max_rhat = float(np.max(rhat(theta)))
+                min_ess = float(np.min(ess_bulk(theta)))
+                converged = max_rhat <= rhat_threshold and min_ess >= ess_threshold
+                if converged or extensions >= max_extensions:
+                    break
+                post = post.extend(sampler.sample(draws))
+                extensions += 1
+        message = (
+            "converged"
+            if converged
+            else f"not converged after {extensions} extensions: max R-hat {max_rhat:.4f}, "
+            f"min bulk ESS {min_ess:.0f}"
+        )
+        diagnostics = Diagnostics(
+            "bayes",
+            converged,
+            max_rhat,
+            min_ess,
+            rhat_threshold,
+            ess_threshold,
+            chains,
+            post.eta.shape[1],
+            warmup,
+            extensions,
+            message,
+        )
+        return _bayes_result(panel, post, diagnostics, priors, seed, rubric is not None)
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit = fit_eb(design, n_draws=chains * draws, rng=rng)
+    diagnostics = Diagnostics(
+        "eb",
+        fit.converged,
+        float("nan"),
+        float(chains * draws),
+        rhat_threshold,
+        ess_threshold,
+        1,
+        chains * draws,
+        0,
+        0,
+        "REML converged" if fit.converged else f"REML did not converge: {fit.message}",
+    )
+    lam_mean = fit.lam
+    components = {
+        "overall_mean": float(panel.to_scale(np.array([fit.mu]))[0]),
+        "submission_sd": float(np.sqrt(fit.tau2)),
+        "leniency_sd": float(np.sqrt(fit.omega2)),
+        "review_sd": float(np.sqrt(fit.s2)),
+    }
+    return assemble(
+        panel,
+        eta_mean=fit.eta,
+        eta_sd=fit.eta_se,
+        eta_chains=fit.eta_draws[None, :, :],
+        lam_mean=lam_mean,
+        lam_sd=fit.lam_se,
+        diagnostics=diagnostics,
+        components=components,
+        method="eb",
+        seed=seed,
+        with_band=rubric is not None,
+    )
+
+
+def _bayes_result(
+    panel: PanelData,
+    post: Draws,
+    diagnostics: Diagnostics,
+    priors: Priors,
+    seed: int | str | np.random.Generator | None,
+    with_band: bool,
+) -> ScoreResult:
+    n = panel.n_sub
+    eta_flat = post.eta.reshape(-1, n)
+    lam_flat = post.lam.reshape(-1, panel.n_rev)
+    components = {
+        "overall_mean": float(panel.to_scale(np.array([post.mu.mean()]))[0]),
+        "submission_sd": float(post.tau.mean()),
+        "leniency_sd": priors.leniency_sd,
+        "review_sd": float(post.resid_sd.mean()),
+        "sd_prior_upper": priors.sd_upper,
+    }
+    return assemble(
+        panel,
+        eta_mean=eta_flat.mean(axis=0),
+        eta_sd=eta_flat.std(axis=0, ddof=1),
+        eta_chains=post.eta,
+        lam_mean=lam_flat.mean(axis=0),
+        lam_sd=lam_flat.std(axis=0, ddof=1),
+        diagnostics=diagnostics,
+        components=components,
+        method="bayes",
+        seed=seed,
+        with_band=with_band,
+    )

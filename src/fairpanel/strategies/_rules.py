@@ -1,0 +1,354 @@
+"""The four built-in selection rules: rank, lottery, partial lottery, tiered lottery.
+
+Each rule only says which submissions compete, in which priority blocks, with which
+weights; :func:`fairpanel.strategies._engine.allocate_blocks` does the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel.rubric import Rubric
+from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
+from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
+
+__all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredLotteryStrategy"]
+
+ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
+ERR_UNKNOWN_BAND = "band {band!r} is not one of the bands {bands}"
+ERR_NO_BAND = (
+    "the score table has no 'band' column; give the rubric (rubric=, or --rubric on the "
+    "command line) so that bands are computed from calibrated_score"
+)
+ERR_INTERVAL = "interval must be one of {allowed}; got {value!r}"
+ERR_WEIGHTS = "weights must map band names to finite numbers >= 0; got {value!r}"
+ERR_N_MC = "n_monte_carlo must be an integer >= 100; got {value!r}"
+ERR_RANK_COLUMNS = "the partial lottery needs the columns {columns} in the score table"
+INTERVALS: Final = (0.5, 0.9)
+DEFAULT_WEIGHTS: Final = {"excellent": 3.0, "very good": 2.0, "good": 1.0}
+
+
+def _check_n_mc(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 100:
+        raise ValueError(ERR_N_MC.format(value=value))
+    return int(value)
+
+
+def _bands(prepared: Prepared, rubric: Rubric | None) -> npt.NDArray[np.object_]:
+    frame = prepared.frame
+    if "band" in frame.columns:
+        return frame["band"].astype(object).where(frame["band"].notna(), None).to_numpy()
+    if rubric is None:
+        raise FairpanelInputError(ERR_NO_BAND, column="band")
+    return rubric.band_of(frame["calibrated_score"].to_numpy(dtype=float))
+
+
+def _band_order(
+    bands: npt.NDArray[np.object_], score: npt.NDArray[np.float64], rubric: Rubric | None
+) -> list[str]:
+    """Band names best first: the rubric's order, else by the best score in each band."""
+    if rubric is not None:
+        return [b.name for b in rubric.bands]
+    present = pd.Series(score).groupby(pd.Series(bands, dtype=object)).max()
+    return [str(b) for b in present.sort_values(ascending=False).index]
+
+
+class RankStrategy(Strategy):
+    """Top-k by calibrated score; exact ties at the funding line are broken by lot.
+
+    Submissions with a strictly better score than the tied group at the line are funded
+    (probability 1); the tied group draws the remaining places (probability
+    ``places / n_tied``, exact); the rest are rejected. Row order never breaks a tie.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"submission_id": ["a", "b", "c"],
+    ...                        "calibrated_score": [5.0, 4.0, 4.0]})
+    >>> alloc = RankStrategy().allocate(scores, capacity=2, seed="demo")
+    >>> alloc.table["selection_probability"].tolist()
+    [1.0, 0.5, 0.5]
+    """
+
+    name = "rank"
+
+    def __init__(self, *, n_monte_carlo: int = 10_000) -> None:
+        self.n_monte_carlo = n_monte_carlo
+
+    def allocate(
+        self,
+        scores: pd.DataFrame,
+        submissions: pd.DataFrame | None = None,
+        *,
+        capacity: Capacity | int,
+        seed: str | int,
+    ) -> Allocation:
+        """Select the best-scored submissions; see the class docstring."""
+        n_mc = _check_n_mc(self.n_monte_carlo)
+        cap = self._capacity(capacity)
+        prepared = self._prepare(scores, submissions, cap)
+        score = prepared.frame["calibrated_score"].to_numpy(dtype=float)
+        blocks = blocks_from_score(score, prepared.frame["eligible"])
+        return allocate_blocks(
+            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
+            params=self.get_params(), n_monte_carlo=n_mc,
+        )  # fmt: skip
+
+
+class LotteryStrategy(Strategy):
+    """Uniform lottery among all submissions at or above a quality bar.
+
+    Parameters
+    ----------
+    quality_bar : str, float or None
+        A band name (that band and every better one enter) or a threshold on
+        ``calibrated_score`` (``>=`` enters). None: every eligible submission enters.
+    rubric : Rubric, optional
+        Gives the band order (and the bands, if the score table has no ``band`` column).
+        Without it, bands are ordered by the best calibrated score within them.
+    n_monte_carlo : int
+        Replicates for probabilities under a budget.
+
+    Notes
+    -----
+    With a count of ``k`` places and ``n`` entrants each entrant's probability is exactly
+    ``min(1, k / n)``. This is the rule of the NZ Health Research Council's Explorer
+    grants and the British Academy's small grants.
+    """
+
+    name = "lottery"
+
+    def __init__(
+        self,
+        *,
+        quality_bar: str | float | None = None,
+        rubric: Rubric | None = None,
+        n_monte_carlo: int = 10_000,
+    ) -> None:
+        self.quality_bar = quality_bar
+        self.rubric = rubric
+        self.n_monte_carlo = n_monte_carlo
+
+    def _entrants(self, prepared: Prepared) -> npt.NDArray[np.bool_]:
+        frame = prepared.frame
+        score = frame["calibrated_score"].to_numpy(dtype=float)
+        bar: object = self.quality_bar
+        if bar is None:
+            return np.ones(len(frame), dtype=bool)
+        if isinstance(bar, str):
+            bands = _bands(prepared, self.rubric)
+            order = _band_order(bands, score, self.rubric)
+            if bar not in order:
+                raise FairpanelInputError(ERR_UNKNOWN_BAND.format(band=bar, bands=order))
+            ok = set(order[: order.index(bar) + 1])
+            return np.array([b in ok for b in bands], dtype=bool)
+        if isinstance(bar, bool) or not isinstance(bar, int | float) or not math.isfinite(bar):
+            raise ValueError(ERR_QUALITY_BAR.format(value=bar))
+        return score >= float(bar)
+
+    def allocate(
+        self,
+        scores: pd.DataFrame,
+        submissions: pd.DataFrame | None = None,
+        *,
+        capacity: Capacity | int,
+        seed: str | int,
+    ) -> Allocation:
+        """Draw the places among the submissions above the bar; see the class docstring."""
+        n_mc = _check_n_mc(self.n_monte_carlo)
+        cap = self._capacity(capacity)
+        prepared = self._prepare(scores, submissions, cap)
+        blocks = np.where(self._entrants(prepared), 0, -1)
+        return allocate_blocks(
+            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
+            params=self.get_params(), n_monte_carlo=n_mc,
+        )  # fmt: skip
+
+
+class TieredLotteryStrategy(Strategy):
+    """Weighted lottery without replacement, the weight set by each submission's band.
+
+    Parameters
+    ----------
+    weights : mapping of str to float
+        Selection weight per band (default excellent 3, very good 2, good 1). Bands not
+        listed, or with weight 0, do not enter.
+    rubric : Rubric, optional
+        Computes bands from ``calibrated_score`` when the table has no ``band`` column.
+    n_monte_carlo : int
+        Replicates for probabilities under a budget.
+
+    Notes
+    -----
+    The draw is successive sampling proportional to weight (Efraimidis–Spirakis keys).
+    With a count of places the inclusion probabilities are exact
+    (:func:`fairpanel.lottery.inclusion_probabilities`); they are not proportional to the
+    weights, because weighted sampling without replacement is not.
+    """
+
+    name = "tiered-lottery"
+
+    def __init__(
+        self,
+        *,
+        weights: Mapping[str, float] | None = None,
+        rubric: Rubric | None = None,
+        n_monte_carlo: int = 10_000,
+    ) -> None:
+        self.weights = weights
+        self.rubric = rubric
+        self.n_monte_carlo = n_monte_carlo
+
+    def _weights(self) -> dict[str, float]:
+        raw: object = DEFAULT_WEIGHTS if self.weights is None else self.weights
+        if not isinstance(raw, Mapping) or not raw:
+            raise ValueError(ERR_WEIGHTS.format(value=raw))
+        out: dict[str, float] = {}
+        for band, value in raw.items():
+            ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+                value, bool
+            )
+            if not ok or not math.isfinite(float(value)) or float(value) < 0:
+                raise ValueError(ERR_WEIGHTS.format(value=dict(raw)))
+            out[str(band)] = float(value)
+        return out
+
+    def allocate(
+        self,
+        scores: pd.DataFrame,
+        submissions: pd.DataFrame | None = None,
+        *,
+        capacity: Capacity | int,
+        seed: str | int,
+    ) -> Allocation:
+        """Draw the places with band weights; see the class docstring."""
+        n_mc = _check_n_mc(self.n_monte_carlo)
+        table = self._weights()
+        cap = self._capacity(capacity)
+        prepared = self._prepare(scores, submissions, cap)
+        bands = _bands(prepared, self.rubric)
+        w = np.array([table.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
+        blocks = np.where(w > 0, 0, -1)
+        return allocate_blocks(
+            prepared, blocks, np.where(w > 0, w, 1.0), capacity=cap, seed=seed,
+            strategy=self.name, params=self.get_params(), n_monte_carlo=n_mc,
+        )  # fmt: skip
+
+
+class PartialLotteryStrategy(Strategy):
+    """The SNSF partial lottery: draw only where the ranking cannot decide.
+
+    With ``k`` places the funding line is the expected rank of the ``k``-th eligible
+    submission in expected-rank order (Heyard et al. 2022, as in the SNSF's
+    ERforResearch code). With each submission's rank credible interval ``[lo, hi]``
+    (50% or 90%):
+
+    - ``hi < line`` — the whole interval lies above the line: **funded**;
+    - ``lo > line`` — the whole interval lies below the line: **rejected**;
+    - otherwise the interval contains the line (or the expected rank equals it):
+      **lottery**, drawing the ``k - funded``
+      remaining places uniformly; each entrant's probability is exactly
+      ``remaining / n_lottery``.
+
+    Funded submissions with tied expected ranks share a priority block (ties by lot).
+    Under a budget the line is placed where filling the budget in expected-rank order
+    stops; the funded are then taken in expected-rank order and the lottery in draw
+    order until the budget runs out.
+
+    Parameters
+    ----------
+    interval : {0.5, 0.9}
+        Which rank interval decides (``rank_lo50``/``rank_hi50`` or the 90% pair).
+    n_monte_carlo : int
+        Replicates for probabilities under a budget.
+
+    References
+    ----------
+    Heyard, R., Ott, M., Salanti, G. & Egger, M. (2022). Rethinking the funding line at
+    the Swiss National Science Foundation: Bayesian ranking and lottery. *Statistics and
+    Public Policy* 9(1), 110–121.
+    """
+
+    name = "partial-lottery"
+
+    def __init__(self, *, interval: float = 0.5, n_monte_carlo: int = 10_000) -> None:
+        self.interval = interval
+        self.n_monte_carlo = n_monte_carlo
+
+    def allocate(
+        self,
+        scores: pd.DataFrame,
+        submissions: pd.DataFrame | None = None,
+        *,
+        capacity: Capacity | int,
+        seed: str | int,
+    ) -> Allocation:
+        """Fund the clear top, draw among the uncertain middle; see the class docstring."""
+        n_mc = _check_n_mc(self.n_monte_carlo)
+        if self.interval not in INTERVALS:
+            raise ValueError(ERR_INTERVAL.format(allowed=list(INTERVALS), value=self.interval))
+        pct = 50 if self.interval == 0.5 else 90
+        lo_col, hi_col = f"rank_lo{pct}", f"rank_hi{pct}"
+        needed = ("submission_id", "calibrated_score", "expected_rank", lo_col, hi_col)
+        missing = [c for c in needed if c not in scores.columns]
+        if missing:
+            raise FairpanelInputError(ERR_RANK_COLUMNS.format(columns=missing))
+        cap = self._capacity(capacity)
+        prepared = self._prepare(scores, submissions, cap, required=needed)
+        frame = prepared.frame
+        eligible = frame["eligible"].to_numpy(dtype=bool)
+        er = frame["expected_rank"].to_numpy(dtype=float)
+        lo = frame[lo_col].to_numpy(dtype=float)
+        hi = frame[hi_col].to_numpy(dtype=float)
+        line = _funding_line(er, eligible, frame, cap)
+        # As in ERforResearch: the submission whose expected rank *is* the line always
+        # enters the lottery, even when its (quantile) interval happens to exclude it.
+        on_line = er == line
+        funded = eligible & (hi < line) & ~on_line
+        rejected = eligible & (lo > line) & ~on_line
+        lottery = eligible & ~funded & ~rejected
+        # Funded: one block per distinct expected rank (best first); lottery: one block after.
+        blocks = np.full(len(frame), -1, dtype=np.int64)
+        fb = blocks_from_score(-er, funded)
+        blocks[funded] = fb[funded]
+        n_funded_blocks = int(fb.max()) + 1 if funded.any() else 0
+        blocks[lottery] = n_funded_blocks
+        extra = {
+            "funding_line": np.full(len(frame), line),
+            "interval_lo": lo,
+            "interval_hi": hi,
+        }
+        return allocate_blocks(
+            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
+            params=self.get_params(), n_monte_carlo=n_mc, extra=extra,
+        )  # fmt: skip
+
+
+def _funding_line(
+    er: npt.NDArray[np.float64],
+    eligible: npt.NDArray[np.bool_],
+    frame: pd.DataFrame,
+    capacity: Capacity,
+) -> float:
+    """Return the expected rank of the last submission a pure expected-rank fill would fund."""
+    idx = np.flatnonzero(eligible)
+    if idx.size == 0:
+        return math.inf
+    order = idx[np.lexsort((frame["submission_id"].to_numpy(dtype=str)[idx], er[idx]))]
+    if capacity.is_budget:
+        taken, _ = _fill_budget(
+            frame["request"].to_numpy(dtype=float)[order], float(capacity.budget or 0)
+        )
+        k = int(np.flatnonzero(taken)[-1]) + 1 if taken.any() else 0
+    else:
+        k = int(capacity.count or 0)
+    if k == 0:
+        return -math.inf
+    return float(er[order[min(k, order.size) - 1]])

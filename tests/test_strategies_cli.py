@@ -1,0 +1,178 @@
+"""``fairpanel allocate`` and ``fairpanel verify-draw``: same numbers as the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fairpanel.cli import app
+from fairpanel.cli._allocate import ERR_CAPACITY, ERR_OPTION, ERR_WEIGHTS, parse_weights
+from fairpanel.strategies import (
+    Capacity,
+    LotteryStrategy,
+    PartialLotteryStrategy,
+    RankStrategy,
+    TieredLotteryStrategy,
+)
+from tests.test_strategies import SNSF_P1
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    scores = SNSF_P1.copy()
+    scores["band"] = ["excellent"] * 4 + ["very good"] * 5 + ["good"] * 4 + ["poor"] * 2
+    scores_path = tmp_path / "scores.csv"
+    scores.to_csv(scores_path, index=False)
+    subs = pd.DataFrame(
+        {
+            "id": scores["submission_id"],
+            "hours": [float(h) for h in [3, 5, 2, 4, 1, 6, 2, 2, 3, 1, 4, 2, 5, 1, 2]],
+            "eligible": ["yes"] * 14 + ["no"],
+        }
+    )
+    subs_path = tmp_path / "subs.csv"
+    subs.to_csv(subs_path, index=False)
+    return {"scores": scores_path, "subs": subs_path, "dir": tmp_path}
+
+
+def _run(*args: str | Path) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _library_frame(alloc_table: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CLI's CSV and the library table, both as read back from CSV text."""
+    lib_path = path.with_name("library.csv")
+    alloc_table.to_csv(lib_path, index=False)
+    return pd.read_csv(path), pd.read_csv(lib_path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "rule"),
+    [
+        (["--strategy", "rank"], RankStrategy()),
+        (["--strategy", "lottery", "--quality-bar", "very good"], None),
+        (
+            ["--strategy", "partial-lottery", "--interval", "0.9"],
+            PartialLotteryStrategy(interval=0.9),
+        ),
+        (["--strategy", "tiered-lottery", "--weights", "excellent=3,very good=2,good=1"], None),
+    ],
+)
+def test_allocate_equals_library(files: dict[str, Path], argv: list[str], rule: object) -> None:
+    out, cert, js = (files["dir"] / n for n in ("alloc.csv", "draw.json", "alloc.json"))
+    res = _run(
+        "allocate", "--scores", files["scores"], "--capacity", "5", "--seed", "cycle-7",
+        "--out", out, "--certificate", cert, "--json", js, *argv,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    scores = pd.read_csv(files["scores"], dtype={"submission_id": str})
+    if rule is None:
+        rule = (
+            LotteryStrategy(quality_bar="very good")
+            if argv[1] == "lottery"
+            else TieredLotteryStrategy(weights={"excellent": 3, "very good": 2, "good": 1})
+        )
+    alloc = rule.allocate(scores, capacity=5, seed="cycle-7")  # type: ignore[attr-defined]
+    cli, lib = _library_frame(alloc.table, out)
+    pd.testing.assert_frame_equal(cli, lib)
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["tiers"] == alloc.to_dict()["tiers"]
+    if alloc.certificate is not None:
+        assert json.loads(cert.read_text(encoding="utf-8")) == alloc.certificate.to_dict()
+        ok = _run("verify-draw", cert)
+        assert ok.exit_code == 0  # type: ignore[attr-defined]
+        assert "ok: the draw matches" in ok.output  # type: ignore[attr-defined]
+
+
+def test_allocate_with_budget_and_eligibility(files: dict[str, Path]) -> None:
+    out = files["dir"] / "alloc.csv"
+    res = _run(
+        "allocate", "--scores", files["scores"], "--submissions", files["subs"],
+        "--submission-col", "id", "--budget", "10", "--request-col", "hours",
+        "--strategy", "rank", "--seed", "b", "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    table = pd.read_csv(out)
+    assert table.loc[table["selected"], "request"].sum() <= 10
+    assert table.set_index("submission_id").loc["#15", "tier"] == "ineligible"
+    subs = pd.read_csv(files["subs"], dtype={"id": str}).rename(columns={"id": "submission_id"})
+    subs["eligible"] = subs["eligible"] == "yes"
+    lib = RankStrategy().allocate(
+        SNSF_P1, subs, capacity=Capacity(budget=10.0, request_col="hours"), seed="b"
+    )
+    assert table["submission_id"][table["selected"]].tolist() == list(
+        lib.table["submission_id"][lib.table["selected"]]
+    )
+
+
+def test_verify_draw_rejects_a_tampered_certificate(files: dict[str, Path]) -> None:
+    out, cert = files["dir"] / "alloc.csv", files["dir"] / "draw.json"
+    res = _run(
+        "allocate", "--scores", files["scores"], "--capacity", "5", "--seed", "s",
+        "--strategy", "partial-lottery", "--out", out, "--certificate", cert,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    data = json.loads(cert.read_text(encoding="utf-8"))
+    data["seed"] = "another seed"
+    bad = files["dir"] / "tampered.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    res = _run("verify-draw", bad)
+    assert res.exit_code == 2  # type: ignore[attr-defined]
+    assert "the draw does not match" in res.output  # type: ignore[attr-defined]
+    assert len(res.output.strip().splitlines()) == 1  # type: ignore[attr-defined]
+    junk = files["dir"] / "junk.json"
+    junk.write_text("{not json", encoding="utf-8")
+    res = _run("verify-draw", junk)
+    assert res.exit_code == 2  # type: ignore[attr-defined]
+    assert "not a JSON draw certificate" in res.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--strategy", "rank"], ERR_CAPACITY),
+        (["--strategy", "rank", "--capacity", "2", "--weights", "a=1"], "is not used by"),
+        (["--strategy", "tiered-lottery", "--capacity", "2", "--weights", "a:1"], "--weights"),
+        (["--strategy", "partial-lottery", "--capacity", "2", "--interval", "0.7"], "interval"),
+        (["--strategy", "lottery", "--capacity", "2", "--quality-bar", "gold"], "not one of"),
+        (["--strategy", "rank", "--budget", "3"], "--request-col"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(
+    files: dict[str, Path], extra: list[str], message: str
+) -> None:
+    out = files["dir"] / "never.csv"
+    res = _run("allocate", "--scores", files["scores"], "--seed", "x", "--out", out, *extra)
+    assert res.exit_code == 2, res.output  # type: ignore[attr-defined]
+    assert message in res.output  # type: ignore[attr-defined]
+    assert not out.exists()
+    assert "{option}" in ERR_OPTION
+
+
+def test_bad_score_file_names_the_file(files: dict[str, Path]) -> None:
+    broken = files["dir"] / "broken.csv"
+    SNSF_P1.drop(columns="calibrated_score").to_csv(broken, index=False)
+    out = files["dir"] / "never.csv"
+    res = _run(
+        "allocate", "--scores", broken, "--capacity", "2", "--strategy", "rank",
+        "--seed", "x", "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "broken.csv" in res.output
+    assert "calibrated_score" in res.output
+    assert not out.exists()
+
+
+def test_parse_weights() -> None:
+    assert parse_weights("excellent=3, very good=2,good=1") == {
+        "excellent": 3.0,
+        "very good": 2.0,
+        "good": 1.0,
+    }
+    assert "{value!r}" in ERR_WEIGHTS
