@@ -41,6 +41,7 @@ def _root(
 # fmt: off
 # isort: off
 from fairpanel.cli import _allocate
+from fairpanel.cli import _reliability
 from fairpanel.cli import _report
 from fairpanel.cli import _rubric
 from fairpanel.cli import _score
@@ -48,6 +49,7 @@ from fairpanel.cli import _validate
 from fairpanel.cli import _verify_draw
 
 app.command("allocate")(_allocate.allocate)
+app.command("reliability")(_reliability.reliability_command)
 app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")
 app.command("score")(_score.score_command)

@@ -1,0 +1,130 @@
+"""``fairpanel reliability``: how much do reviewers agree? Every ICC form and α."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns
+from fairpanel.cli._common import (
+    ConflictCol,
+    CriterionCol,
+    Encoding,
+    ReviewerCol,
+    ScoreCol,
+    Seed,
+    SubmissionCol,
+    console,
+    friendly_errors,
+)
+from fairpanel.io import guard_outputs, load_reviews, write_json
+from fairpanel.reliability import ReliabilityResult, reliability
+from fairpanel.rubric import load_rubric
+
+__all__ = ["reliability_command"]
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "–" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _show(result: ReliabilityResult) -> None:
+    design = "complete" if result.complete else "incomplete"
+    title = (
+        f"Reviewer reliability — {result.n_submissions} submissions, "
+        f"{result.n_reviewers} reviewers, {result.n_reviews} reviews ({design} design)"
+    )
+    table = Table(title=title, title_justify="left")
+    for name in ("form", "M&W", "ICC", "95% CI", "F", "p"):
+        justify: Literal["left", "right"] = "left" if name in ("form", "M&W") else "right"
+        table.add_column(name, justify=justify, no_wrap=True)
+    for row in result.icc.to_dict(orient="records"):
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        ci = "–" if math.isnan(low) else f"[{_fmt(low)}, {_fmt(high)}]"
+        table.add_row(
+            str(row["type"]),
+            str(row["mcgraw_wong"]),
+            _fmt(float(row["icc"])),
+            ci,
+            _fmt(float(row["f"]), 2),
+            _fmt(float(row["p_value"]), 4),
+        )
+    table.caption = "method: " + ", ".join(dict.fromkeys(result.icc["method"].astype(str)))
+    console.print(table)
+    parts = []
+    for level, value in result.alpha.items():
+        low, high = result.alpha_ci.get(level, (math.nan, math.nan))
+        ci = "" if math.isnan(low) else f" [{_fmt(low)}, {_fmt(high)}]"
+        parts.append(f"{level} {_fmt(value)}{ci}")
+    boot = f" (95% bootstrap CI, {result.n_boot} replicates)" if result.n_boot else ""
+    console.print(f"Krippendorff's α{boot}: " + ", ".join(parts))
+    for note in result.notes:
+        console.print(f"Note: {note}")
+
+
+@friendly_errors
+def reliability_command(
+    reviews: Annotated[
+        Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
+    ],
+    rubric: Annotated[
+        Path | None,
+        typer.Option(
+            "--rubric",
+            help="The rubric YAML; multi-criterion reviews are reduced to weighted totals.",
+        ),
+    ] = None,
+    criterion: Annotated[
+        str | None,
+        typer.Option("--criterion", help="Use this criterion's scores instead of the totals."),
+    ] = None,
+    submission_col: SubmissionCol = "submission_id",
+    reviewer_col: ReviewerCol = "reviewer_id",
+    criterion_col: CriterionCol = "criterion",
+    score_col: ScoreCol = "score",
+    conflict_col: ConflictCol = "conflict",
+    encoding: Encoding = "utf-8",
+    bootstrap: Annotated[
+        int,
+        typer.Option(
+            "--bootstrap",
+            min=0,
+            help="Bootstrap replicates for α's intervals (resampling submissions); 0: none.",
+        ),
+    ] = 0,
+    seed: Seed = "0",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the statistics as JSON here.")
+    ] = None,
+) -> None:
+    """Rater reliability: the six intraclass correlations and Krippendorff's α."""
+    guard_outputs([reviews, rubric], [json_out])
+    loaded_rubric = None if rubric is None else load_rubric(rubric)
+    table = load_reviews(
+        reviews,
+        columns=ReviewColumns(
+            submission=submission_col,
+            reviewer=reviewer_col,
+            criterion=criterion_col,
+            score=score_col,
+            conflict=conflict_col,
+        ),
+        rubric=loaded_rubric,
+        encoding=encoding,
+    )
+    try:
+        result = reliability(
+            table, rubric=loaded_rubric, criterion=criterion, n_boot=bootstrap, seed=seed
+        )
+    except FairpanelInputError as exc:
+        # Statistics errors know no file; name the one the user gave.
+        raise (exc if exc.file else exc.with_file(reviews)) from None
+    _show(result)
+    if json_out is not None:
+        write_json(json_out, result.to_dict())
+        console.print(f"wrote {json_out}")

@@ -1,0 +1,182 @@
+"""One call for a panel's reliability: every ICC form and α at every level of measurement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fairpanel.reliability._alpha import LEVELS, alpha_from_ratings
+from fairpanel.reliability._bootstrap import alpha_bootstrap
+from fairpanel.reliability._data import as_ratings
+from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_ratings
+from fairpanel.rubric import Rubric
+
+__all__ = ["ReliabilityResult", "reliability"]
+
+NOTE_INCOMPLETE = (
+    "incomplete design ({n} of {cells} submission × reviewer cells scored): one-way ICCs "
+    "from the unbalanced one-way ANOVA (n0 = {n0:.3g}); two-way ICCs from REML variance "
+    "components, with approximate Wald intervals on the logit scale; average-measure "
+    "forms refer to k = {k:.3g} reviews (harmonic mean per submission)"
+)
+_NO_CI = (float("nan"), float("nan"))
+NOTE_TOTALS = "multi-criterion reviews: computed on each review's weighted rubric total"
+
+
+@dataclass(frozen=True)
+class ReliabilityResult:
+    """Rater reliability of a panel.
+
+    Attributes
+    ----------
+    icc : DataFrame
+        The six intraclass correlations, columns :data:`fairpanel.reliability.ICC_COLUMNS`.
+    alpha : dict of str to float
+        Krippendorff's α by level of measurement (nominal, ordinal, interval, ratio); NaN
+        where the level does not apply (e.g. ratio with negative scores).
+    n_submissions, n_reviewers, n_reviews : int
+        The design the statistics were computed on.
+    complete : bool
+        Whether every reviewer scored every submission.
+    criterion : str or None
+        The criterion used, or None for multi-criterion review totals.
+    notes : tuple of str
+        Plain sentences on what was computed and how.
+    alpha_ci : dict of str to (float, float)
+        Percentile bootstrap interval of α by level (resampling submissions); empty
+        when no bootstrap was run (``n_boot=0``), and ``to_dict`` then gives null bounds.
+    n_boot : int
+        Number of bootstrap replicates behind ``alpha_ci`` (0: none).
+    """
+
+    icc: pd.DataFrame
+    alpha: dict[str, float]
+    n_submissions: int
+    n_reviewers: int
+    n_reviews: int
+    complete: bool
+    criterion: str | None
+    notes: tuple[str, ...] = field(default=())
+    alpha_ci: dict[str, tuple[float, float]] = field(default_factory=dict)
+    n_boot: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the ``fairpanel reliability --json`` payload."""
+        records = [
+            {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            for row in self.icc.to_dict(orient="records")
+        ]
+        return {
+            "icc": records,
+            "krippendorff_alpha": {k: float(v) for k, v in self.alpha.items()},
+            "krippendorff_alpha_ci": {
+                level: dict(
+                    zip(("ci_low", "ci_high"), self.alpha_ci.get(level, _NO_CI), strict=True)
+                )
+                for level in self.alpha
+            },
+            "n_boot": self.n_boot,
+            "n_submissions": self.n_submissions,
+            "n_reviewers": self.n_reviewers,
+            "n_reviews": self.n_reviews,
+            "complete": self.complete,
+            "criterion": self.criterion,
+            "notes": list(self.notes),
+        }
+
+
+def reliability(
+    reviews: Any,
+    *,
+    rubric: Rubric | None = None,
+    criterion: str | None = None,
+    confidence: float = 0.95,
+    n_boot: int = 0,
+    seed: int | str | np.random.Generator | None = None,
+) -> ReliabilityResult:
+    """Every ICC form and Krippendorff's α at every level, on one panel's reviews.
+
+    Parameters
+    ----------
+    reviews : DataFrame or array_like
+        The canonical long reviews table, or a wide submissions × reviewers matrix (see
+        :func:`fairpanel.reliability.icc`).
+    rubric : Rubric, optional
+        Needed for multi-criterion reviews: statistics are computed on each review's
+        weighted total, the number the committee ranks on.
+    criterion : str, optional
+        Compute on this criterion's scores only.
+    confidence : float, default 0.95
+        Level of the confidence intervals (ICC, and α when bootstrapped).
+    n_boot : int, default 0
+        Bootstrap replicates for α's percentile intervals (resampling submissions); 0
+        skips the bootstrap. 2000 is a sound choice.
+    seed : int, str, numpy Generator or None
+        Seed of the bootstrap (a text seed is hashed), for a reproducible interval.
+
+    Returns
+    -------
+    ReliabilityResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reviews = pd.DataFrame({
+    ...     "submission_id": ["a", "a", "b", "b", "c", "c"],
+    ...     "reviewer_id": ["r1", "r2", "r1", "r2", "r1", "r2"],
+    ...     "score": [5, 4, 2, 2, 3, 4]})
+    >>> res = reliability(reviews)
+    >>> round(res.alpha["interval"], 3)
+    0.773
+    >>> res.icc.loc[0, "type"]
+    'ICC(1,1)'
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(ERR_CONFIDENCE.format(confidence=confidence))
+    ratings = as_ratings(reviews, rubric=rubric, criterion=criterion)
+    table = icc_from_ratings(ratings, confidence=confidence)
+    alpha: dict[str, float] = {}
+    for level in LEVELS:
+        if level == "ratio" and ratings.value.min() < 0:
+            alpha[level] = float("nan")
+        else:
+            alpha[level] = alpha_from_ratings(ratings, level)
+    alpha_ci: dict[str, tuple[float, float]] = {}
+    if n_boot:
+        levels = tuple(level for level, value in alpha.items() if np.isfinite(value))
+        alpha_ci = alpha_bootstrap(
+            ratings, levels=levels, n_boot=n_boot, confidence=confidence, seed=seed
+        )
+    notes: list[str] = []
+    if (
+        ratings.criterion is None
+        and isinstance(reviews, pd.DataFrame)
+        and ("criterion" in reviews.columns)
+    ):
+        notes.append(NOTE_TOTALS)
+    if not ratings.complete:
+        counts = np.bincount(ratings.target)
+        n0 = (ratings.n - float((counts**2).sum()) / ratings.n) / (ratings.n_targets - 1)
+        notes.append(
+            NOTE_INCOMPLETE.format(
+                n=ratings.n,
+                cells=ratings.n_targets * ratings.n_raters,
+                n0=n0,
+                k=float(table["k"].iloc[3]),
+            )
+        )
+    return ReliabilityResult(
+        icc=table,
+        alpha=alpha,
+        n_submissions=ratings.n_targets,
+        n_reviewers=ratings.n_raters,
+        n_reviews=ratings.n,
+        complete=ratings.complete,
+        criterion=ratings.criterion,
+        notes=tuple(notes),
+        alpha_ci=alpha_ci,
+        n_boot=n_boot,
+    )

@@ -1,0 +1,122 @@
+"""``fairpanel reliability``: the JSON equals the library's result; bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fairpanel import ReviewColumns
+from fairpanel.cli._main import app
+from fairpanel.io import load_reviews
+from fairpanel.reliability import reliability
+from fairpanel.reliability._data import ERR_NEED_RUBRIC
+from fairpanel.reliability._icc import ERR_NO_REPLICATION
+
+runner = CliRunner()
+
+# Shrout & Fleiss (1979), Table 2, written the way an SNSF export names its columns.
+SHROUT_FLEISS = [
+    [9, 2, 5, 8],
+    [6, 1, 3, 2],
+    [8, 4, 6, 8],
+    [7, 1, 2, 6],
+    [10, 5, 6, 9],
+    [6, 2, 4, 7],
+]
+COLUMNS = ["--submission-col", "proposal", "--reviewer-col", "assessor", "--score-col", "grade"]
+
+
+def _write(path, matrix, drop=()):
+    rows = [
+        {"proposal": f"P{t + 1}", "assessor": f"J{r + 1}", "grade": value}
+        for t, row in enumerate(matrix)
+        for r, value in enumerate(row)
+        if (t, r) not in drop
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _same(a, b):
+    """JSON equality where NaN (library) and null (JSON) are the same missing number."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return b is None
+    return a == b
+
+
+@pytest.mark.parametrize("drop", [(), ((0, 1), (3, 2), (5, 0))], ids=["complete", "incomplete"])
+def test_json_equals_library_result(tmp_path, drop):
+    reviews = _write(tmp_path / "votes.csv", SHROUT_FLEISS, drop)
+    out = tmp_path / "reliability.json"
+    result = runner.invoke(
+        app, ["reliability", "--reviews", str(reviews), *COLUMNS, "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    table = load_reviews(
+        reviews, columns=ReviewColumns(submission="proposal", reviewer="assessor", score="grade")
+    )
+    expected = reliability(table).to_dict()
+    assert _same(expected, payload)
+    assert [row["type"] for row in payload["icc"]][:3] == ["ICC(1,1)", "ICC(2,1)", "ICC(3,1)"]
+    assert set(payload["icc"][0]) >= {"type", "icc", "ci_low", "ci_high"}
+    assert set(payload["krippendorff_alpha"]) == {"nominal", "ordinal", "interval", "ratio"}
+    if not drop:  # Shrout & Fleiss (1979) Table 4: ICC(3,1) = .71
+        assert round(payload["icc"][2]["icc"], 2) == 0.71
+    assert np.isfinite(payload["krippendorff_alpha"]["interval"])
+
+
+def test_no_replication_exits_2_naming_the_file_and_writes_nothing(tmp_path):
+    # Every submission has one review: nothing to agree on.
+    reviews = tmp_path / "single.csv"
+    pd.DataFrame(
+        {"proposal": ["a", "b", "c"], "assessor": ["x", "y", "z"], "grade": [1, 2, 3]}
+    ).to_csv(reviews, index=False)
+    out = tmp_path / "out.json"
+    result = runner.invoke(
+        app, ["reliability", "--reviews", str(reviews), *COLUMNS, "--json", str(out)]
+    )
+    assert result.exit_code == 2
+    assert str(reviews) in result.output
+    assert ERR_NO_REPLICATION in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_multi_criterion_reviews_without_rubric_exit_2(tmp_path):
+    reviews = tmp_path / "rubric_reviews.csv"
+    pd.DataFrame(
+        {
+            "submission_id": ["a", "a", "a", "a", "b", "b", "b", "b"],
+            "reviewer_id": ["x", "x", "y", "y"] * 2,
+            "criterion": ["merit", "feasibility"] * 4,
+            "score": [4, 3, 5, 3, 2, 2, 1, 3],
+        }
+    ).to_csv(reviews, index=False)
+    result = runner.invoke(app, ["reliability", "--reviews", str(reviews)])
+    assert result.exit_code == 2
+    assert ERR_NEED_RUBRIC.format(n=2) in " ".join(result.output.split())
+
+
+def test_bootstrap_json_equals_library_result(tmp_path):
+    reviews = _write(tmp_path / "votes.csv", SHROUT_FLEISS)
+    out = tmp_path / "reliability.json"
+    args = ["reliability", "--reviews", str(reviews), *COLUMNS]
+    result = runner.invoke(app, [*args, "--bootstrap", "200", "--seed", "s1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    table = load_reviews(
+        reviews, columns=ReviewColumns(submission="proposal", reviewer="assessor", score="grade")
+    )
+    expected = reliability(table, n_boot=200, seed="s1").to_dict()
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert _same(expected, payload)
+    assert payload["n_boot"] == 200
+    assert payload["krippendorff_alpha_ci"]["interval"]["ci_low"] is not None
