@@ -41,6 +41,7 @@ def _root(
 # fmt: off
 # isort: off
 from fairpanel.cli import _allocate
+from fairpanel.cli import _audit
 from fairpanel.cli import _reliability
 from fairpanel.cli import _report
 from fairpanel.cli import _rubric
@@ -49,6 +50,7 @@ from fairpanel.cli import _validate
 from fairpanel.cli import _verify_draw
 
 app.command("allocate")(_allocate.allocate)
+app.command("audit")(_audit.audit_command)
 app.command("reliability")(_reliability.reliability_command)
 app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")

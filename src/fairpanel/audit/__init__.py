@@ -1,0 +1,38 @@
+"""Disparity audit: group outcomes with honest uncertainty, adjusted, safe to publish.
+
+Selection rates per group with Wilson intervals; each group against a reference group
+(Newcombe difference, Katz ratio, odds ratio, adverse-impact ratio and the four-fifths
+flag, Fisher's exact test); Cochran–Mantel–Haenszel and logistic-regression adjustment
+with a Simpson's-paradox indicator; intersections and multi-stage funnels; score gaps and
+reviewer × applicant-group gaps; lottery expectations; vectorized bootstrap intervals;
+small-cell and complementary suppression for publication.
+"""
+
+from fairpanel.audit._audit import audit, audit_counts
+from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
+from fairpanel.audit._inputs import counts_from_wide
+from fairpanel.audit._result import AuditResult
+from fairpanel.audit._scores import reviewer_gaps, score_gaps
+from fairpanel.audit._stats import (
+    katz_ratio,
+    newcombe_difference,
+    wilson_interval,
+    woolf_odds_ratio,
+)
+from fairpanel.audit._suppress import DEFAULT_MIN_CELL
+
+__all__ = [
+    "DEFAULT_MIN_CELL",
+    "AuditResult",
+    "audit",
+    "audit_counts",
+    "bootstrap_max_min",
+    "bootstrap_selection_rates",
+    "counts_from_wide",
+    "katz_ratio",
+    "newcombe_difference",
+    "reviewer_gaps",
+    "score_gaps",
+    "wilson_interval",
+    "woolf_odds_ratio",
+]

@@ -1,0 +1,249 @@
+"""Make the audit's tables publishable: hide small cells and whatever would reveal them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from fairpanel.audit._suppress import CellSystem, primary_hidden
+from fairpanel.audit._tables import pick_reference
+
+__all__ = ["SEP", "publish"]
+
+#: Separator of an intersection's attribute names and group values.
+SEP = " × "
+
+Key = tuple[str, ...]
+
+
+def _funnel_keys(attr: str, group: str, stages: Sequence[str]) -> list[tuple[Key, Key]]:
+    """(reached key, passed key) per stage; the last stage's passers are the selected."""
+    keys = []
+    reached: Key = ("n", attr, group)
+    for j, stage in enumerate(stages):
+        passed: Key = ("k", attr, group) if j == len(stages) - 1 else ("p", attr, group, stage)
+        keys.append((reached, passed))
+        reached = passed
+    return keys
+
+
+def _build(
+    t: Mapping[str, pd.DataFrame],
+    parts: Mapping[str, tuple[str, ...]],
+    stages: Sequence[str],
+    m: int,
+) -> CellSystem:
+    cs = CellSystem()
+    groups = t["groups"]
+    for attr_, g in groups.groupby("attribute", sort=False):
+        attr = str(attr_)
+        n = g["applicants"].to_numpy(np.int64)
+        k = g["selected"].to_numpy(np.int64)
+        hide_n, hide_k = primary_hidden(n, k, m)
+        names = g["group"].tolist()
+        for i, name in enumerate(names):
+            cs.add(("n", attr, name), n[i], hide_n[i])
+            cs.add(("k", attr, name), k[i], hide_k[i])
+        for kind in ("n", "k"):
+            cs.line((kind, attr, name) for name in names)
+    funnel = t["funnel"]
+    for (f_attr, stage), f in funnel.groupby(["attribute", "stage"], sort=False):
+        j = list(stages).index(str(stage))
+        reached = f["reached"].to_numpy(np.int64)
+        passed = f["passed"].to_numpy(np.int64)
+        _, hide = primary_hidden(reached, passed, m)
+        keys = []
+        for i, name in enumerate(f["group"].tolist()):
+            key = _funnel_keys(str(f_attr), name, stages)[j][1]
+            cs.add(key, passed[i], hide[i])
+            keys.append(key)
+        cs.line(keys)
+    for attr, components in parts.items():
+        g = groups[groups["attribute"] == attr]
+        values = [name.split(SEP) for name in g["group"]]
+        for i, comp in enumerate(components):
+            for v in sorted({vals[i] for vals in values}):
+                members = [
+                    name for name, vals in zip(g["group"], values, strict=True) if vals[i] == v
+                ]
+                for kind in ("n", "k"):
+                    cs.line([(kind, attr, name) for name in members] + [(kind, comp, v)])
+    rates = t["stratum_rates"]
+    if len(rates):
+        n = rates["applicants"].to_numpy(np.int64)
+        k = rates["selected"].to_numpy(np.int64)
+        hide_n, hide_k = primary_hidden(n, k, m)
+        for i, row in enumerate(rates[["attribute", "stratum", "group"]].itertuples(index=False)):
+            cs.add(("sn", *map(str, row)), n[i], hide_n[i])
+            cs.add(("sk", *map(str, row)), k[i], hide_k[i])
+        for (attr, grp), r in rates.groupby(["attribute", "group"], sort=False):  # type: ignore[assignment]
+            for kind, total in (("sn", "n"), ("sk", "k")):
+                cs.line([(kind, attr, s, grp) for s in r["stratum"]] + [(total, attr, grp)])
+        for (attr, s), r in rates.groupby(["attribute", "stratum"], sort=False):  # type: ignore[assignment]
+            for kind in ("sn", "sk"):
+                cs.line([(kind, attr, s, grp) for grp in r["group"]])
+                # within a stratum, an intersection's cells sum to its components' cells
+                for i, comp in enumerate(parts.get(str(attr), ())):
+                    values = [str(grp).split(SEP) for grp in r["group"]]
+                    for v in sorted({vals[i] for vals in values}):
+                        members = [
+                            grp
+                            for grp, vals in zip(r["group"], values, strict=True)
+                            if vals[i] == v
+                        ]
+                        cs.line([(kind, attr, s, grp) for grp in members] + [(kind, comp, s, v)])
+    cs.solve()
+    return cs
+
+
+def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].astype("boolean")
+        elif pd.api.types.is_integer_dtype(out[c]):
+            out[c] = out[c].astype("Int64")
+    return out
+
+
+def _top(groups: pd.DataFrame, attr: str, min_cell: int) -> str:
+    """Return the group the adverse-impact ratios of ``attr`` are taken against."""
+    g = groups[groups["attribute"] == attr]
+    n, k = g["applicants"].to_numpy(np.int64), g["selected"].to_numpy(np.int64)
+    return str(g["group"].iloc[pick_reference(g["group"].to_numpy(), n, k, min_cell)])
+
+
+def publish(
+    tables: Mapping[str, pd.DataFrame],
+    parts: Mapping[str, tuple[str, ...]],
+    stages: Sequence[str],
+    min_cell: int,
+) -> dict[str, pd.DataFrame]:
+    """Return copies of the tables with suppressed cells missing and flagged."""
+    cs = _build(tables, parts, stages, min_cell)
+    t = {name: _nullable(frame) for name, frame in tables.items()}
+    raw = tables["groups"]
+
+    g = t["groups"]
+    hn = np.array(
+        [cs.hidden(("n", a, x)) for a, x in zip(g["attribute"], g["group"], strict=True)],
+        dtype=bool,
+    )
+    hk = np.array(
+        [cs.hidden(("k", a, x)) for a, x in zip(g["attribute"], g["group"], strict=True)],
+        dtype=bool,
+    )
+    g.loc[hn, "applicants"] = pd.NA
+    g.loc[hk, "selected"] = pd.NA
+    g.loc[hn | hk, ["selection_rate", "rate_ci_low", "rate_ci_high"]] = np.nan
+    g["suppressed"] = hn | hk
+    hidden = {
+        (a, x) for a, x, s in zip(g["attribute"], g["group"], g["suppressed"], strict=True) if s
+    }
+    dirty = {a for a, _ in hidden}
+
+    c = t["comparisons"]
+    if len(c):
+        bad = np.array(
+            [
+                (a, x) in hidden or (a, r) in hidden
+                for a, x, r in zip(c["attribute"], c["group"], c["reference"], strict=True)
+            ],
+            dtype=bool,
+        )
+        stats_cols = [
+            col for col in c.columns if col not in ("attribute", "group", "reference", "test")
+        ]
+        c.loc[bad, stats_cols] = pd.NA
+        top_hidden = np.array(
+            [(a, _top(raw, a, min_cell)) in hidden for a in c["attribute"]], dtype=bool
+        )
+        c.loc[top_hidden, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
+
+    o = t["tests"]
+    o.loc[o["attribute"].isin(dirty), ["statistic", "p_value", "min_expected"]] = np.nan
+
+    s = t["strata"]
+    if len(s):
+        bad = np.array(
+            [
+                (a, x) in hidden or (a, r) in hidden
+                for a, x, r in zip(s["attribute"], s["group"], s["reference"], strict=True)
+            ],
+            dtype=bool,
+        )
+        keep = ("attribute", "group", "reference", "test", "homogeneity_test")
+        s.loc[bad, [col for col in s.columns if col not in keep]] = pd.NA
+
+    r = t["stratum_rates"]
+    if len(r):
+        keys = list(
+            r[["attribute", "stratum", "group"]].astype(str).itertuples(index=False, name=None)
+        )
+        rn = np.array([cs.hidden(("sn", *key)) for key in keys], dtype=bool)
+        rk = np.array([cs.hidden(("sk", *key)) for key in keys], dtype=bool)
+        r.loc[rn, "applicants"] = pd.NA
+        r.loc[rk, "selected"] = pd.NA
+        r.loc[rn | rk, ["selection_rate", "rate_ci_low", "rate_ci_high"]] = np.nan
+        r["suppressed"] = rn | rk
+
+    f = t["funnel"]
+    if len(f):
+        pos = [list(stages).index(str(st)) for st in f["stage"]]
+        keys_f = [
+            _funnel_keys(a, x, stages)[j]
+            for a, x, j in zip(f["attribute"], f["group"], pos, strict=True)
+        ]
+        fr = np.array([cs.hidden(kr) for kr, _ in keys_f], dtype=bool)
+        fp = np.array([cs.hidden(kp) for _, kp in keys_f], dtype=bool)
+        f.loc[fr, "reached"] = pd.NA
+        f.loc[fp, "passed"] = pd.NA
+        f.loc[fr | fp, ["pass_rate", "rate_ci_low", "rate_ci_high"]] = np.nan
+        f["suppressed"] = fr | fp
+        dirty_stage = set(zip(f.loc[fr | fp, "attribute"], f.loc[fr | fp, "stage"], strict=True))
+        stage_bad = np.array(
+            [(a, st) in dirty_stage for a, st in zip(f["attribute"], f["stage"], strict=True)],
+            dtype=bool,
+        )
+        # An adverse-impact ratio reveals the top group's rate: hide the stage's ratios.
+        f.loc[stage_bad, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
+
+    b = t["bootstrap"]
+    if len(b):
+        b.loc[b["attribute"].isin(dirty), ["estimate", "ci_low", "ci_high"]] = np.nan
+
+    lt = t["lottery"]
+    if len(lt):
+        bad = np.array(
+            [(a, x) in hidden for a, x in zip(lt["attribute"], lt["group"], strict=True)],
+            dtype=bool,
+        )
+        cols = [
+            "expected_selected",
+            "expected_rate",
+            "realized_selected",
+            "realized_rate",
+            "p_air_below_four_fifths",
+        ]
+        lt.loc[bad, cols] = pd.NA
+        hidden_n = {(a, x) for a, x, h in zip(g["attribute"], g["group"], hn, strict=True) if h}
+        no_n = np.array(
+            [(a, x) in hidden_n for a, x in zip(lt["attribute"], lt["group"], strict=True)],
+            dtype=bool,
+        )
+        lt.loc[no_n, "applicants"] = pd.NA
+        lt["suppressed"] = bad
+        ls = t["lottery_summary"]
+        ls.loc[ls["attribute"].isin(dirty), ["expected_min_air", "realized_min_air"]] = np.nan
+    sg = t["score_gaps"]
+    if len(sg):
+        # a group's number of scored submissions is its applicant count: hide it alike
+        hidden_n = {(a, x) for a, x, h in zip(g["attribute"], g["group"], hn, strict=True) if h}
+        no_n = np.array(
+            [(a, x) in hidden_n for a, x in zip(sg["attribute"], sg["group"], strict=True)],
+            dtype=bool,
+        )
+        sg.loc[no_n | sg["suppressed"].astype(bool).to_numpy(), "n"] = pd.NA
+    return t

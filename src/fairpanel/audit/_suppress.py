@@ -1,0 +1,86 @@
+"""Small-cell suppression, with complementary suppression across linked tables.
+
+A published count below the minimum cell size can identify people. Hiding it is not
+enough when it can be recomputed: the counts of one attribute add up to the total, an
+intersection's cells add up to the marginal tables, per-stratum cells add up to the
+overall table, and each funnel stage's passers are the next stage's entrants. We model
+every published count as a variable and every such sum as a *line*; whenever a line has
+exactly one hidden cell, the smallest visible cell of that line is hidden too, until no
+line has exactly one. Then no hidden cell is the only unknown of any published sum
+(the attack a test in ``tests/test_audit_suppress.py`` carries out).
+
+This is the classic "hypercube" heuristic of statistical agencies (Repsilber 1994;
+Hundepool et al. 2012, *Statistical Disclosure Control*, §4.4): safe against
+recomputation from single sums, not an optimal (minimum-loss) suppression pattern, and
+it does not protect against interval (bound) attacks on very unequal cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import Final
+
+import numpy as np
+
+__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "primary_hidden"]
+
+#: Default minimum cell size for publishable output.
+DEFAULT_MIN_CELL: Final[int] = 5
+
+
+def primary_hidden(n: np.ndarray, k: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells to hide on their own: ``(hide applicants, hide selected)`` per group.
+
+    The selected count (and with it the rate and every statistic derived from it) is
+    hidden when the selected, the not selected or the applicants are fewer than
+    ``min_cell``; the applicant count when it is itself below ``min_cell``.
+    """
+    hide_n = n < min_cell
+    hide_k = hide_n | (k < min_cell) | ((n - k) < min_cell)
+    return hide_n, hide_k
+
+
+class CellSystem:
+    """Published counts as variables, and the sums that link them as lines."""
+
+    def __init__(self) -> None:
+        self._index: dict[Hashable, int] = {}
+        self._value: list[int] = []
+        self._hidden: list[bool] = []
+        self._lines: list[list[int]] = []
+
+    def add(self, key: Hashable, value: int, hidden: bool) -> None:
+        """Declare a cell (declaring it again only adds a reason to hide it)."""
+        if key in self._index:
+            i = self._index[key]
+            self._hidden[i] = self._hidden[i] or bool(hidden)
+            return
+        self._index[key] = len(self._value)
+        self._value.append(int(value))
+        self._hidden.append(bool(hidden))
+
+    def line(self, keys: Iterable[Hashable]) -> None:
+        """Declare that these cells sum to a published (or derivable) total."""
+        members = sorted({self._index[k] for k in keys})
+        if len(members) > 1:
+            self._lines.append(members)
+
+    def solve(self) -> None:
+        """Hide complementary cells until no line has exactly one hidden cell."""
+        hidden = np.array(self._hidden, dtype=bool)
+        value = np.array(self._value, dtype=np.int64)
+        changed = True
+        while changed:
+            changed = False
+            for members in self._lines:
+                m = np.asarray(members)
+                if hidden[m].sum() == 1:
+                    visible = m[~hidden[m]]
+                    # the smallest visible cell: least information lost (ties: first declared)
+                    hidden[visible[np.argmin(value[visible])]] = True
+                    changed = True
+        self._hidden = hidden.tolist()
+
+    def hidden(self, key: Hashable) -> bool:
+        """Whether the cell is hidden (after :meth:`solve`)."""
+        return self._hidden[self._index[key]]

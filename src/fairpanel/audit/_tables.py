@@ -1,0 +1,228 @@
+"""Per-group rates and comparisons with a reference group, for one group attribute."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from fairpanel.audit._stats import (
+    fisher_pair,
+    katz_ratio,
+    newcombe_difference,
+    omnibus_test,
+    wilson_interval,
+    woolf_odds_ratio,
+)
+
+__all__ = [
+    "COMPARISON_COLUMNS",
+    "FOUR_FIFTHS",
+    "FUNNEL_COLUMNS",
+    "GROUP_COLUMNS",
+    "TEST_COLUMNS",
+    "comparison_table",
+    "four_fifths_flag",
+    "funnel_table",
+    "group_table",
+    "omnibus_table",
+    "pick_reference",
+]
+
+#: The EEOC's rule of thumb: a rate below 4/5 of the highest group's rate indicates
+#: adverse impact (Uniform Guidelines, 29 CFR 1607.4(D)).
+FOUR_FIFTHS: Final[float] = 0.8
+
+GROUP_COLUMNS: Final[tuple[str, ...]] = (
+    "attribute",
+    "group",
+    "applicants",
+    "selected",
+    "selection_rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "suppressed",
+)
+COMPARISON_COLUMNS: Final[tuple[str, ...]] = (
+    "attribute",
+    "group",
+    "reference",
+    "rate_difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "rate_ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "odds_ratio",
+    "odds_ratio_ci_low",
+    "odds_ratio_ci_high",
+    "adverse_impact_ratio",
+    "four_fifths_flag",
+    "test",
+    "p_value",
+)
+TEST_COLUMNS: Final[tuple[str, ...]] = (
+    "attribute",
+    "test",
+    "statistic",
+    "dof",
+    "p_value",
+    "min_expected",
+    "note",
+)
+FUNNEL_COLUMNS: Final[tuple[str, ...]] = (
+    "attribute",
+    "stage",
+    "group",
+    "reached",
+    "passed",
+    "pass_rate",
+    "rate_ci_low",
+    "rate_ci_high",
+    "adverse_impact_ratio",
+    "four_fifths_flag",
+    "suppressed",
+)
+
+NOTE_SMALL_EXPECTED = (
+    "smallest expected count {value:.1f} is below 5: the chi-square p-value is approximate"
+)
+
+
+def pick_reference(groups: np.ndarray, n: np.ndarray, k: np.ndarray, min_cell: int = 0) -> int:
+    """Index of the group with the highest selection rate (first in order on ties).
+
+    Only groups whose counts can be published (applicants, selected and not selected all
+    at least ``min_cell``) are eligible, so the comparisons are not all suppressed
+    because of one tiny group; if no group is eligible, every group with applicants is.
+    """
+    eligible = (n > 0) & (k >= min_cell) & (n - k >= min_cell) & (n >= min_cell)
+    if not eligible.any():
+        eligible = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(eligible, k / n, -1.0)
+    return int(np.argmax(rate))
+
+
+def four_fifths_flag(k: np.ndarray, n: np.ndarray, k_top: int, n_top: int) -> np.ndarray:
+    """``k/n < 0.8 · k_top/n_top``, decided in integers so 48/60 = 0.8 is not flagged."""
+    if n_top == 0 or k_top == 0:
+        return np.zeros(k.shape, dtype=bool)
+    return np.asarray((5 * k * n_top < 4 * k_top * n) & (n > 0))
+
+
+def group_table(attribute: str, groups: np.ndarray, n: np.ndarray, k: np.ndarray) -> pd.DataFrame:
+    """Applicants, selected and the selection rate with its Wilson interval, per group."""
+    lo, hi = wilson_interval(k, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n > 0, k / n, np.nan)
+    return pd.DataFrame(
+        {
+            "attribute": attribute,
+            "group": groups.astype(str),
+            "applicants": n.astype(np.int64),
+            "selected": k.astype(np.int64),
+            "selection_rate": rate,
+            "rate_ci_low": lo,
+            "rate_ci_high": hi,
+            "suppressed": False,
+        },
+        columns=list(GROUP_COLUMNS),
+    )
+
+
+def comparison_table(
+    attribute: str, groups: np.ndarray, n: np.ndarray, k: np.ndarray, ref: int, min_cell: int = 0
+) -> pd.DataFrame:
+    """Each group against the reference group ``groups[ref]``.
+
+    The adverse-impact ratio is always taken against the group with the highest rate, as
+    29 CFR 1607.4(D) defines it (among groups large enough to publish, see
+    :func:`pick_reference`); with the default reference it equals ``rate_ratio``.
+    The test is Fisher's exact test of the group-vs-reference 2×2 table.
+    """
+    others = np.array([i for i in range(groups.size) if i != ref], dtype=np.int64)
+    kg, ng = k[others], n[others]
+    kr, nr = np.full(others.size, k[ref]), np.full(others.size, n[ref])
+    diff, dlo, dhi = newcombe_difference(kg, ng, kr, nr)
+    rr, rlo, rhi = katz_ratio(kg, ng, kr, nr)
+    odds, olo, ohi = woolf_odds_ratio(kg, ng, kr, nr)
+    top = pick_reference(groups, n, k, min_cell)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        air = (
+            (kg / ng) / (k[top] / n[top])
+            if n[top] > 0 and k[top] > 0
+            else np.full(kg.shape, np.nan)
+        )
+    return pd.DataFrame(
+        {
+            "attribute": attribute,
+            "group": groups[others].astype(str),
+            "reference": str(groups[ref]),
+            "rate_difference": diff,
+            "difference_ci_low": dlo,
+            "difference_ci_high": dhi,
+            "rate_ratio": rr,
+            "ratio_ci_low": rlo,
+            "ratio_ci_high": rhi,
+            "odds_ratio": odds,
+            "odds_ratio_ci_low": olo,
+            "odds_ratio_ci_high": ohi,
+            "adverse_impact_ratio": air,
+            "four_fifths_flag": four_fifths_flag(kg, ng, int(k[top]), int(n[top])),
+            "test": "fisher_exact",
+            "p_value": fisher_pair(kg, ng, kr, nr),
+        },
+        columns=list(COMPARISON_COLUMNS),
+    )
+
+
+def omnibus_table(attribute: str, n: np.ndarray, k: np.ndarray) -> pd.DataFrame:
+    """Test whether the selection rate differs at all between the attribute's groups."""
+    test, statistic, p, dof, min_expected = omnibus_test(k, n)
+    note = ""
+    if test == "chi2_independence" and min_expected < 5:
+        note = NOTE_SMALL_EXPECTED.format(value=min_expected)
+    return pd.DataFrame(
+        [[attribute, test, statistic, dof, p, min_expected, note]], columns=list(TEST_COLUMNS)
+    )
+
+
+def funnel_table(
+    attribute: str,
+    groups: np.ndarray,
+    applicants: np.ndarray,
+    passed: dict[str, np.ndarray],
+    min_cell: int = 0,
+) -> pd.DataFrame:
+    """Pass rate at each stage among those who reached it, with the adverse-impact ratio."""
+    rows = []
+    reached = applicants
+    for stage, through in passed.items():
+        lo, hi = wilson_interval(through, reached)
+        top = pick_reference(groups, reached, through, min_cell)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(reached > 0, through / reached, np.nan)
+            air = rate / rate[top] if rate[top] > 0 else np.full(rate.shape, np.nan)
+        flag = four_fifths_flag(through, reached, int(through[top]), int(reached[top]))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "attribute": attribute,
+                    "stage": stage,
+                    "group": groups.astype(str),
+                    "reached": reached.astype(np.int64),
+                    "passed": through.astype(np.int64),
+                    "pass_rate": rate,
+                    "rate_ci_low": lo,
+                    "rate_ci_high": hi,
+                    "adverse_impact_ratio": air,
+                    "four_fifths_flag": flag,
+                    "suppressed": False,
+                },
+                columns=list(FUNNEL_COLUMNS),
+            )
+        )
+        reached = through
+    return pd.concat(rows, ignore_index=True)

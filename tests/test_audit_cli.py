@@ -1,0 +1,232 @@
+"""``fairpanel audit``: the JSON equals the library's result; bad input exits 2 in one line."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fairpanel.audit import audit, audit_counts, counts_from_wide
+from fairpanel.audit._inputs import ERR_MISSING_COLUMN, ERR_SELECTED_EXCEEDS
+from fairpanel.cli._audit import DEFAULT_SEED, ERR_BOTH_INPUTS, ERR_NO_INPUT
+from fairpanel.cli._main import app
+
+runner = CliRunner()
+
+
+def roundtrip(payload):
+    return json.loads(json.dumps(payload))
+
+
+@pytest.fixture
+def decisions(tmp_path):
+    rows = []
+    for field, gender, n, k in [
+        ("astro", "m", 60, 20),
+        ("astro", "w", 40, 10),
+        ("bio", "m", 30, 6),
+        ("bio", "w", 50, 15),
+    ]:
+        for i in range(n):
+            rows.append(
+                {
+                    "submission_id": f"{field}-{gender}-{i}",
+                    "gender": gender,
+                    "career_stage": "early" if i % 3 else "senior",
+                    "discipline": field,
+                    "selected": int(i < k),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    path = tmp_path / "decisions.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_decisions_json_equals_library(decisions, tmp_path):
+    path, frame = decisions
+    out = tmp_path / "audit.json"
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "--decisions",
+            str(path),
+            "--group",
+            "gender",
+            "--group",
+            "career_stage",
+            "--intersect",
+            "--strata",
+            "discipline",
+            "--covariate",
+            "discipline",
+            "--min-cell",
+            "5",
+            "--seed",
+            "s1",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(out.read_text(encoding="utf-8"))
+    expected = audit(
+        frame.astype({"selected": str}),
+        groups=["gender", "career_stage"],
+        intersect=True,
+        strata="discipline",
+        covariates=["discipline"],
+        min_cell=5,
+        seed="s1",
+    )
+    assert got == roundtrip(expected.to_dict())
+    assert set(got["attributes"]) == {"gender", "career_stage", "gender × career_stage"}
+    assert "strata" in got["attributes"]["gender"]
+
+
+def test_counts_json_equals_library(tmp_path):
+    counts = pd.DataFrame({"race": ["White", "Black"], "n": [80, 40], "k": [48, 12]})
+    path = tmp_path / "counts.csv"
+    counts.to_csv(path, index=False)
+    out = tmp_path / "audit.json"
+    args = ["audit", "--counts", str(path), "--group-col", "race", "--applicants-col", "n"]
+    result = runner.invoke(app, [*args, "--selected-col", "k", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    expected = audit_counts(
+        counts, group_col="race", applicants_col="n", selected_col="k", seed=DEFAULT_SEED
+    )
+    assert json.loads(out.read_text(encoding="utf-8")) == roundtrip(expected.to_dict())
+
+
+def test_wide_counts(tmp_path):
+    # shaped like NWO's published table (van der Lee & Ellemers 2015, Table S1); the
+    # numbers are altered so that no cell is suppressed
+    wide = pd.DataFrame(
+        {
+            "discipline": ["Physics", "Humanities", "Chemistry"],
+            "applications_men": [67, 230, 83],
+            "applications_women": [19, 166, 39],
+            "awards_men": [18, 33, 22],
+            "awards_women": [6, 32, 10],
+        }
+    )
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    out = tmp_path / "audit.json"
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "--counts",
+            str(path),
+            "--group-col",
+            "gender",
+            "--wide-groups",
+            "men,women",
+            "--applicants-pattern",
+            "applications_{group}",
+            "--selected-pattern",
+            "awards_{group}",
+            "--strata-col",
+            "discipline",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    long = counts_from_wide(
+        wide,
+        groups=["men", "women"],
+        applicants_pattern="applications_{group}",
+        selected_pattern="awards_{group}",
+        strata_col="discipline",
+        group_name="gender",
+    )
+    expected = audit_counts(long, group_col="gender", strata_col="discipline", seed=DEFAULT_SEED)
+    assert json.loads(out.read_text(encoding="utf-8")) == roundtrip(expected.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (
+            "g,n,k\na,10,3\nb,5,6\n",
+            ["--group-col", "g", "--applicants-col", "n", "--selected-col", "k"],
+            ERR_SELECTED_EXCEEDS.format(selected=6, applicants=5),
+        ),
+        (
+            "g,n\na,10\n",
+            ["--group-col", "g", "--applicants-col", "n", "--selected-col", "k"],
+            ERR_MISSING_COLUMN.format(column="k"),
+        ),
+    ],
+)
+def test_bad_counts_exit_2_with_one_line(tmp_path, content, args, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "audit.json"
+    result = runner.invoke(app, ["audit", "--counts", str(path), *args, "--json", str(out)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert "bad.csv" in lines[0]
+    assert not out.exists()
+
+
+def test_bad_decisions_name_the_row(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("gender,selected\nm,1\nw,perhaps\n", encoding="utf-8")
+    result = runner.invoke(app, ["audit", "--decisions", str(path), "--group", "gender"])
+    assert result.exit_code == 2
+    assert "d.csv, row 3, column 'selected'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [([], ERR_NO_INPUT), (["--decisions", "a.csv", "--counts", "b.csv"], ERR_BOTH_INPUTS)],
+)
+def test_input_choice(args, message):
+    result = runner.invoke(app, ["audit", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_scores_and_reviews_reach_the_json(decisions, tmp_path):
+    path, frame = decisions
+    rng = np.random.default_rng(0)
+    ids = frame["submission_id"]
+    scores = pd.DataFrame({"submission_id": ids, "calibrated_score": rng.normal(4, 1, len(ids))})
+    reviews = pd.DataFrame(
+        {
+            "submission_id": np.repeat(ids.to_numpy(), 3),
+            "reviewer_id": [f"r{i % 7}" for i in range(3 * len(ids))],
+            "score": rng.integers(1, 6, 3 * len(ids)),
+        }
+    )
+    scores.to_csv(tmp_path / "scores.csv", index=False)
+    reviews.to_csv(tmp_path / "reviews.csv", index=False)
+    out = tmp_path / "audit.json"
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "--decisions",
+            str(path),
+            "--group",
+            "gender",
+            "--scores",
+            str(tmp_path / "scores.csv"),
+            "--reviews",
+            str(tmp_path / "reviews.csv"),
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    expected = audit(frame, groups="gender", scores=scores, reviews=reviews, seed=DEFAULT_SEED)
+    got = json.loads(out.read_text(encoding="utf-8"))
+    assert got == roundtrip(expected.to_dict())
+    assert {"score_gaps", "reviewer_gaps"} <= set(got["attributes"]["gender"])
