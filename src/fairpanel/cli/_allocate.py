@@ -26,6 +26,7 @@ from fairpanel.strategies import (
     Allocation,
     Capacity,
     LotteryStrategy,
+    MLStrategy,
     PartialLotteryStrategy,
     RankStrategy,
     Strategy,
@@ -35,6 +36,9 @@ from fairpanel.strategies import (
 __all__ = ["StrategyName", "allocate", "build_strategy", "parse_weights"]
 
 ERR_CAPACITY = "give exactly one of --capacity N or --budget B (with --request-col)"
+ERR_ML_HISTORY = "--strategy ml needs --history (past cycles with features and decisions)"
+ERR_ML_SUBMISSIONS = "--strategy ml needs --submissions (the new cycle's features)"
+ERR_ML_ONLY = "{option} is used only with --strategy ml"
 ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each request)"
 ERR_WEIGHTS = "--weights must look like 'excellent=3,very good=2,good=1'; got {value!r}"
 ERR_OPTION = "--{option} is not used by the {strategy} strategy"
@@ -42,12 +46,27 @@ NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certifi
 
 
 class StrategyName(StrEnum):
-    """The strategies the command can run (``ml`` is added by its own issue)."""
+    """The strategies the command can run."""
 
     rank = "rank"
     lottery = "lottery"
     partial_lottery = "partial-lottery"
     tiered_lottery = "tiered-lottery"
+    ml = "ml"
+
+
+class ModelName(StrEnum):
+    """The models the ``ml`` strategy can fit."""
+
+    logistic = "logistic"
+    gbm = "gbm"
+
+
+class MitigationName(StrEnum):
+    """fairlearn mitigations the ``ml`` strategy can apply, for comparison only."""
+
+    exponentiated_gradient = "exponentiated-gradient"
+    threshold_optimizer = "threshold-optimizer"
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -91,6 +110,7 @@ def build_strategy(
         StrategyName.lottery: {"quality-bar"},
         StrategyName.partial_lottery: {"interval"},
         StrategyName.tiered_lottery: {"weights"},
+        StrategyName.ml: set(),
     }[name]
     for option, value in given.items():
         if value is not None and option not in uses:
@@ -101,6 +121,8 @@ def build_strategy(
         return LotteryStrategy(quality_bar=_quality_bar(quality_bar), rubric=rubric)
     if name is StrategyName.partial_lottery:
         return PartialLotteryStrategy(interval=0.5 if interval is None else interval)
+    if name is StrategyName.ml:
+        raise FairpanelInputError(ERR_ML_HISTORY)
     return TieredLotteryStrategy(
         weights=None if weights is None else parse_weights(weights), rubric=rubric
     )
@@ -156,10 +178,37 @@ def allocate(
     ] = None,
     submission_col: SubmissionCol = "submission_id",
     encoding: Encoding = "utf-8",
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="ml: past cycles (features and past decisions)."),
+    ] = None,
+    target: Annotated[
+        str, typer.Option("--target", help="ml: the past decision or score to learn.")
+    ] = "selected",
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="ml: a group attribute, never used as a feature (repeat)."),
+    ] = None,
+    model: Annotated[
+        ModelName, typer.Option("--model", help="ml: the model to fit.")
+    ] = ModelName.logistic,
+    mitigation: Annotated[
+        MitigationName | None,
+        typer.Option("--mitigation", help="ml: a fairlearn mitigation, for comparison."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="ml: a column never to use as a feature (repeat)."),
+    ] = None,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     if (capacity is None) == (budget is None):
         raise FairpanelInputError(ERR_CAPACITY)
+    is_ml = StrategyName(strategy) is StrategyName.ml
+    if not is_ml and history is not None:
+        raise FairpanelInputError(ERR_ML_ONLY.format(option="--history"))
+    if is_ml and submissions is None:
+        raise FairpanelInputError(ERR_ML_SUBMISSIONS)
     if budget is not None and request_col is None:
         raise FairpanelInputError(ERR_REQUEST_COL)
     guard_outputs([scores, submissions, rubric], [out, certificate, json_out])
@@ -169,12 +218,39 @@ def allocate(
     if submissions is not None:
         subs = load_submissions(
             existing_file(submissions),
-            columns=SubmissionColumns(submission=submission_col, request=request_col),
+            columns=SubmissionColumns(
+                submission=submission_col, groups=tuple(group or ()), request=request_col
+            ),
             encoding=encoding,
         )
-    rule = build_strategy(
-        strategy, quality_bar=quality_bar, interval=interval, weights=weights, rubric=loaded_rubric
-    )
+    rule: Strategy
+    if is_ml:
+        if history is None:
+            raise FairpanelInputError(ERR_ML_HISTORY)
+        past = read_table(
+            existing_file(history),
+            encoding=encoding,
+            text_columns=["submission_id", *(group or ())],
+        )
+        try:
+            rule = MLStrategy(
+                model=model.value,
+                target=target,
+                groups=tuple(group or ()),
+                exclude=tuple(exclude or ()),
+                mitigation=None if mitigation is None else mitigation.value,
+                seed=seed,
+            ).fit(past)
+        except FairpanelInputError as exc:
+            raise (exc if exc.file is not None else exc.with_file(history)) from None
+    else:
+        rule = build_strategy(
+            strategy,
+            quality_bar=quality_bar,
+            interval=interval,
+            weights=weights,
+            rubric=loaded_rubric,
+        )
     try:
         cap = (
             Capacity(count=capacity)

@@ -5,6 +5,7 @@
 """
 
 from fairpanel.strategies._base import Allocation, Capacity, Strategy
+from fairpanel.strategies._ml import MLStrategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -16,6 +17,7 @@ __all__ = [
     "Allocation",
     "Capacity",
     "LotteryStrategy",
+    "MLStrategy",
     "PartialLotteryStrategy",
     "RankStrategy",
     "Strategy",

@@ -1,0 +1,190 @@
+"""Inherited bias: do past decisions, the model and the rubric ranking treat groups alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from fairpanel.ml._evaluate import top_k_within
+from fairpanel.ml._findings import Finding, Severity
+from fairpanel.ml._model import target_values
+
+__all__ = [
+    "AIR_THRESHOLD",
+    "MIN_GROUP_SIZE",
+    "Disparity",
+    "inherited_bias",
+    "selection_disparity",
+]
+
+#: The EEOC four-fifths rule (29 CFR 1607.4 D): a group selected at less than 80% of the
+#: rate of the most-selected group shows adverse impact.
+AIR_THRESHOLD: Final = 0.8
+#: Chance differences must not raise the flag: the ratio must also be unlikely under equal
+#: rates (Fisher's exact test for two groups, chi-square for more) at this level.
+ALPHA: Final = 0.05
+#: Groups smaller than this are left out of the ratio (their rate is too noisy to compare).
+MIN_GROUP_SIZE: Final = 10
+
+
+@dataclass(frozen=True)
+class Disparity:
+    """Selection rates by group and the adverse-impact ratio (lowest / highest rate)."""
+
+    rates: pd.Series
+    ratio: float
+    lowest: str
+    highest: str
+    p_value: float
+    test: str
+
+    @property
+    def flagged(self) -> bool:
+        """Below four-fifths and unlikely to be chance."""
+        return bool(self.ratio < AIR_THRESHOLD and self.p_value < ALPHA)
+
+
+def selection_disparity(
+    selected: NDArray[np.bool_], groups: NDArray[np.generic] | pd.Series
+) -> Disparity:
+    """Adverse-impact ratio of one allocation over one group attribute.
+
+    Examples
+    --------
+    >>> selected = np.arange(40) % 20 < np.repeat([12, 6], 20)  # 12 of 20, 6 of 20
+    >>> d = selection_disparity(selected, np.repeat(["a", "b"], 20))
+    >>> float(d.ratio), d.lowest, d.highest, d.test
+    (0.5, 'b', 'a', 'fisher_exact')
+    """
+    frame = pd.DataFrame({"g": pd.Series(groups).astype(object).to_numpy(), "s": selected})
+    frame = frame[frame["g"].notna()]
+    counts = frame.groupby("g")["s"].agg(["size", "sum"])
+    counts = counts[counts["size"] >= MIN_GROUP_SIZE]
+    rates = (counts["sum"] / counts["size"]).astype("float64")
+    if rates.size < 2 or rates.max() == 0.0:
+        return Disparity(rates, float("nan"), "", "", float("nan"), "none")
+    lowest, highest = str(rates.idxmin()), str(rates.idxmax())
+    table = np.column_stack([counts["sum"], counts["size"] - counts["sum"]]).astype(np.int64)
+    if table[:, 1].sum() == 0:  # everyone selected: no disparity to test
+        p_value, test = 1.0, "none"
+    elif rates.size == 2:
+        p_value, test = float(stats.fisher_exact(table).pvalue), "fisher_exact"
+    else:
+        p_value, test = float(stats.chi2_contingency(table).pvalue), "chi_square"
+    ratio = float(rates.min() / rates.max())
+    return Disparity(rates, ratio, lowest, highest, p_value, test)
+
+
+def _phrase(who: str, attr: str, d: Disparity) -> str:
+    return f"{who} selected {attr} '{d.lowest}' at {d.ratio:.0%} of the rate of '{d.highest}'"
+
+
+def inherited_bias(
+    history: pd.DataFrame,
+    held_out: NDArray[np.float64],
+    *,
+    decision: str,
+    groups: Sequence[str],
+    score: str | None,
+    cycle: str = "cycle",
+) -> tuple[list[Finding], list[dict[str, object]]]:
+    """Compare disparities per group attribute.
+
+    Past decisions, the model's held-out allocation and a rubric-score ranking, each
+    selecting as many per cycle as the past did.
+    """
+    selected = target_values(history[decision])[1] == 1.0
+    blocks = history[cycle].to_numpy() if cycle in history.columns else np.zeros(len(history))
+    levels, inverse = np.unique(blocks, return_inverse=True)
+    k = np.bincount(inverse, weights=selected, minlength=levels.size).astype(np.int64)
+    allocations = {
+        "past decisions": selected,
+        "the model": top_k_within(held_out, blocks, k),
+    }
+    if score is not None:
+        values = np.asarray(history[score].astype("float64").fillna(-np.inf), dtype=np.float64)
+        allocations["ranking by the rubric score"] = top_k_within(values, blocks, k)
+    findings: list[Finding] = []
+    details: list[dict[str, object]] = []
+    for attr in groups:
+        disparities = {
+            name: selection_disparity(s, history[attr]) for name, s in allocations.items()
+        }
+        for name, d in disparities.items():
+            for group, rate in d.rates.items():
+                details.append(
+                    {
+                        "check": "inherited_bias",
+                        "subject": attr,
+                        "item": f"{name}: {group}",
+                        "statistic": "selection_rate",
+                        "value": float(rate),
+                    }
+                )
+            details.append(
+                {
+                    "check": "inherited_bias",
+                    "subject": attr,
+                    "item": name,
+                    "statistic": "adverse_impact_ratio",
+                    "value": d.ratio,
+                }
+            )
+        findings.append(_verdict(attr, disparities))
+    return findings, details
+
+
+def _verdict(attr: str, d: dict[str, Disparity]) -> Finding:
+    past, model = d["past decisions"], d["the model"]
+    rubric = d.get("ranking by the rubric score")
+    if np.isnan(model.ratio):
+        return Finding(
+            "inherited_bias",
+            "ok",
+            float("nan"),
+            f"Too few applicants per {attr} group to compare selection rates.",
+            attr,
+        )
+    beside = f", while {_phrase('ranking by the rubric score', attr, rubric)}" if rubric else ""
+    severity: Severity
+    if model.flagged and past.flagged:
+        severity = "critical"
+        text = (
+            f"{_phrase('Past decisions', attr, past)} and the model trained on them does the "
+            f"same ({model.ratio:.0%}){beside}: the model has learned the historical "
+            "disparity and would repeat it."
+        )
+    elif model.flagged:
+        severity = "critical"
+        text = (
+            f"{_phrase('The model', attr, model)}, a larger gap than in past decisions "
+            f"({past.ratio:.0%}){beside}: the model creates a disparity of its own."
+        )
+    elif past.flagged:
+        severity = "warning"
+        text = (
+            f"{_phrase('Past decisions', attr, past)}{beside}; the model does not repeat this "
+            f"({model.ratio:.0%}) but learns from those decisions, so keep checking it."
+        )
+    elif min(model.ratio, past.ratio) < AIR_THRESHOLD:
+        severity = "ok"
+        text = (
+            f"Selection rates by {attr} differ (the lowest group is selected at "
+            f"{model.ratio:.0%} of the rate of the highest by the model, "
+            f"{past.ratio:.0%} in past decisions), but by no more than chance alone "
+            "would often produce with this many applicants."
+        )
+    else:
+        severity = "ok"
+        text = (
+            f"Selection rates by {attr} are close: the lowest group is selected at "
+            f"{model.ratio:.0%} of the rate of the highest by the model and at "
+            f"{past.ratio:.0%} in past decisions (below 80% would be a warning sign)."
+        )
+    return Finding("inherited_bias", severity, model.ratio, text, attr)
