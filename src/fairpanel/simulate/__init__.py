@@ -1,5 +1,33 @@
 """Synthetic review cycles where true merit is known, and strategies compared on them."""
 
+from fairpanel.simulate._compare import ALL_STRATEGIES as SIMULATED_STRATEGIES
+from fairpanel.simulate._compare import (
+    SIMULATION_COLUMNS,
+    SUMMARY_COLUMNS,
+    SimulationResult,
+    compare,
+    seed_entropy,
+)
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
+from fairpanel.simulate._scenario import Bias, GroupMerit, LotteryTier, Scenario, load_scenario
+from fairpanel.simulate._sweep import SweepResult, sweep
 
-__all__ = ["DEFAULT_GROUP_SHARES", "Cycle", "CycleConfig", "generate_cycle"]
+__all__ = [
+    "DEFAULT_GROUP_SHARES",
+    "SIMULATED_STRATEGIES",
+    "SIMULATION_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "Bias",
+    "Cycle",
+    "CycleConfig",
+    "GroupMerit",
+    "LotteryTier",
+    "Scenario",
+    "SimulationResult",
+    "SweepResult",
+    "compare",
+    "generate_cycle",
+    "load_scenario",
+    "seed_entropy",
+    "sweep",
+]
