@@ -8,21 +8,16 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def browser_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A full report for the browser test, built from the small report fixtures."""
-    from fairpanel.report import ReportInputs, build_report, write_report
-    from fairpanel.rubric import Rubric
-    from tests.test_report import _allocation, _audit, _scores
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the end-to-end demo wrote (run once per test session)."""
+    from fairpanel._demo import run_demo
 
-    scores = _scores(30)
-    model = build_report(
-        ReportInputs(
-            rubric=Rubric.single_criterion(minimum=1, maximum=5),
-            scores=scores,
-            allocations=[_allocation(scores)],
-            audit=_audit(),
-            seed="browser",
-        )
-    )
-    out = tmp_path_factory.mktemp("browser")
-    return write_report(model, out)["html"]
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def browser_report(demo_output: Path) -> Path:
+    """The demo's report: the browser test opens what a committee would open."""
+    return demo_output / "report.html"

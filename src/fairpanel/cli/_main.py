@@ -42,19 +42,25 @@ def _root(
 # isort: off
 from fairpanel.cli import _allocate
 from fairpanel.cli import _audit
+from fairpanel.cli import _demo
+from fairpanel.cli import _ml_check
 from fairpanel.cli import _reliability
 from fairpanel.cli import _report
 from fairpanel.cli import _rubric
 from fairpanel.cli import _score
+from fairpanel.cli import _simulate
 from fairpanel.cli import _validate
 from fairpanel.cli import _verify_draw
 
 app.command("allocate")(_allocate.allocate)
 app.command("audit")(_audit.audit_command)
+app.command("demo")(_demo.demo)
+app.command("ml-check")(_ml_check.ml_check)
 app.command("reliability")(_reliability.reliability_command)
 app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")
 app.command("score")(_score.score_command)
+app.command("simulate")(_simulate.simulate)
 app.command("validate")(_validate.validate)
 app.command("verify-draw")(_verify_draw.verify_draw)
 # isort: on

@@ -131,7 +131,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if inputs.scores is not None:
         sections.append(_ranking_section(inputs.scores, inputs.allocations))
     if inputs.allocations:
-        sections.append(strategies_section(inputs.allocations))
+        sections.append(strategies_section(inputs.allocations, inputs.scores))
     if inputs.audit is not None:
         sections.append(audit_section(inputs.audit, min_cell=inputs.min_cell))
     if inputs.simulation is not None:
@@ -197,12 +197,17 @@ def _reliability_section(
         cols = [
             c for c in ("reviewer_id", "n_reviews", "leniency", "leniency_se") if c in reviewers
         ]
-        df = reviewers[cols].sort_values(cols[2] if len(cols) > 2 else cols[0])
+        df = reviewers[cols].sort_values("leniency")
+        # The extremes tell the story; the full table is in the reviewers file.
+        shown = pd.concat([df.head(5), df.tail(5)]) if len(df) > 12 else df
         tables.append(
             Table(
-                "Reviewer leniency (points on the rubric scale; positive = more generous)",
+                "Reviewer leniency: the strictest and the most generous (points on the rubric "
+                "scale; positive = more generous)",
                 tuple(cols),
-                tuple(tuple(fmt(v) for v in row) for row in df.itertuples(index=False)),
+                tuple(tuple(fmt(v) for v in row) for row in shown.itertuples(index=False)),
+                note=f"{len(df)} reviewers in all; leniency ranges from "
+                f"{fmt(float(df['leniency'].min()))} to {fmt(float(df['leniency'].max()))}.",
             )
         )
     return Section(
@@ -211,14 +216,23 @@ def _reliability_section(
 
 
 def _lottery_ids(allocations: Sequence[pd.DataFrame]) -> tuple[int | None, list[str]]:
-    for alloc in allocations:
-        if "tier" in alloc and (alloc["tier"] == "lottery").any():
-            places = int(alloc["selected"].astype(bool).sum())
-            ids = alloc.loc[alloc["tier"] == "lottery", "submission_id"].astype(str).tolist()
-            return places, ids
-    if allocations:
-        return int(allocations[0]["selected"].astype(bool).sum()), []
-    return None, []
+    """Find the funding line and the lottery zone to draw, from the allocation with them.
+
+    The partial lottery's zone is the one defined by rank uncertainty, so it is preferred;
+    otherwise the first allocation with lottery entrants, otherwise only the line.
+    """
+    if not allocations:
+        return None, []
+
+    def strategy(alloc: pd.DataFrame) -> str:
+        return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else ""
+
+    with_lottery = [a for a in allocations if "tier" in a and (a["tier"] == "lottery").any()]
+    preferred = [a for a in with_lottery if strategy(a) == "partial-lottery"] or with_lottery
+    chosen = preferred[0] if preferred else allocations[0]
+    places = int(chosen["selected"].astype(bool).sum())
+    ids = chosen.loc[chosen["tier"] == "lottery", "submission_id"].astype(str).tolist()
+    return places, ids
 
 
 def _ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -> Section:
@@ -304,7 +318,8 @@ def _simulation_summary(sim: Mapping[str, Any]) -> list[str]:
         cons = (body.get("consistency") or {}).get("mean")
         if merit is not None and cons is not None:
             out.append(
-                f"In simulation, {name} recovers {pct(merit)} of the best possible merit and "
-                f"agrees with an independent panel on {pct(cons)} of its selections."
+                f"In simulation, {name} achieves {pct(merit)} of the merit gain a perfect "
+                "ranking has over a blind draw, and an independent panel would make "
+                f"{pct(cons)} of the same selections."
             )
     return out

@@ -20,6 +20,7 @@ from fairpanel.report._model import Chart, Table
 __all__ = [
     "caterpillar_chart",
     "funnel_chart",
+    "probability_by_rank_chart",
     "probability_vs_merit_chart",
     "rate_by_group_chart",
     "sweep_heatmap",
@@ -131,6 +132,36 @@ def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Cha
         title=f"Selection rate by {attribute}",
         description=f"Selection rate by {attribute} with 95% Wilson intervals",
         table=_table(df[cols], f"Selection rate by {attribute}"),
+    )
+
+
+def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> Chart:
+    """Chart each strategy's selection probability against expected rank."""
+    chart = (
+        alt.Chart(long)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("expected_rank:Q", title="expected rank (1 = best)"),
+            y=alt.Y(
+                "selection_probability:Q",
+                title="chance of selection",
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color("strategy:N"),
+        )
+        .properties(width=_WIDTH, height=220)
+    )
+    binned = long.assign(band=(long["expected_rank"] // 10 * 10).astype(int))
+    table = pd.DataFrame(
+        binned.groupby(["strategy", "band"])["selection_probability"].mean().reset_index()
+    )
+    table.columns = pd.Index(["strategy", "expected rank from", "selection_probability"])
+    return _finish(
+        chart,
+        id=id,
+        title="Chance of selection by expected rank",
+        description="Exact selection probability of each submission under each strategy",
+        table=_table(table, "Mean selection probability per block of 10 ranks"),
     )
 
 

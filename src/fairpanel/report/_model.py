@@ -19,14 +19,15 @@ __all__ = ["Chart", "Provenance", "ReportModel", "Section", "Table"]
 class Table:
     """A captioned table of preformatted cells.
 
-    ``suppressed`` marks cells withheld for publishing safety (fewer than the minimum
-    cell size); templates show them as "suppressed", never their value.
+    Cells withheld for publishing safety hold the text "suppressed", never their value.
+    ``collapsed`` tables (long listings) start folded in the HTML page.
     """
 
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str = ""
+    collapsed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the table as records, for the JSON report."""

@@ -9,13 +9,14 @@ import pandas as pd
 
 from fairpanel.report._charts import (
     funnel_chart,
+    probability_by_rank_chart,
     probability_vs_merit_chart,
     rate_by_group_chart,
     sweep_heatmap,
 )
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct
-from fairpanel.rubric import Rubric
+from fairpanel.rubric import Rubric, card_model
 
 __all__ = [
     "audit_section",
@@ -55,11 +56,11 @@ def rubric_section(rubric: Rubric) -> Section:
         )
         for c in rubric.criteria
     )
-    comparison = "≥" if rubric.scale.higher_is_better else "≤"
+    # The card states each band's full range ("≥ 3 and < 3.75"), not only its threshold.
     bands = Table(
         "Holistic bands",
         ("band", "total", "meaning"),
-        tuple((b.name, f"{comparison} {fmt(b.threshold)}", b.descriptor) for b in rubric.bands),
+        tuple((b["name"], b["range"], b["descriptor"]) for b in card_model(rubric)["bands"]),
     )
     if rubric.notes:
         paragraphs.append(rubric.notes)
@@ -68,41 +69,32 @@ def rubric_section(rubric: Rubric) -> Section:
     )
 
 
-def strategies_section(allocations: Sequence[pd.DataFrame]) -> Section:
+def _strategy_name(alloc: pd.DataFrame) -> str:
+    return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
+
+
+def _mark(row: Mapping[str, Any]) -> str:
+    p = float(row["selection_probability"])
+    if p == 0:
+        return ""
+    return f"{fmt(p)}{' ✓' if bool(row['selected']) else ''}"
+
+
+def strategies_section(
+    allocations: Sequence[pd.DataFrame], scores: pd.DataFrame | None = None
+) -> Section:
     """Show who each strategy selects, in which tier, with exact selection probabilities."""
     summary_rows = []
-    tables: list[Table] = []
     for alloc in allocations:
-        name = str(alloc["strategy"].iloc[0]) if len(alloc) else "?"
         tiers = alloc["tier"].value_counts()
         summary_rows.append(
             (
-                name,
+                _strategy_name(alloc),
                 str(int(alloc["selected"].astype(bool).sum())),
                 str(int(tiers.get("funded", 0))),
                 str(int(tiers.get("lottery", 0))),
                 str(int(tiers.get("rejected", 0))),
                 fmt(float(alloc["selection_probability"].to_numpy(dtype=float).sum())),
-            )
-        )
-        shown = alloc.loc[alloc["selection_probability"] > 0].sort_values(
-            ["selection_probability", "submission_id"], ascending=[False, True]
-        )
-        rows = tuple(
-            (
-                str(r["submission_id"]),
-                str(r["tier"]),
-                "yes" if bool(r["selected"]) else "no",
-                fmt(float(r["selection_probability"])),
-                fmt(r.get("draw_position")),
-            )
-            for r in shown.to_dict("records")
-        )
-        tables.append(
-            Table(
-                f"{name}: submissions with a chance of selection",
-                ("submission", "tier", "selected", "probability", "draw position"),
-                rows,
             )
         )
     overview = Table(
@@ -112,6 +104,56 @@ def strategies_section(allocations: Sequence[pd.DataFrame]) -> Section:
         note="Probabilities are exact where a closed form exists, otherwise Monte Carlo "
         "with its standard error in the allocation file.",
     )
+    # One row per submission with any chance under any strategy, strategies side by side.
+    names = [_strategy_name(a) for a in allocations]
+    wide = pd.concat(
+        [
+            a.set_index("submission_id")[["selection_probability", "selected"]].add_prefix(f"{n}:")
+            for n, a in zip(names, allocations, strict=True)
+        ],
+        axis=1,
+    )
+    chance = wide[[f"{n}:selection_probability" for n in names]].to_numpy(dtype=float)
+    wide = wide.loc[pd.Series((chance > 0).any(axis=1), index=wide.index)]
+    charts: list[Chart] = []
+    if scores is not None:
+        ranks = scores.set_index("submission_id")["expected_rank"]
+        wide = wide.join(ranks).sort_values("expected_rank")
+        long = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "expected_rank": ranks.reindex(a["submission_id"]).to_numpy(),
+                        "selection_probability": a["selection_probability"].to_numpy(dtype=float),
+                        "strategy": n,
+                    }
+                )
+                for n, a in zip(names, allocations, strict=True)
+            ]
+        )
+        charts.append(probability_by_rank_chart(long))
+    rows = tuple(
+        (
+            str(sid),
+            *([fmt(rec["expected_rank"])] if scores is not None else []),
+            *(
+                _mark(
+                    {
+                        "selection_probability": rec[f"{n}:selection_probability"],
+                        "selected": rec[f"{n}:selected"],
+                    }
+                )
+                for n in names
+            ),
+        )
+        for sid, rec in zip(wide.index, wide.to_dict("records"), strict=True)
+    )
+    detail = Table(
+        "Chance of selection of every submission that has one (✓ = selected in this draw)",
+        ("submission", *(["expected rank"] if scores is not None else []), *names),
+        rows,
+        collapsed=True,
+    )
     return Section(
         "strategies",
         "The strategies compared",
@@ -120,7 +162,8 @@ def strategies_section(allocations: Sequence[pd.DataFrame]) -> Section:
             "selected whatever the draw; between 0 and 1 means the submission's place was "
             "decided by lot.",
         ),
-        (overview, *tables),
+        (overview, detail),
+        tuple(charts),
     )
 
 
@@ -155,104 +198,248 @@ def _suppress_small(groups: list[dict[str, Any]], min_cell: int) -> list[dict[st
     return out
 
 
+def _pair(low: Any, high: Any, *, percent: bool = False) -> str:
+    f = pct if percent else fmt
+    return f"{f(low)} to {f(high)}"
+
+
+def _groups_table(attr: str, groups: list[dict[str, Any]]) -> Table:
+    return Table(
+        f"Selection by {attr}",
+        ("group", "applicants", "selected", "rate", "95% CI"),
+        tuple(
+            (
+                str(g["group"]),
+                _cell(g, "applicants"),
+                _cell(g, "selected"),
+                _cell(g, "selection_rate", percent=True),
+                SUPPRESSED
+                if g.get("suppressed")
+                else _pair(g.get("rate_ci_low"), g.get("rate_ci_high"), percent=True),
+            )
+            for g in groups
+        ),
+    )
+
+
+def _comparisons_table(attr: str, comparisons: list[dict[str, Any]], hidden: set[str]) -> Table:
+    rows = []
+    for c in comparisons:
+        hide = c.get("suppressed") or c["group"] in hidden or c.get("reference") in hidden
+        if hide or c.get("rate_difference") is None:
+            rows.append((str(c["group"]), str(c.get("reference")), *[SUPPRESSED] * 6))
+            continue
+        air = fmt(c.get("adverse_impact_ratio"))
+        rows.append(
+            (
+                str(c["group"]),
+                str(c.get("reference")),
+                f"{pct(c.get('rate_difference'))} "
+                f"({_pair(c.get('difference_ci_low'), c.get('difference_ci_high'), percent=True)})",
+                f"{fmt(c.get('rate_ratio'))} ({_pair(c.get('ratio_ci_low'), c.get('ratio_ci_high'))})",
+                fmt(c.get("odds_ratio")),
+                air + (" ⚑ below 4/5" if c.get("four_fifths_flag") else ""),
+                str(c.get("test", "")),
+                fmt(c.get("p_value")),
+            )
+        )
+    return Table(
+        f"{attr}: each group against the reference",
+        (
+            "group",
+            "reference",
+            "difference (95% CI)",
+            "ratio (95% CI)",
+            "odds ratio",
+            "adverse-impact ratio",
+            "test",
+            "p",
+        ),
+        tuple(rows),
+    )
+
+
+def _strata_table(attr: str, strata: list[dict[str, Any]], hidden: set[str]) -> Table:
+    rows = tuple(
+        (
+            str(s["group"]),
+            str(s.get("reference")),
+            f"{fmt(s.get('crude_odds_ratio'))}",
+            f"{fmt(s.get('pooled_odds_ratio'))} ({_pair(s.get('ci_low'), s.get('ci_high'))})",
+            fmt(s.get("p_value")),
+            "yes" if s.get("simpson_reversal") else "no",
+        )
+        for s in strata
+        if s["group"] not in hidden and s.get("pooled_odds_ratio") is not None
+    )
+    return Table(
+        f"{attr}: adjusted for strata (Cochran–Mantel–Haenszel)",
+        (
+            "group",
+            "reference",
+            "crude odds ratio",
+            "pooled odds ratio (95% CI)",
+            "p",
+            "reverses within strata",
+        ),
+        rows,
+        note="A pooled odds ratio on the other side of 1 from the crude one is Simpson's "
+        "paradox: the aggregate difference comes from how groups spread over the strata.",
+    )
+
+
+def _lottery_table(
+    attr: str, lottery: list[dict[str, Any]], summary: list[dict[str, Any]]
+) -> Table:
+    rows = tuple(
+        (
+            str(r["group"]),
+            *(
+                [SUPPRESSED] * 3
+                if r.get("suppressed")
+                else [
+                    pct(r.get("expected_rate")),
+                    pct(r.get("realized_rate")),
+                    pct(r.get("p_air_below_four_fifths")),
+                ]
+            ),
+        )
+        for r in lottery
+    )
+    note = ""
+    if summary:
+        s0 = summary[0]
+        note = (
+            f"Chance that a draw alone shows some group below four fifths: "
+            f"{pct(s0.get('p_any_air_below_four_fifths'))} "
+            f"(Monte Carlo, {s0.get('replicates')} draws, SE {pct(s0.get('mc_se'))})."
+        )
+    return Table(
+        f"{attr}: expected (exact) and realized selection rates under the lottery",
+        ("group", "expected rate", "realized rate", "P(ratio < 4/5 by chance)"),
+        rows,
+        note=note,
+    )
+
+
+def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
+    rows = tuple(
+        (
+            str(g["group"]),
+            str(g.get("reference")),
+            *(
+                [SUPPRESSED] * 3
+                if g.get("suppressed")
+                else [
+                    f"{fmt(g.get('difference'))} "
+                    f"({_pair(g.get('difference_ci_low'), g.get('difference_ci_high'))})",
+                    f"{fmt(g.get('hedges_g'))} ({_pair(g.get('g_ci_low'), g.get('g_ci_high'))})",
+                    fmt(g.get("p_value")),
+                ]
+            ),
+        )
+        for g in gaps
+    )
+    return Table(
+        f"{attr}: calibrated scores by group",
+        ("group", "reference", "score difference (95% CI)", "Hedges' g (95% CI)", "p"),
+        rows,
+    )
+
+
 def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
     """Show selection rates, comparisons with the reference group, strata and funnels."""
     tables: list[Table] = []
     charts: list[Chart] = []
-    attributes = audit.get("attributes") or {}
-    for attr, body in attributes.items():
+    paragraphs = [
+        "Rates are shown with 95% intervals. The reference group is the one with the "
+        "highest rate unless the committee named another. A difference whose interval "
+        "includes zero is compatible with chance."
+    ]
+    for attr, body in (audit.get("attributes") or {}).items():
         groups = _suppress_small(list(body.get("groups", [])), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
-        tables.append(
-            Table(
-                f"Selection by {attr}",
-                ("group", "applicants", "selected", "rate", "95% CI"),
-                tuple(
-                    (
-                        str(g["group"]),
-                        _cell(g, "applicants"),
-                        _cell(g, "selected"),
-                        _cell(g, "selection_rate", percent=True),
-                        SUPPRESSED
-                        if g.get("suppressed")
-                        else f"{pct(g.get('rate_ci_low'))} to {pct(g.get('rate_ci_high'))}",
-                    )
-                    for g in groups
-                ),
-            )
-        )
-        comps = []
-        for c in body.get("comparisons", []):
-            hide = c.get("suppressed") or c["group"] in hidden or c.get("reference") in hidden
-            if hide:
-                comps.append((str(c["group"]), str(c.get("reference")), *[SUPPRESSED] * 6))
-                continue
-            comps.append(
-                (
-                    str(c["group"]),
-                    str(c.get("reference")),
-                    f"{pct(c.get('rate_difference'))} ({pct(c.get('difference_ci_low'))} to "
-                    f"{pct(c.get('difference_ci_high'))})",
-                    f"{fmt(c.get('rate_ratio'))} ({fmt(c.get('ratio_ci_low'))} to "
-                    f"{fmt(c.get('ratio_ci_high'))})",
-                    fmt(c.get("odds_ratio")),
-                    fmt(c.get("adverse_impact_ratio"))
-                    + (" ⚑ below 4/5" if c.get("four_fifths_flag") else ""),
-                    str(c.get("test", "")),
-                    fmt(c.get("p_value")),
-                )
-            )
-        if comps:
-            tables.append(
-                Table(
-                    f"{attr}: each group against the reference",
-                    (
-                        "group",
-                        "reference",
-                        "difference (95% CI)",
-                        "ratio (95% CI)",
-                        "odds ratio",
-                        "adverse-impact ratio",
-                        "test",
-                        "p",
-                    ),
-                    tuple(comps),
-                )
-            )
+        if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
+            tables.append(_groups_table(attr, groups))
         visible = pd.DataFrame([g for g in groups if not g.get("suppressed")])
-        if len(visible) and "rate_ci_low" in visible:
+        has_rates = len(visible) and "rate_ci_low" in visible
+        if has_rates and visible["selection_rate"].notna().any():
             charts.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{_slug(attr)}"))
-        strata = body.get("strata")
+        comps = list(body.get("comparisons", []))
+        if any(c.get("rate_difference") is not None for c in comps):
+            tables.append(_comparisons_table(attr, comps, hidden))
+        strata = body.get("strata") or []
         if strata:
+            tables.append(_strata_table(attr, list(strata), hidden))
+        if body.get("lottery"):
             tables.append(
-                Table(
-                    f"{attr}: adjusted for strata",
-                    ("test", "statistic", "p", "pooled odds ratio", "95% CI"),
-                    (
-                        (
-                            str(strata.get("test", "")),
-                            fmt(strata.get("statistic")),
-                            fmt(strata.get("p_value")),
-                            fmt(strata.get("pooled_odds_ratio")),
-                            f"{fmt(strata.get('ci_low'))} to {fmt(strata.get('ci_high'))}",
-                        ),
-                    ),
+                _lottery_table(
+                    attr,
+                    _suppress_small(list(body["lottery"]), min_cell),
+                    list(body.get("lottery_summary") or []),
                 )
             )
+        if body.get("score_gaps"):
+            tables.append(_score_gaps_table(attr, list(body["score_gaps"])))
+        flagged = [r for r in body.get("reviewer_gaps") or [] if r.get("flagged")]
+        if body.get("reviewer_gaps") is not None:
+            paragraphs.append(
+                f"By {attr}: {len(flagged)} reviewer × group combinations score that group "
+                "differently from the rest of the panel beyond chance (after correcting for "
+                "multiple comparisons)." + (" They are listed below." if flagged else "")
+            )
+            if flagged:
+                tables.append(
+                    Table(
+                        f"{attr}: reviewers who score a group differently",
+                        ("reviewer", "group", "reviews", "gap", "adjusted p"),
+                        tuple(
+                            (
+                                str(r["reviewer_id"]),
+                                str(r["group"]),
+                                fmt(r.get("n_reviews")),
+                                fmt(r.get("contrast")),
+                                fmt(r.get("p_adjusted")),
+                            )
+                            for r in flagged
+                        ),
+                    )
+                )
         funnel = body.get("funnel")
         if funnel:
-            frame = pd.DataFrame(_suppress_small(list(funnel), min_cell))
+            names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
+            renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]
+            frame = pd.DataFrame(_suppress_funnel(renamed, min_cell))
             charts.append(funnel_chart(frame, attribute=attr, id=f"funnel-{_slug(attr)}"))
-    return Section(
-        "audit",
-        "Outcomes by group",
+            tables.append(_funnel_table(attr, frame))
+    return Section("audit", "Outcomes by group", tuple(paragraphs), tuple(tables), tuple(charts))
+
+
+def _suppress_funnel(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+    # Complementary suppression works within one stage: its groups share a total.
+    out: list[dict[str, Any]] = []
+    for stage in dict.fromkeys(r["stage"] for r in rows):
+        out.extend(_suppress_small([r for r in rows if r["stage"] == stage], min_cell))
+    return out
+
+
+def _funnel_table(attr: str, frame: pd.DataFrame) -> Table:
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    rows = tuple(
         (
-            "Rates are shown with 95% intervals. The reference group is the one with the "
-            "highest rate unless the committee named another. A difference whose interval "
-            "includes zero is compatible with chance.",
-        ),
-        tuple(tables),
-        tuple(charts),
+            str(r["stage"]),
+            str(r["group"]),
+            _cell(r, "applicants"),
+            _cell(r, "selected"),
+            _cell(r, "selection_rate", percent=True),
+            _cell(r, "adverse_impact_ratio"),
+        )
+        for r in records
+    )
+    return Table(
+        f"Funnel by {attr}",
+        ("stage", "group", "reached", "passed", "rate", "adverse-impact ratio"),
+        rows,
     )
 
 
@@ -310,7 +497,10 @@ def simulation_section(sim: Mapping[str, Any]) -> Section:
         "What each rule does when merit is known",
         (
             "Synthetic cycles where true merit is known show what each rule recovers, how "
-            "reproducible it is (two independent panels), and how it treats groups.",
+            "reproducible it is (two independent panels), and how it treats groups. "
+            "Merit recovered is the share of the merit gain of a perfect ranking over a "
+            "blind draw (1 = perfect, 0 = blind); consistency is the share of one panel's "
+            "selections that an independent panel also selects.",
         ),
         tuple(tables),
         tuple(charts),

@@ -1,14 +1,18 @@
 """Rubrics as data: criteria, weights, described levels and holistic bands."""
 
 from fairpanel.rubric._card import card_model, render_card
+from fairpanel.rubric._library import BUILTIN_RUBRICS, builtin_rubric, builtin_rubric_path
 from fairpanel.rubric._rubric import Band, Criterion, Level, Rubric, Scale, load_rubric
 
 __all__ = [
+    "BUILTIN_RUBRICS",
     "Band",
     "Criterion",
     "Level",
     "Rubric",
     "Scale",
+    "builtin_rubric",
+    "builtin_rubric_path",
     "card_model",
     "load_rubric",
     "render_card",

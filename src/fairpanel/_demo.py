@@ -1,0 +1,262 @@
+"""The end-to-end demo: every step a committee runs, on two bundled examples.
+
+``fairpanel demo --out DIR`` (and ``make demo``) call :func:`run_demo`. It writes the
+inputs it used, every intermediate file the CLI commands would write, and the reports,
+so a reader can re-run any step by hand. The telescope cycle is the one in
+``examples/telescope/`` (same generator, same seed); the hiring example adds a
+multi-stage funnel.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from fairpanel._schema import SubmissionColumns
+from fairpanel.audit import audit
+from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
+from fairpanel.io._checksum import file_checksums
+from fairpanel.ml import generate_history, run_checks
+from fairpanel.reliability import reliability
+from fairpanel.report import ReportInputs, build_report, write_report
+from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric
+from fairpanel.scoring import score
+from fairpanel.simulate import Scenario, compare, generate_cycle
+from fairpanel.strategies import (
+    Allocation,
+    Capacity,
+    LotteryStrategy,
+    PartialLotteryStrategy,
+    RankStrategy,
+    Strategy,
+    TieredLotteryStrategy,
+)
+
+__all__ = ["DEMO_SEED", "EXAMPLE_SEED", "DemoResult", "run_demo"]
+
+#: The seed of the bundled example cycle (``examples/make_example.py`` uses the same).
+EXAMPLE_SEED: Final = 2026
+#: The seed of every random choice the demo makes after the data exist.
+DEMO_SEED: Final = "fairpanel-demo-2026"
+GROUPS: Final = ("gender", "career_stage", "region")
+TELESCOPE_PLACES: Final = 60
+HIRING_STAGES: Final = ("longlisted", "interviewed", "offered")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo wrote its files, and how long it took."""
+
+    out: Path
+    report: Path
+    hiring_report: Path
+    files: dict[str, Path]
+    seconds: float
+
+
+class _Steps:
+    """A Rich progress display on stderr (silent when ``show`` is false)."""
+
+    def __init__(self, show: bool) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not show,
+            transient=False,
+        )
+
+    @contextmanager
+    def step(self, description: str) -> Iterator[None]:
+        task = self.progress.add_task(description, total=1)
+        yield
+        self.progress.update(task, completed=1)
+
+
+def _strategies(rubric: Rubric) -> dict[str, Strategy]:
+    # Band names come from the rubric, so the weights follow its own words.
+    names = [b.name for b in rubric.bands]
+    weights = dict(zip(names[:3], (3.0, 2.0, 1.0), strict=True))
+    return {
+        "rank": RankStrategy(),
+        "lottery": LotteryStrategy(quality_bar=names[2], rubric=rubric),
+        "partial-lottery": PartialLotteryStrategy(interval=0.5),
+        "tiered-lottery": TieredLotteryStrategy(weights=weights, rubric=rubric),
+    }
+
+
+def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, Path]]:
+    files: dict[str, Path] = {}
+    rubric_path = builtin_rubric_path("telescope")
+    rubric = load_rubric(rubric_path)
+    inputs = out / "telescope" / "inputs"
+    work = out / "telescope"
+    with steps.step("telescope: generate the example cycle (300 proposals)"):
+        cycle = generate_cycle(rubric=rubric, seed=EXAMPLE_SEED)
+        files["submissions"] = write_frame(inputs / "submissions.csv", cycle.submissions)
+        files["reviews"] = write_frame(inputs / "reviews.csv", cycle.reviews)
+        files["rubric"] = write_text(inputs / "telescope.yaml", rubric_path.read_text("utf-8"))
+    with steps.step("telescope: load and validate the tables"):
+        columns = SubmissionColumns(groups=GROUPS, request="requested_hours")
+        submissions = load_submissions(files["submissions"], columns=columns)
+        reviews = load_reviews(files["reviews"], rubric=rubric, submissions=submissions)
+    with steps.step("telescope: score (Bayesian model) and reviewer reliability"):
+        scored = score(reviews, rubric=rubric, seed=seed)
+        files["scores"] = write_frame(work / "scores.csv", scored.table)
+        files["reviewers"] = write_frame(work / "reviewers.csv", scored.reviewers)
+        rel = reliability(reviews, rubric=rubric)
+        files["reliability"] = write_json(work / "reliability.json", rel.to_dict())
+    allocations: dict[str, Allocation] = {}
+    certificates: list[dict[str, Any]] = []
+    with steps.step(f"telescope: allocate {TELESCOPE_PLACES} places with every strategy"):
+        for name, strategy in _strategies(rubric).items():
+            alloc = strategy.allocate(
+                scored.table, submissions, capacity=Capacity(count=TELESCOPE_PLACES), seed=seed
+            )
+            allocations[name] = alloc
+            files[f"allocation-{name}"] = write_frame(work / f"allocation-{name}.csv", alloc.table)
+            if alloc.certificate is not None:
+                cert = alloc.certificate.to_dict()
+                certificates.append(cert)
+                files[f"certificate-{name}"] = write_json(work / f"draw-{name}.json", cert)
+    with steps.step("telescope: audit outcomes by gender, career stage and region"):
+        chosen = allocations["partial-lottery"].table
+        decisions = submissions.merge(
+            chosen[["submission_id", "selected", "selection_probability"]], on="submission_id"
+        )
+        audited = audit(
+            decisions,
+            groups=list(GROUPS),
+            strata="institution_type",
+            seed=seed,
+            scores=scored.table,
+            reviews=reviews,
+        )
+        files["audit"] = write_json(work / "audit.json", audited.to_dict())
+    with steps.step("simulation: 300 synthetic cycles with known merit"):
+        simulated = compare(Scenario(), replicates=300, seed=seed, progress=False)
+        files["simulation"] = write_json(work / "simulation.json", simulated.to_dict())
+    with steps.step("ML: trust checks on a history with planted problems"):
+        history = generate_history(proxy=True, leakage=True, biased=True, seed=EXAMPLE_SEED)
+        shifted = generate_history(source="real", seed=EXAMPLE_SEED + 1)
+        files["history"] = write_frame(inputs / "past_cycles.csv", history)
+        files["shifted"] = write_frame(inputs / "past_cycles_real.csv", shifted)
+        checks = run_checks(
+            history,
+            target="selected",
+            groups=["gender"],
+            shifted=shifted,
+            post_decision=["hours_used"],
+            seed=EXAMPLE_SEED,
+        )
+        files["ml"] = write_json(work / "ml-checks.json", checks.to_dict())
+    report_inputs = ReportInputs(
+        rubric=rubric,
+        scores=scored.table,
+        reviewers=scored.reviewers,
+        reliability=rel.to_dict(),
+        allocations=[a.table for a in allocations.values()],
+        certificates=certificates,
+        audit=audited.to_dict(),
+        simulation=simulated.to_dict(),
+        ml=checks.to_dict(),
+        seed=seed,
+        input_checksums=_checksums(files, ("submissions", "reviews", "rubric", "history")),
+        command_line=f"fairpanel demo --out {out}",
+        title="Telescope time allocation: cycle 2026 (bundled example)",
+    )
+    return report_inputs, files
+
+
+def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, Path]]:
+    files: dict[str, Path] = {}
+    rubric_path = builtin_rubric_path("faculty_hire")
+    rubric = load_rubric(rubric_path)
+    inputs = out / "hiring" / "inputs"
+    with steps.step("hiring: 400 applicants, screened → interviewed → offered"):
+        cycle = generate_cycle(
+            rubric=rubric, seed=EXAMPLE_SEED + 7, n_submissions=400, n_reviewers=12
+        )
+        files["submissions"] = write_frame(inputs / "applicants.csv", cycle.submissions)
+        files["reviews"] = write_frame(inputs / "reviews.csv", cycle.reviews)
+        reviews = load_reviews(files["reviews"], rubric=rubric)
+        scored = score(reviews, rubric=rubric, method="eb", seed=seed)
+        decisions = _funnel(cycle.submissions, scored.table)
+        files["decisions"] = write_frame(out / "hiring" / "decisions.csv", decisions)
+        audited = audit(decisions, groups=["gender", "career_stage"], stages=list(HIRING_STAGES))
+        files["audit"] = write_json(out / "hiring" / "audit.json", audited.to_dict())
+    report_inputs = ReportInputs(
+        rubric=rubric,
+        audit=audited.to_dict(),
+        seed=seed,
+        input_checksums=_checksums(files, ("submissions", "reviews")),
+        command_line=f"fairpanel demo --out {out}",
+        title="Early-career faculty search (bundled example)",
+    )
+    return report_inputs, files
+
+
+def _funnel(applicants: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Stage decisions by calibrated score: a long list of 80, 16 interviews, 4 offers."""
+    ranked = applicants.merge(scores[["submission_id", "expected_rank"]], on="submission_id")
+    order = ranked["expected_rank"].to_numpy()
+    position = np.argsort(np.argsort(order, kind="stable"), kind="stable")
+    out = ranked.drop(columns="expected_rank")
+    for stage, size in zip(HIRING_STAGES, (80, 16, 4), strict=True):
+        out[stage] = position < size
+    return out
+
+
+def _checksums(files: dict[str, Path], keys: tuple[str, ...]) -> dict[str, str]:
+    named = file_checksums(files[k] for k in keys if k in files)
+    return {Path(p).name: digest for p, digest in named.items()}
+
+
+def run_demo(
+    out_dir: str | Path,
+    *,
+    seed: str = DEMO_SEED,
+    progress: bool = True,
+) -> DemoResult:
+    """Run score → allocate → audit → simulate → ML checks → report on the examples.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Where to write; ``report.html``, ``report.md`` and ``report.json`` land at its top.
+    seed : str
+        Seed of every random choice after the example data are generated.
+    progress : bool
+        Show a progress display on stderr.
+
+    Returns
+    -------
+    DemoResult
+    """
+    start = time.perf_counter()
+    out = Path(out_dir)
+    steps = _Steps(progress)
+    with steps.progress:
+        telescope, files = _telescope(out, steps, seed)
+        hiring, hiring_files = _hiring(out, steps, seed)
+        with steps.step("report: HTML, Markdown and JSON"):
+            paths = write_report(build_report(telescope), out)
+            hiring_paths = write_report(build_report(hiring), out / "hiring")
+    files.update({f"hiring-{k}": v for k, v in hiring_files.items()})
+    return DemoResult(
+        out=out,
+        report=paths["html"],
+        hiring_report=hiring_paths["html"],
+        files=files,
+        seconds=time.perf_counter() - start,
+    )

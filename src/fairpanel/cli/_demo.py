@@ -1,0 +1,32 @@
+"""``fairpanel demo``: the whole pipeline on the bundled examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fairpanel._demo import DEMO_SEED, run_demo
+from fairpanel.cli._common import console, friendly_errors
+
+__all__ = ["demo"]
+
+
+@friendly_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path(
+        "demo-output"
+    ),
+    seed: Annotated[str, typer.Option("--seed", help="Seed of every random choice.")] = DEMO_SEED,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress display.")
+    ] = True,
+) -> None:
+    """Run score → allocate → audit → simulate → ML checks → report on the examples."""
+    result = run_demo(out, seed=seed, progress=progress)
+    console.print(f"done in {result.seconds:.1f} s")
+    console.print(f"telescope report: {result.report}")
+    console.print(f"hiring report:    {result.hiring_report}")
+    # The path on stdout, alone, so scripts can open it.
+    typer.echo(str(result.report))
