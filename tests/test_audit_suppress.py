@@ -236,3 +236,20 @@ def test_funnel_cells_are_protected_and_consistent(seed):
     # the last stage's passers are the selected of the groups table
     g = res.groups.set_index("group")
     assert (wide[("passed", "offered")].isna() == g["selected"].isna()).all()
+
+
+def test_notes_do_not_reveal_a_suppressed_group_size():
+    # A group of 1 among 200: its expected count under the chi-square test (≈ 0.2) would
+    # reveal its size, so no note may carry that number.
+    import re
+
+    import pandas as pd
+
+    from fairpanel.audit import audit
+
+    groups = ["a"] * 120 + ["b"] * 79 + ["c"]
+    selected = [i % 4 == 0 for i in range(200)]
+    result = audit(pd.DataFrame({"g": groups, "selected": selected}), groups="g")
+    text = " ".join(result.notes)
+    assert "chi-square" in text
+    assert not re.search(r"\d\.\d", text)

@@ -30,7 +30,7 @@ from fairpanel.reliability import reliability
 from fairpanel.report import ReportInputs, build_report, write_report
 from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric
 from fairpanel.scoring import score
-from fairpanel.simulate import Scenario, compare, generate_cycle
+from fairpanel.simulate import Scenario, compare, generate_cycle, seed_entropy, sweep
 from fairpanel.strategies import (
     Allocation,
     Capacity,
@@ -143,9 +143,26 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             reviews=reviews,
         )
         files["audit"] = write_json(work / "audit.json", audited.to_dict())
-    with steps.step("simulation: 300 synthetic cycles with known merit"):
+    with steps.step("simulation: 300 synthetic cycles, and a 3 × 3 sweep"):
         simulated = compare(Scenario(), replicates=300, seed=seed, progress=False)
-        files["simulation"] = write_json(work / "simulation.json", simulated.to_dict())
+        grid = sweep(
+            Scenario(),
+            {"noise_sd": [0.5, 1.0, 2.0], "capacity": [0.1, 0.2, 0.3]},
+            replicates=100,
+            seed=seed_entropy(seed),
+            progress=False,
+            n_jobs=1,
+        )
+        sim_payload = {
+            **simulated.to_dict(),
+            "individual": simulated.individual.to_dict("records"),
+            "sweep": {
+                "parameters": list(grid.parameters),
+                "metrics": ["merit_recovered", "consistency"],
+                "rows": grid.table.to_dict("records"),
+            },
+        }
+        files["simulation"] = write_json(work / "simulation.json", sim_payload)
     with steps.step("ML: trust checks on a history with planted problems"):
         history = generate_history(proxy=True, leakage=True, biased=True, seed=EXAMPLE_SEED)
         shifted = generate_history(source="real", seed=EXAMPLE_SEED + 1)
@@ -168,7 +185,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         allocations=[a.table for a in allocations.values()],
         certificates=certificates,
         audit=audited.to_dict(),
-        simulation=simulated.to_dict(),
+        simulation=sim_payload,
         ml=checks.to_dict(),
         seed=seed,
         input_checksums=_checksums(files, ("submissions", "reviews", "rubric", "history")),

@@ -166,12 +166,13 @@ def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> C
 
 
 def probability_vs_merit_chart(curve: pd.DataFrame, *, id: str = "prob-merit") -> Chart:
-    """Chart selection probability against true merit, one line per strategy (simulation)."""
+    """Chart selection probability against true-merit decile, one line per strategy."""
+    df = curve[["strategy", "merit_decile", "selection_probability"]]
     chart = (
-        alt.Chart(curve)
+        alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=alt.X("merit:Q", title="true merit (standardised)"),
+            x=alt.X("merit_decile:O", title="true merit decile (10 = best)"),
             y=alt.Y(
                 "selection_probability:Q",
                 title="chance of selection",
@@ -186,7 +187,7 @@ def probability_vs_merit_chart(curve: pd.DataFrame, *, id: str = "prob-merit") -
         id=id,
         title="Chance of selection by true merit",
         description="Similar merit should mean a similar chance: one line per strategy",
-        table=_table(curve, "Selection probability by merit"),
+        table=_table(df, "Selection probability by merit decile"),
     )
 
 
@@ -226,7 +227,10 @@ def sweep_heatmap(
         "color": alt.Color(f"{value}:Q", scale=alt.Scale(scheme="viridis")),
         "tooltip": [x, y, alt.Tooltip(f"{value}:Q", format=".3f")],
     }
-    chart: alt.TopLevelMixin = alt.Chart(df).mark_rect().encode(**enc).properties(width=220)
+    # Four strategy panels side by side must fit the page: keep each panel narrow.
+    chart: alt.TopLevelMixin = (
+        alt.Chart(df).mark_rect().encode(**enc).properties(width=110, height=90)
+    )
     if facet is not None:
         chart = chart.facet(column=alt.Column(f"{facet}:N"))  # type: ignore[attr-defined]
     cols = [c for c in (facet, x, y, value) if c is not None]

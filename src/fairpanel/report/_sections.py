@@ -309,14 +309,18 @@ def _lottery_table(
     note = ""
     if summary:
         s0 = summary[0]
+        how = (
+            "exact"
+            if s0.get("method") == "exact"
+            else f"Monte Carlo, {s0.get('replicates')} draws, SE {pct(s0.get('mc_se'))}"
+        )
         note = (
-            f"Chance that a draw alone shows some group below four fifths: "
-            f"{pct(s0.get('p_any_air_below_four_fifths'))} "
-            f"(Monte Carlo, {s0.get('replicates')} draws, SE {pct(s0.get('mc_se'))})."
+            "Chance that a draw shows some group below four fifths of the highest rate: "
+            f"{pct(s0.get('p_any_air_below_four_fifths'))} ({how})."
         )
     return Table(
         f"{attr}: expected (exact) and realized selection rates under the lottery",
-        ("group", "expected rate", "realized rate", "P(ratio < 4/5 by chance)"),
+        ("group", "expected rate", "realized rate", "chance of a ratio below 4/5 in a draw"),
         rows,
         note=note,
     )
@@ -451,8 +455,7 @@ def _interval(body: Mapping[str, Any] | None, *, percent: bool = True) -> str:
     if not body:
         return "–"
     f = pct if percent else fmt
-    low = body.get("ci_low", body.get("low"))
-    high = body.get("ci_high", body.get("high"))
+    low, high = body.get("interval") or (body.get("ci_low"), body.get("ci_high"))
     return f"{f(body.get('mean'))} ({f(low)} to {f(high)})"
 
 
@@ -470,28 +473,35 @@ def simulation_section(sim: Mapping[str, Any]) -> Section:
     )
     tables = [
         Table(
-            "Simulated comparison (mean and 95% interval over replicates)",
+            "Simulated comparison: mean, and the range holding 95% of replicates",
             ("strategy", "merit recovered", "overlap with best", "consistency", "AIR"),
             rows,
-            note=f"{sim.get('replicates', '?')} replicates, seed {sim.get('seed', '?')}.",
+            note=f"{sim.get('replicates', '?')} replicates, seed {sim.get('seed', '?')}. "
+            "The range shows how much one cycle can differ from the average, not the "
+            "uncertainty of the mean (its Monte Carlo error is far smaller).",
         )
     ]
     charts: list[Chart] = []
-    curve = sim.get("individual_fairness")
+    curve = sim.get("individual")
     if curve:
         charts.append(probability_vs_merit_chart(pd.DataFrame(curve)))
     sweep = sim.get("sweep")
     if sweep and sweep.get("rows"):
-        charts.append(
-            sweep_heatmap(
-                pd.DataFrame(sweep["rows"]),
-                x=sweep["x"],
-                y=sweep["y"],
-                value=sweep.get("value", "merit_recovered"),
-                facet=sweep.get("facet"),
-                id="sweep",
+        grid = pd.DataFrame(sweep["rows"])
+        params = list(sweep["parameters"])
+        for metric in sweep.get("metrics", ["merit_recovered"]):
+            one = grid[(grid["metric"] == metric) & grid["group"].isna()]
+            one = one[[*params, "strategy", "mean"]].rename(columns={"mean": metric})
+            charts.append(
+                sweep_heatmap(
+                    one,
+                    x=params[0],
+                    y=params[-1],
+                    value=metric,
+                    facet="strategy",
+                    id=f"sweep-{_slug(metric)}",
+                )
             )
-        )
     return Section(
         "simulation",
         "What each rule does when merit is known",
@@ -530,18 +540,30 @@ def certificate_section(certificates: Sequence[Mapping[str, Any]]) -> Section:
     """Show the draw certificates and how anyone can verify them."""
     tables = []
     for cert in certificates:
-        result = cert.get("result") or []
+        algorithm = cert.get("algorithm") or {}
+        checksum = cert.get("input_checksum") or {}
+        context = cert.get("context") or {}
+        drawn = [r for r in cert.get("result") or [] if r.get("drawn", True)]
+        weights = sorted({float(e.get("weight", 1)) for e in cert.get("entrants") or []})
         tables.append(
             Table(
-                f"Draw certificate ({cert.get('algorithm', '?')})",
+                f"Draw certificate: {context.get('strategy', 'lottery')}",
                 ("field", "value"),
                 (
+                    ("algorithm", f"{algorithm.get('name')} (version {algorithm.get('version')})"),
                     ("seed", str(cert.get("seed"))),
-                    ("places", str(cert.get("places"))),
-                    ("entrants", str(len(cert.get("entrants") or []))),
-                    ("input checksum", str(cert.get("input_checksum"))),
+                    (
+                        "entrants",
+                        f"{len(cert.get('entrants') or [])} "
+                        f"(weights {', '.join(fmt(w) for w in weights)})",
+                    ),
+                    ("places drawn", str(cert.get("places"))),
+                    ("input checksum (SHA-256)", str(checksum.get("sha256"))),
                     ("package version", str(cert.get("package_version"))),
-                    ("draw order", ", ".join(str(r) for r in result[:60])),
+                    (
+                        "drawn, in draw order",
+                        ", ".join(str(r.get("submission_id")) for r in drawn),
+                    ),
                 ),
             )
         )
@@ -552,7 +574,8 @@ def certificate_section(certificates: Sequence[Mapping[str, Any]]) -> Section:
             "The draw depends only on the seed, the entrants' ids and their weights: each "
             "entrant's key is derived from a SHA-256 hash of the seed and its id, and keys are "
             "sorted. Anyone can re-run it with `fairpanel verify-draw certificate.json`, or by "
-            "hand following docs/lottery.md.",
+            "hand following docs/lottery.md. Announce the seed before the panel meets, so "
+            "nobody can choose it after seeing the entrants.",
         ),
         tuple(tables),
     )
