@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+from fairpanel.audit._suppress import primary_hidden
+
+if TYPE_CHECKING:
+    from fairpanel.report._display import Block
 
 __all__ = ["AuditResult", "records"]
 
@@ -38,6 +43,63 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# Jupyter display: the columns shown of the groups and of the comparisons.
+_GROUP_SHOWN = ("group", "applicants", "selected", "selection_rate", "rate_ci_low", "rate_ci_high")
+_COMPARISON_SHOWN = (
+    "group",
+    "reference",
+    "rate_difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "rate_ratio",
+    "adverse_impact_ratio",
+    "four_fifths_flag",
+    "p_value",
+)
+
+
+def _display_hidden(groups: pd.DataFrame, min_cell: int) -> npt.NDArray[np.bool_]:
+    """Return the rows of one attribute's groups that the display withholds.
+
+    The audit's own suppression, and, as defence in depth for a result built by hand,
+    any row whose counts fail the audit's primary rule; if that leaves a single row
+    hidden, the smallest other row too, so it cannot be recovered from the total.
+    """
+    n = groups["applicants"].astype("Float64").fillna(0).to_numpy(np.int64)
+    k = groups["selected"].astype("Float64").fillna(0).to_numpy(np.int64)
+    hide_n, hide_k = primary_hidden(n, k, min_cell)
+    hidden: npt.NDArray[np.bool_] = groups["suppressed"].to_numpy(bool) | hide_n | hide_k
+    if hidden.sum() == 1 and (~hidden).any():
+        hidden[np.flatnonzero(~hidden)[np.argmin(n[~hidden])]] = True
+    return hidden
+
+
+def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
+    """Return the display blocks of one attribute: groups, comparisons, and the rate chart."""
+    from fairpanel.report._charts import rate_by_group_chart
+    from fairpanel.report._display import mask_rows
+
+    groups = result.groups[result.groups["attribute"] == attr].reset_index(drop=True)
+    hidden = _display_hidden(groups, result.min_cell)
+    shown = mask_rows(groups[list(_GROUP_SHOWN)], hidden, keep=("group",))
+    blocks: list[Block] = [(f"Selection by {attr}", shown)]
+    comps = result.comparisons[result.comparisons["attribute"] == attr]
+    if len(comps):
+        names = set(groups.loc[hidden, "group"])
+        withheld = (
+            comps["group"].isin(names)
+            | comps["reference"].isin(names)
+            | comps["rate_difference"].isna()
+        )
+        masked = mask_rows(comps[list(_COMPARISON_SHOWN)], withheld, keep=("group", "reference"))
+        blocks.append((f"{attr}: each group against the reference", masked))
+    visible = groups.loc[~hidden]
+    if visible["selection_rate"].notna().any():
+        slug = "".join(ch if ch.isalnum() else "-" for ch in attr)
+        blocks.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug}"))
+    return blocks
 
 
 def records(frame: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -104,16 +166,35 @@ class AuditResult:
         """The audited attributes (intersections included), in order."""
         return list(dict.fromkeys(self.groups["attribute"].tolist()))
 
+    def __repr__(self) -> str:
+        hidden = int(self.groups["suppressed"].astype(bool).sum())
+        return (
+            f"<AuditResult attributes={self.attributes!r} groups={len(self.groups)} "
+            f"suppressed={hidden} min_cell={self.min_cell}>"
+        )
+
     def _repr_html_(self) -> str:
-        # Jupyter: the two tables a reader looks at first (values escaped by pandas).
-        parts = ["<h4>Selection rates by group</h4>", self.groups.to_html(index=False)]
-        if len(self.comparisons):
-            parts += ["<h4>Against the reference group</h4>"]
-            parts += [self.comparisons.to_html(index=False)]
-        if self.notes:
-            items = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-            parts.append(f"<ul>{items}</ul>")
-        return "\n".join(parts)
+        # Imported here: the report layer imports this package, and Altair loads slowly.
+        from fairpanel.report._display import html_summary
+
+        blocks: list[Block] = []
+        for attr in self.attributes:
+            blocks.extend(_attribute_blocks(self, attr))
+        more = [name for _, name in _SECTIONS[2:] if len(getattr(self, name))]
+        return html_summary(
+            "AuditResult",
+            facts=[
+                ("attributes", len(self.attributes)),
+                ("groups", len(self.groups)),
+                ("suppressed groups", int(self.groups["suppressed"].astype(bool).sum())),
+                ("minimum cell", self.min_cell),
+            ],
+            notes=[
+                *self.notes,
+                *([f"More tables on this result: {', '.join(more)}."] if more else []),
+            ],
+            blocks=blocks,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON layout of ``fairpanel audit --json``.

@@ -108,6 +108,35 @@ class CheckReport:
         """Return the findings of one check."""
         return [f for f in self.findings if f.check == check]
 
+    def __repr__(self) -> str:
+        counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+        return (
+            f"<CheckReport worst={self.worst!r} findings={len(self.findings)} "
+            f"critical={counts['critical']} warning={counts['warning']} "
+            f"skipped={len(self.skipped)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Imported here: the report layer imports this package.
+        from fairpanel.report._display import html_summary
+
+        table = self.table
+        order = table["severity"].map({s: -i for i, s in enumerate(SEVERITIES)})
+        table = table.iloc[order.argsort(kind="stable")]  # the most severe first
+        cols = ["severity", "check", "subject", "value", "message"]
+        return html_summary(
+            f"CheckReport · worst: {self.worst}",
+            facts=[
+                ("findings", len(self.findings)),
+                *((s, sum(f.severity == s for f in self.findings)) for s in SEVERITIES[::-1]),
+                ("model", self.model.get("model", "?")),
+                ("trained on", self.model.get("n_training", "?")),
+            ],
+            notes=[f"Not run: {s}" for s in self.skipped],
+            blocks=[("Findings (the most severe first)", table[cols])],
+            max_rows=len(table) or 1,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return plain JSON data.
 

@@ -63,6 +63,41 @@ class ReliabilityResult:
     alpha_ci: dict[str, tuple[float, float]] = field(default_factory=dict)
     n_boot: int = 0
 
+    def __repr__(self) -> str:
+        return (
+            f"<ReliabilityResult submissions={self.n_submissions} "
+            f"reviewers={self.n_reviewers} reviews={self.n_reviews} "
+            f"icc21={float(self.icc['icc'].iloc[1]):.3g} "
+            f"alpha_interval={self.alpha.get('interval', float('nan')):.3g}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Imported here: the report layer imports this package.
+        from fairpanel.report._display import html_summary
+
+        alpha = pd.DataFrame({"level": list(self.alpha), "alpha": list(self.alpha.values())})
+        caption = "Krippendorff's α"
+        if self.n_boot:
+            ci = [self.alpha_ci.get(level, _NO_CI) for level in self.alpha]
+            alpha["ci_low"], alpha["ci_high"] = [lo for lo, _ in ci], [hi for _, hi in ci]
+            caption += f" with percentile bootstrap intervals ({self.n_boot} replicates)"
+        cols = ["type", "mcgraw_wong", "description", "icc", "ci_low", "ci_high", "k"]
+        return html_summary(
+            "ReliabilityResult",
+            facts=[
+                ("submissions", self.n_submissions),
+                ("reviewers", self.n_reviewers),
+                ("reviews", self.n_reviews),
+                ("complete design", self.complete),
+                ("criterion", self.criterion or "review totals"),
+            ],
+            notes=self.notes,
+            blocks=[
+                ("Intraclass correlations", self.icc[cols]),
+                (caption, alpha),
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: the ``fairpanel reliability --json`` payload."""
         records = [

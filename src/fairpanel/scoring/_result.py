@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -21,6 +21,11 @@ __all__ = ["EXTRA_COLUMNS", "Diagnostics", "ScoreResult", "assemble"]
 EXTRA_COLUMNS: Final[tuple[str, ...]] = ("adjustment", "expected_rank_mcse")
 
 FloatArray = npt.NDArray[np.float64]
+
+# Jupyter display: the rank columns shown beside the scores, and how many of the best
+# submissions the caterpillar chart draws (all of a large panel is too tall for a cell).
+_RANK_SHOWN: Final[tuple[str, ...]] = ("expected_rank", "rank_lo90", "rank_hi90")
+_CHART_ROWS: Final[int] = 40
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,37 @@ class ScoreResult:
     def provisional(self) -> bool:
         """True when the posterior summary did not converge."""
         return not self.diagnostics.converged
+
+    def __repr__(self) -> str:
+        d = self.diagnostics
+        return (
+            f"<ScoreResult method={self.method!r} submissions={len(self.table)} "
+            f"reviewers={len(self.reviewers)} converged={d.converged} "
+            f"max_rhat={d.max_rhat:.4g} min_ess={d.min_ess:.4g}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Imported here: the report layer imports this module, and Altair loads slowly.
+        from fairpanel.report._charts import caterpillar_chart
+        from fairpanel.report._display import html_summary
+
+        d, top = self.diagnostics, self.table.head(_CHART_ROWS)
+        cols = [c for c in (*SCORE_COLUMNS[:5], *_RANK_SHOWN, "band") if c in self.table]
+        chart = caterpillar_chart(top)
+        if len(self.table) > len(top):
+            chart = replace(chart, title=f"{chart.title} (best {len(top)} of {len(self.table)})")
+        return html_summary(
+            f"ScoreResult · {self.method}" + (" · PROVISIONAL" if self.provisional else ""),
+            facts=[
+                ("submissions", len(self.table)),
+                ("reviewers", len(self.reviewers)),
+                ("converged", d.converged),
+                ("max R-hat", d.max_rhat),
+                ("min ESS", d.min_ess),
+            ],
+            notes=[] if d.converged else [d.message],
+            blocks=[("Top of the ranking (1 = best)", self.table[cols]), chart],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: the tables as lists of records, and the diagnostics."""

@@ -97,6 +97,41 @@ class SimulationResult:
         out["group"] = out["group"].replace("", pd.NA)
         return out[list(SUMMARY_COLUMNS)]
 
+    def __repr__(self) -> str:
+        return (
+            f"<SimulationResult scenario={self.scenario.name!r} "
+            f"submissions={self.scenario.submissions} capacity={self.scenario.k} "
+            f"replicates={self.replicates} strategies={list(self.strategies)!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Imported here: the report layer imports this package, and Altair loads slowly.
+        from fairpanel.report._charts import probability_vs_merit_chart
+        from fairpanel.report._display import Block, html_summary
+
+        s = self.summary()
+        s = s[s["metric"] != "n_selected"]  # always the capacity, shown once above
+        cell = s["mean"].map("{:.3g}".format) + "\u00a0±\u00a0" + s["mc_se"].map("{:.2g}".format)
+        column = ("selection rate " + s["group"]).fillna(s["metric"])
+        wide = s.assign(cell=cell, column=column).pivot_table(
+            index="strategy", columns="column", values="cell", aggfunc="first"
+        )
+        order = list(dict.fromkeys(column))
+        wide = wide.loc[list(self.strategies), order].reset_index()
+        blocks: list[Block] = [("Mean over replicates ± Monte Carlo SE", wide)]
+        if len(self.individual):
+            blocks.append(probability_vs_merit_chart(self.individual))
+        return html_summary(
+            f"SimulationResult · {self.scenario.name}",
+            facts=[
+                ("submissions", self.scenario.submissions),
+                ("capacity", self.scenario.k),
+                ("replicates", self.replicates),
+                ("seed", str(self.seed)),
+            ],
+            blocks=blocks,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON of ``fairpanel simulate``: each strategy's metrics with intervals.
 

@@ -188,6 +188,19 @@ class Allocation:
             lines.append(f"{tier} ({len(ids)}{extra}): {', '.join(ids)}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        return (
+            f"<Allocation strategy={self.strategy!r} submissions={len(self.table)} "
+            f"selected={int(self.table['selected'].sum())} "
+            f"expected_selected={self.expected_selected:.4g} seed={self.seed!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        # Imported here: the report layer imports this package, and Altair loads slowly.
+        from fairpanel.report._display import allocation_html
+
+        return allocation_html(self)
+
     @property
     def expected_selected(self) -> float:
         """The expected number selected: the sum of the selection probabilities."""
