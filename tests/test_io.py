@@ -244,6 +244,48 @@ def test_a_named_optional_column_must_exist(tmp_path):
     assert err.message.startswith("required column 'crit' is missing")
 
 
+# A voter of the SNSF MINT file is section + assessor: v_1 of one section is not v_1 of
+# another.
+SECTIONS = "proposal,section,assessor,grade\nP1,one,v_1,4\nP1,two,v_1,5\nP2,one,v_1,3\n"
+
+
+@pytest.mark.parametrize(
+    "reviewer", ["section,assessor", " section , assessor ", ("section", "assessor")]
+)
+def test_reviewer_id_from_several_columns(tmp_path, reviewer):
+    cols = ReviewColumns(submission="proposal", reviewer=reviewer, score="grade")
+    reviews = load_reviews(_csv(tmp_path, SECTIONS), columns=cols)
+    assert tuple(reviews.columns) == _reviews.REVIEW_COLUMNS
+    assert reviews["reviewer_id"].tolist() == ["one/v_1", "two/v_1", "one/v_1"]
+    assert pd.api.types.is_string_dtype(reviews["reviewer_id"])
+
+
+def test_reviewer_id_errors_name_the_real_columns(tmp_path):
+    cols = ReviewColumns(submission="proposal", reviewer="section,voter", score="grade")
+    err = _raises(load_reviews, _csv(tmp_path, SECTIONS), columns=cols)
+    assert err.message == _checks.ERR_MISSING_COLUMN.format(
+        column="voter", found="'proposal', 'section', 'assessor', 'grade'"
+    )
+    assert err.column == "voter"
+    assert err.hint == _checks.HINT_MISSING_COLUMN.format(option="--reviewer-col")
+
+    cols = ReviewColumns(submission="proposal", reviewer="section,assessor", score="grade")
+    empty = SECTIONS + "P2,,v_2,4\n"
+    err = _raises(load_reviews, _csv(tmp_path, empty), columns=cols)
+    assert (err.message, err.row, err.column) == (
+        _checks.ERR_MISSING_VALUE.format(what="reviewer id"),
+        5,
+        "section",
+    )
+
+    twice = SECTIONS + "P1,two,v_1,2\n"
+    err = _raises(load_reviews, _csv(tmp_path, twice), columns=cols)
+    assert err.message == _reviews.ERR_DUPLICATE_REVIEW.format(
+        reviewer="two/v_1", criterion="overall", submission="P1", first=3, row=5
+    )
+    assert (err.row, err.column) == (5, "assessor")
+
+
 @pytest.mark.parametrize(
     ("text", "message", "row", "column"),
     [

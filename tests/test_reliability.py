@@ -15,6 +15,7 @@ import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from fairpanel import FairpanelInputError
+from fairpanel._seed import ERR_SEED, as_rng
 from fairpanel.reliability import (
     ICC_COLUMNS,
     LEVELS,
@@ -30,13 +31,7 @@ from fairpanel.reliability._alpha import (
     ERR_RATIO_NEGATIVE,
     coincidence_matrix,
 )
-from fairpanel.reliability._bootstrap import (
-    ERR_N_BOOT,
-    ERR_SEED,
-    alpha_bootstrap,
-    alpha_replicates,
-    as_rng,
-)
+from fairpanel.reliability._bootstrap import ERR_N_BOOT, alpha_bootstrap, alpha_replicates
 from fairpanel.reliability._data import (
     ERR_CRITERION_WIDE,
     ERR_DUPLICATE,

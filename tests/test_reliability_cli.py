@@ -120,3 +120,25 @@ def test_bootstrap_json_equals_library_result(tmp_path):
     assert _same(expected, payload)
     assert payload["n_boot"] == 200
     assert payload["krippendorff_alpha_ci"]["interval"]["ci_low"] is not None
+
+
+def test_reviewer_id_from_section_and_assessor(tmp_path):
+    # Shrout & Fleiss's four judges as two sections of two assessors each, as the SNSF
+    # MINT file numbers voters within a section: J1 of section a is not J1 of section b.
+    rows = [
+        {"proposal": f"P{t + 1}", "section": "ab"[r // 2], "assessor": f"J{r % 2 + 1}", "grade": v}
+        for t, row in enumerate(SHROUT_FLEISS)
+        for r, v in enumerate(row)
+    ]
+    reviews = tmp_path / "votes.csv"
+    pd.DataFrame(rows).to_csv(reviews, index=False)
+    out = tmp_path / "reliability.json"
+    args = ["reliability", "--reviews", str(reviews), "--submission-col", "proposal"]
+    args += ["--reviewer-col", "section,assessor", "--score-col", "grade"]
+    result = runner.invoke(app, [*args, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    columns = ReviewColumns(submission="proposal", reviewer="section,assessor", score="grade")
+    assert _same(reliability(load_reviews(reviews, columns=columns)).to_dict(), payload)
+    assert payload["n_reviewers"] == 4
+    assert round(payload["icc"][2]["icc"], 2) == 0.71  # Shrout & Fleiss (1979) Table 4

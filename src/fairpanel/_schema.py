@@ -26,13 +26,33 @@ class ReviewColumns:
     The defaults are fairpanel's own; the SNSF files, for instance, need
     ``ReviewColumns(submission="proposal", reviewer="assessor", score="num_grade")``.
     ``criterion`` may be absent from a file: every row is then one overall grade.
+
+    ``reviewer`` may name several columns, comma-separated (``"section,assessor"``) or
+    as a tuple (for a column whose name holds a comma): the reviewer id is then their
+    values joined with ``/`` (``"A/v_1"``), for files whose reviewer ids repeat across
+    sections, as voter ids do in the SNSF MINT file.
+
+    Examples
+    --------
+    >>> ReviewColumns(reviewer="section, assessor").reviewer_columns
+    ('section', 'assessor')
+    >>> ReviewColumns().reviewer_columns
+    ('reviewer_id',)
     """
 
     submission: str = "submission_id"
-    reviewer: str = "reviewer_id"
+    reviewer: str | tuple[str, ...] = "reviewer_id"
     criterion: str = "criterion"
     score: str = "score"
     conflict: str = "conflict"
+
+    @property
+    def reviewer_columns(self) -> tuple[str, ...]:
+        """The column(s) whose values, in this order, make the reviewer id."""
+        if not isinstance(self.reviewer, str):
+            return tuple(self.reviewer)
+        parts = tuple(part.strip() for part in self.reviewer.split(","))
+        return tuple(part for part in parts if part) or (self.reviewer,)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed, as_rng
 from fairpanel.audit._bootstrap import bootstrap_max_min
 from fairpanel.audit._inputs import (
     STAGE_PREFIX,
@@ -58,13 +58,6 @@ _REPLICATES: Final[int] = 2000
 STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
 
 Reference = str | Mapping[str, str] | None
-
-
-def _rng(seed: object) -> np.random.Generator:
-    """SPEC 7 seed, also accepting text (the CLI's ``--seed`` is any text)."""
-    if isinstance(seed, str):
-        seed = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "little")
-    return np.random.default_rng(seed)  # type: ignore[arg-type]
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -211,7 +204,7 @@ def audit(
     reference: Reference = None,
     min_cell: int = DEFAULT_MIN_CELL,
     intersect: bool = False,
-    seed: object = None,
+    seed: Seed = None,
     probability: str = "selection_probability",
     scores: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
@@ -243,7 +236,7 @@ def audit(
         Minimum published cell size (0 disables suppression).
     intersect : bool
         Also audit the combination of all ``groups`` (e.g. ``gender × career_stage``).
-    seed : int, str, Generator or None
+    seed : int, str, SeedSequence, Generator or None
         Seed of the bootstrap and of the lottery simulation.
     probability : str
         Selection-probability column; when present, the lottery tables are filled.
@@ -286,7 +279,7 @@ def audit(
         attributes.append(combo)
         parts[combo] = tuple(names)
     # one child stream per Monte Carlo use (SPEC 7): the bootstrap and the lottery draws
-    boot_rng, lottery_rng = _rng(seed).spawn(2)
+    boot_rng, lottery_rng = as_rng(seed).spawn(2)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
         p = check_probabilities(frame[probability], probability)
@@ -330,7 +323,7 @@ def audit_counts(
     strata_col: str | None = None,
     reference: str | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
-    seed: object = None,
+    seed: Seed = None,
 ) -> AuditResult:
     """Audit a published counts table: one row per group (and stratum).
 
@@ -369,6 +362,6 @@ def audit_counts(
         covariates=[strata_col] if strata_col else [],
         reference=reference,
         min_cell=min_cell,
-        rng=_rng(seed).spawn(2)[0],
+        rng=as_rng(seed).spawn(2)[0],
         extra={},
     )

@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from fairpanel._seed import Seed, as_rng
 from fairpanel.audit._stats import CONFIDENCE
 
 __all__ = [
@@ -38,10 +39,10 @@ METHOD: Final[str] = "percentile bootstrap, applicants resampled (multinomial ce
 
 
 def _replicates(
-    cells: pd.DataFrame, attributes: Sequence[str], replicates: int, seed: object
+    cells: pd.DataFrame, attributes: Sequence[str], replicates: int, seed: Seed
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per attribute: ``(groups, n_boot (B×G), k_boot (B×G))`` from one joint draw."""
-    rng = np.random.default_rng(seed)  # type: ignore[arg-type]
+    rng = as_rng(seed)
     n = cells["applicants"].to_numpy(np.int64)
     k = cells["selected"].to_numpy(np.int64)
     counts = np.concatenate([k, n - k])
@@ -65,7 +66,7 @@ def _percentile(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bootstrap_selection_rates(
-    cells: pd.DataFrame, attributes: Sequence[str], *, replicates: int = 2000, seed: object = None
+    cells: pd.DataFrame, attributes: Sequence[str], *, replicates: int = 2000, seed: Seed = None
 ) -> pd.DataFrame:
     """Percentile bootstrap intervals of each group's selection rate.
 
@@ -84,7 +85,7 @@ def bootstrap_selection_rates(
 
 
 def bootstrap_max_min(
-    cells: pd.DataFrame, attributes: Sequence[str], *, replicates: int = 2000, seed: object = None
+    cells: pd.DataFrame, attributes: Sequence[str], *, replicates: int = 2000, seed: Seed = None
 ) -> pd.DataFrame:
     """Percentile bootstrap interval of the largest minus the smallest group rate.
 

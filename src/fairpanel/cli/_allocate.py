@@ -13,12 +13,15 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
+    Groups,
+    RequestCol,
     Seed,
     SubmissionCol,
     console,
     existing_file,
     fail,
     friendly_errors,
+    naming,
 )
 from fairpanel.io import guard_outputs, load_submissions, read_table, write_frame, write_json
 from fairpanel.rubric import Rubric, load_rubric
@@ -150,10 +153,7 @@ def allocate(
     budget: Annotated[
         float | None, typer.Option("--budget", help="The total resource (hours, money).")
     ] = None,
-    request_col: Annotated[
-        str | None,
-        typer.Option("--request-col", help="The submissions column of each request."),
-    ] = None,
+    request_col: RequestCol = None,
     certificate: Annotated[
         Path | None, typer.Option("--certificate", help="Where to write the draw certificate.")
     ] = None,
@@ -185,10 +185,7 @@ def allocate(
     target: Annotated[
         str, typer.Option("--target", help="ml: the past decision or score to learn.")
     ] = "selected",
-    group: Annotated[
-        list[str] | None,
-        typer.Option("--group", help="ml: a group attribute, never used as a feature (repeat)."),
-    ] = None,
+    group: Groups = None,
     model: Annotated[
         ModelName, typer.Option("--model", help="ml: the model to fit.")
     ] = ModelName.logistic,
@@ -232,7 +229,7 @@ def allocate(
             encoding=encoding,
             text_columns=["submission_id", *(group or ())],
         )
-        try:
+        with naming(history):
             rule = MLStrategy(
                 model=model.value,
                 target=target,
@@ -241,8 +238,6 @@ def allocate(
                 mitigation=None if mitigation is None else mitigation.value,
                 seed=seed,
             ).fit(past)
-        except FairpanelInputError as exc:
-            raise (exc if exc.file is not None else exc.with_file(history)) from None
     else:
         rule = build_strategy(
             strategy,

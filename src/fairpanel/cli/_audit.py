@@ -10,7 +10,15 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel.audit import AuditResult, audit, audit_counts, counts_from_wide
-from fairpanel.cli._common import Encoding, console, existing_file, friendly_errors
+from fairpanel.cli._common import (
+    Encoding,
+    Groups,
+    Seed,
+    console,
+    existing_file,
+    friendly_errors,
+    naming,
+)
 from fairpanel.io import guard_outputs, read_table, write_json
 
 __all__ = [
@@ -35,10 +43,8 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _read(path: Path, encoding: str, text: list[str]) -> object:
-    try:
+    with naming(path):
         return read_table(existing_file(path), encoding=encoding, text_columns=text)
-    except FairpanelInputError as exc:
-        raise exc if exc.file else exc.with_file(path) from None
 
 
 def _summary(result: AuditResult) -> None:
@@ -55,9 +61,7 @@ def audit_command(
         Path | None,
         typer.Option("--decisions", help="Submission-level decisions (or allocation)."),
     ] = None,
-    group: Annotated[
-        list[str] | None, typer.Option("--group", help="Group attribute column (repeatable).")
-    ] = None,
+    group: Groups = None,
     selected: Annotated[
         str, typer.Option("--selected", help="Decision column (0/1).")
     ] = "selected",
@@ -120,10 +124,7 @@ def audit_command(
         int, typer.Option("--min-cell", min=0, help="Minimum published cell size (0: none).")
     ] = 5,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON here.")] = None,
-    seed: Annotated[
-        str,
-        typer.Option("--seed", help="Seed of the bootstrap and lottery simulation (any text)."),
-    ] = DEFAULT_SEED,
+    seed: Seed = DEFAULT_SEED,
     encoding: Encoding = "utf-8",
 ) -> None:
     """Audit selection rates by group, with intervals, adjustment and suppression."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -22,8 +23,12 @@ __all__ = [
     "ConflictCol",
     "CriterionCol",
     "Encoding",
+    "Groups",
     "LowerIsBetter",
+    "RequestCol",
+    "RequiredGroups",
     "ReviewerCol",
+    "ReviewsFile",
     "ScoreCol",
     "Seed",
     "SubmissionCol",
@@ -31,6 +36,7 @@ __all__ = [
     "existing_file",
     "fail",
     "friendly_errors",
+    "naming",
 ]
 
 EXIT_INPUT = 2
@@ -61,12 +67,34 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+@contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Name ``path`` in an input error raised inside that names no file.
+
+    Statistics and model errors know a table, not the file it came from.
+    """
+    try:
+        yield
+    except FairpanelInputError as exc:
+        if exc.file:
+            raise
+        raise exc.with_file(path) from None
+
+
 # Shared options: one definition each, so every command spells them the same way.
+ReviewsFile = Annotated[
+    Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
+]
 SubmissionCol = Annotated[
     str, typer.Option("--submission-col", help="Column holding the submission id.")
 ]
 ReviewerCol = Annotated[
-    str, typer.Option("--reviewer-col", help="Column holding the reviewer id.")
+    str,
+    typer.Option(
+        "--reviewer-col",
+        help="Column holding the reviewer id; several comma-separated columns are joined "
+        "into one id (e.g. section,assessor when voter ids repeat across sections).",
+    ),
 ]
 CriterionCol = Annotated[
     str,
@@ -78,6 +106,14 @@ CriterionCol = Annotated[
 ScoreCol = Annotated[str, typer.Option("--score-col", help="Column holding the score.")]
 ConflictCol = Annotated[
     str, typer.Option("--conflict-col", help="Column flagging a declared conflict of interest.")
+]
+_GROUP_HELP = "A group attribute column of the submissions, e.g. gender (repeat for several)."
+Groups = Annotated[list[str] | None, typer.Option("--group", help=_GROUP_HELP)]
+#: ``--group`` where the command needs at least one.
+RequiredGroups = Annotated[list[str], typer.Option("--group", help=_GROUP_HELP)]
+RequestCol = Annotated[
+    str | None,
+    typer.Option("--request-col", help="The submissions column of each request (hours, money)."),
 ]
 Encoding = Annotated[
     str, typer.Option("--encoding", help="Text encoding of CSV inputs (e.g. latin-1, cp1252).")

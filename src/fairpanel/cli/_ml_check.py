@@ -10,7 +10,14 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from fairpanel.cli._common import Encoding, Seed, console, existing_file, friendly_errors
+from fairpanel.cli._common import (
+    Encoding,
+    RequiredGroups,
+    Seed,
+    console,
+    existing_file,
+    friendly_errors,
+)
 from fairpanel.io import guard_outputs, read_table, write_json
 from fairpanel.ml import CheckReport, run_checks
 
@@ -50,10 +57,7 @@ def ml_check(
     history: Annotated[
         Path, typer.Option("--history", help="Past cycles: features, groups and outcomes.")
     ],
-    group: Annotated[
-        list[str],
-        typer.Option("--group", help="A group attribute column (repeat for several)."),
-    ],
+    group: RequiredGroups,
     target: Annotated[
         str, typer.Option("--target", help="The past decision (0/1) or past score to learn.")
     ] = "selected",

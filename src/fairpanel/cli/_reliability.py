@@ -9,18 +9,19 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
     Encoding,
     ReviewerCol,
+    ReviewsFile,
     ScoreCol,
     Seed,
     SubmissionCol,
     console,
     friendly_errors,
+    naming,
 )
 from fairpanel.io import guard_outputs, load_reviews, write_json
 from fairpanel.reliability import ReliabilityResult, reliability
@@ -69,9 +70,7 @@ def _show(result: ReliabilityResult) -> None:
 
 @friendly_errors
 def reliability_command(
-    reviews: Annotated[
-        Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
-    ],
+    reviews: ReviewsFile,
     rubric: Annotated[
         Path | None,
         typer.Option(
@@ -117,13 +116,10 @@ def reliability_command(
         rubric=loaded_rubric,
         encoding=encoding,
     )
-    try:
+    with naming(reviews):
         result = reliability(
             table, rubric=loaded_rubric, criterion=criterion, n_boot=bootstrap, seed=seed
         )
-    except FairpanelInputError as exc:
-        # Statistics errors know no file; name the one the user gave.
-        raise (exc if exc.file else exc.with_file(reviews)) from None
     _show(result)
     if json_out is not None:
         write_json(json_out, result.to_dict())

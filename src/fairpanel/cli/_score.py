@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
     Encoding,
     LowerIsBetter,
+    ReviewerCol,
+    ReviewsFile,
     ScoreCol,
     SubmissionCol,
     console,
     fail,
     friendly_errors,
+    naming,
 )
-from fairpanel.io import guard_outputs, load_reviews, read_table, write_frame, write_json
+from fairpanel.io import guard_outputs, load_reviews, write_frame, write_json
 from fairpanel.rubric import load_rubric
 from fairpanel.scoring import ScoreResult, score
 
 __all__ = ["score_command"]
 
-ERR_REVIEWER_COLUMN = "there is no column '{column}' to build the reviewer id from"
 ERR_UNCONVERGED = (
     "the posterior has not converged ({message}); the scores are not final. "
     "Rerun with more --draws, or pass --allow-unconverged to write them marked provisional"
@@ -39,18 +39,6 @@ ERR_SCALE_PAIR = "give both --scale-min and --scale-max, or neither"
 ERR_RUBRIC_SCALE = (
     "{option} describes the scale without a rubric; the rubric {rubric} sets it ({scale})"
 )
-#: Separator of the parts of a reviewer id built from several columns.
-REVIEWER_JOIN: Final = "/"
-JOINED_REVIEWER: Final = "reviewer_id"
-
-ReviewerCols = Annotated[
-    str,
-    typer.Option(
-        "--reviewer-col",
-        help="Column holding the reviewer id; several comma-separated columns are joined "
-        "into one id (e.g. section,assessor when voter ids repeat across sections).",
-    ),
-]
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -88,31 +76,9 @@ def _show(result: ScoreResult, top: int = 15) -> None:
         )
 
 
-def _join_reviewer(frame: pd.DataFrame, columns: list[str], source: Path) -> pd.DataFrame:
-    for column in columns:
-        if column not in frame.columns:
-            raise FairpanelInputError(
-                ERR_REVIEWER_COLUMN.format(column=column),
-                file=source,
-                column=column,
-                hint="check --reviewer-col",
-            )
-    parts = [frame[c].astype("str") for c in columns]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + REVIEWER_JOIN + part
-    # A part left empty must stay an empty id, for the loader to report it.
-    empty = pd.concat([frame[c].isna() for c in columns], axis=1).any(axis=1)
-    out = frame.copy()
-    out[JOINED_REVIEWER] = joined.where(~empty)
-    return out
-
-
 @friendly_errors
 def score_command(
-    reviews: Annotated[
-        Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
-    ],
+    reviews: ReviewsFile,
     out: Annotated[Path, typer.Option("--out", help="Write the score table (CSV) here.")],
     rubric: Annotated[
         Path | None,
@@ -144,7 +110,7 @@ def score_command(
         ),
     ] = False,
     submission_col: SubmissionCol = "submission_id",
-    reviewer_col: ReviewerCols = "reviewer_id",
+    reviewer_col: ReviewerCol = "reviewer_id",
     criterion_col: CriterionCol = "criterion",
     score_col: ScoreCol = "score",
     conflict_col: ConflictCol = "conflict",
@@ -161,24 +127,17 @@ def score_command(
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
-    reviewer_parts = [c.strip() for c in reviewer_col.split(",") if c.strip()]
-    source: Path | pd.DataFrame = reviews
-    if len(reviewer_parts) > 1:
-        frame = read_table(reviews, encoding=encoding)
-        source = _join_reviewer(frame, reviewer_parts, reviews)
-        reviewer_parts = [JOINED_REVIEWER]
     table = load_reviews(
-        source,
+        reviews,
         columns=ReviewColumns(
             submission=submission_col,
-            reviewer=reviewer_parts[0] if reviewer_parts else reviewer_col,
+            reviewer=reviewer_col,
             criterion=criterion_col,
             score=score_col,
             conflict=conflict_col,
         ),
         rubric=loaded_rubric,
         encoding=encoding,
-        source=str(reviews),
     )
     if loaded_rubric is not None:
         rubric_scale = loaded_rubric.scale
@@ -200,7 +159,7 @@ def score_command(
         scale = (scale_min, scale_max)
     if method not in ("bayes", "eb"):
         raise fail(ERR_METHOD.format(method=method))
-    try:
+    with naming(reviews):
         result = score(
             table,
             rubric=loaded_rubric,
@@ -211,8 +170,6 @@ def score_command(
             chains=chains,
             draws=draws,
         )
-    except FairpanelInputError as exc:
-        raise (exc if exc.file else exc.with_file(reviews)) from None
     _show(result)
     if result.provisional and not allow_unconverged:
         raise fail(ERR_UNCONVERGED.format(message=result.diagnostics.message))

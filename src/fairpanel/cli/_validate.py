@@ -12,7 +12,10 @@ from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
     Encoding,
+    Groups,
+    RequestCol,
     ReviewerCol,
+    ReviewsFile,
     ScoreCol,
     SubmissionCol,
     friendly_errors,
@@ -31,9 +34,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 @friendly_errors
 def validate(
-    reviews: Annotated[
-        Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
-    ],
+    reviews: ReviewsFile,
     submissions: Annotated[
         Path | None,
         typer.Option("--submissions", help="The submissions table; every review must be of one."),
@@ -47,14 +48,8 @@ def validate(
     criterion_col: CriterionCol = "criterion",
     score_col: ScoreCol = "score",
     conflict_col: ConflictCol = "conflict",
-    group: Annotated[
-        list[str] | None,
-        typer.Option("--group", help="A group attribute column of the submissions (repeat)."),
-    ] = None,
-    request_col: Annotated[
-        str | None,
-        typer.Option("--request-col", help="The submissions' requested-resource column."),
-    ] = None,
+    group: Groups = None,
+    request_col: RequestCol = None,
     encoding: Encoding = "utf-8",
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""

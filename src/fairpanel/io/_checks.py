@@ -24,6 +24,7 @@ __all__ = [
     "ERR_NO_ROWS",
     "Check",
     "as_table",
+    "cell_error",
     "first_failure",
     "require_columns",
     "spreadsheet_row",
@@ -90,6 +91,19 @@ def spreadsheet_row(table: Table, position: int) -> int:
     return int(table.frame.index[position]) + 2
 
 
+def cell_error(
+    table: Table, position: int, column: str, message: str, hint: str
+) -> FairpanelInputError:
+    """Return the error about ``column`` in the data row at ``position``: file, row, column."""
+    return FairpanelInputError(
+        message,
+        file=table.source,
+        row=spreadsheet_row(table, position),
+        column=column,
+        hint=hint,
+    )
+
+
 def first_failure(checks: Sequence[Check]) -> FairpanelInputError | None:
     """Return the error of the earliest failing row; on a tie, the first check listed wins."""
     best: tuple[int, int] | None = None
@@ -105,21 +119,17 @@ def first_failure(checks: Sequence[Check]) -> FairpanelInputError | None:
 
 
 def empty_cells(
-    table: Table, column: str, what: str
-) -> tuple[npt.NDArray[np.bool_], Callable[[int], FairpanelInputError]]:
-    """Check that a column has no empty cell."""
+    table: Table,
+    column: str,
+    what: str,
+    *,
+    message: str | None = None,
+    hint: str = HINT_MISSING_VALUE,
+) -> Check:
+    """Check that a column has no empty cell (default message: "the {what} is empty")."""
     mask = table.frame[column].isna().to_numpy()
-
-    def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_MISSING_VALUE.format(what=what),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_MISSING_VALUE,
-        )
-
-    return mask, error
+    text = ERR_MISSING_VALUE.format(what=what) if message is None else message
+    return mask, lambda pos: cell_error(table, pos, column, text, hint)
 
 
 def numbers(
@@ -131,13 +141,8 @@ def numbers(
     mask = (values.isna() & raw.notna()).to_numpy()
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_NOT_NUMBER.format(what=what, value=str(raw.iloc[pos])),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=hint,
-        )
+        message = ERR_NOT_NUMBER.format(what=what, value=str(raw.iloc[pos]))
+        return cell_error(table, pos, column, message, hint)
 
     return values, mask, error
 

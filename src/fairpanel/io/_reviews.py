@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from fairpanel._schema import ReviewColumns
 from fairpanel.io._checks import (
     Check,
     as_table,
+    cell_error,
     duplicate_rows,
     empty_cells,
     first_failure,
@@ -22,7 +24,7 @@ from fairpanel.io._checks import (
 from fairpanel.io._read import Table
 from fairpanel.rubric import Rubric
 
-__all__ = ["REVIEW_COLUMNS", "load_reviews"]
+__all__ = ["REVIEWER_SEPARATOR", "REVIEW_COLUMNS", "load_reviews"]
 
 #: Canonical columns of a loaded reviews table (``conflict`` only when the file has one).
 REVIEW_COLUMNS = ("submission_id", "reviewer_id", "criterion", "score")
@@ -30,6 +32,9 @@ REVIEW_COLUMNS = ("submission_id", "reviewer_id", "criterion", "score")
 #: The criterion of a table without a criterion column: one overall grade per review,
 #: the id :meth:`Rubric.single_criterion` uses.
 OVERALL = "overall"
+
+#: Between the parts of a reviewer id built from several columns: ``"A/v_1"``.
+REVIEWER_SEPARATOR: Final = "/"
 
 ERR_OFF_SCALE = "score {value:g} is off the rubric's scale {min}–{max}"
 ERR_NOT_LEVEL = "score {value:g} is not a level of the rubric's scale {min}–{max}"
@@ -80,7 +85,8 @@ def load_reviews(
         .xlsx or .parquet file, or a DataFrame. Without a criterion column every row is
         one overall grade (criterion ``"overall"``, or the rubric's only criterion).
     columns : ReviewColumns
-        The names of the columns in the file.
+        The names of the columns in the file. Several reviewer columns
+        (``reviewer="section,assessor"``) make one id, their values joined with ``/``.
     rubric : Rubric, optional
         When given, scores must be points of its scale and criteria must be its criteria.
     submissions : DataFrame, optional
@@ -120,16 +126,22 @@ def load_reviews(
     0            P1           A   overall    4.0
     1            P1           B   overall    5.0
     2            P2           A   overall    3.0
+    >>> raw["section"] = ["one", "one", "two"]
+    >>> load_reviews(raw, columns=ReviewColumns(submission="proposal",
+    ...                                         reviewer="section,assessor", score="grade"))
+      submission_id reviewer_id criterion  score
+    0            P1       one/A   overall    4.0
+    1            P1       one/B   overall    5.0
+    2            P2       two/A   overall    3.0
     """
     table = as_table(reviews, encoding=encoding, source=source, default_name="reviews table")
     defaults = DEFAULT_REVIEW_COLUMNS
     has_criterion = columns.criterion in table.frame.columns
     has_conflict = columns.conflict in table.frame.columns
-    required = {
-        columns.submission: "--submission-col",
-        columns.reviewer: "--reviewer-col",
-        columns.score: "--score-col",
-    }
+    reviewer_columns = columns.reviewer_columns
+    required = {columns.submission: "--submission-col"}
+    required.update(dict.fromkeys(reviewer_columns, "--reviewer-col"))
+    required[columns.score] = "--score-col"
     # A column the user named explicitly must exist; the defaults are optional.
     if columns.criterion != defaults.criterion:
         required[columns.criterion] = "--criterion-col"
@@ -146,10 +158,9 @@ def load_reviews(
         )
 
     frame = table.frame
-    checks: list[Check] = [
-        empty_cells(table, columns.submission, "submission id"),
-        empty_cells(table, columns.reviewer, "reviewer id"),
-    ]
+    checks: list[Check] = [empty_cells(table, columns.submission, "submission id")]
+    checks.extend(empty_cells(table, column, "reviewer id") for column in reviewer_columns)
+    reviewer = _reviewer_ids(frame, reviewer_columns)
     if has_criterion:
         checks.append(empty_cells(table, columns.criterion, "criterion"))
         criterion = frame[columns.criterion]
@@ -164,10 +175,10 @@ def load_reviews(
         if has_criterion:
             checks.append(_unknown_criterion(table, columns.criterion, rubric))
     if has_conflict:
-        checks.extend(_conflicts(table, columns))
+        checks.extend(_conflicts(table, columns, reviewer))
     if submissions is not None:
         checks.append(_unknown_submission(table, columns.submission, submissions))
-    checks.append(_duplicates(table, columns, criterion))
+    checks.append(_duplicates(table, columns, reviewer, criterion))
 
     error = first_failure(checks)
     if error is not None:
@@ -176,7 +187,7 @@ def load_reviews(
     out = pd.DataFrame(
         {
             "submission_id": frame[columns.submission].astype("str"),
-            "reviewer_id": frame[columns.reviewer].astype("str"),
+            "reviewer_id": reviewer.astype("str"),
             "criterion": criterion.astype("str"),
             "score": score.astype(float),
         }
@@ -186,22 +197,27 @@ def load_reviews(
     return out.reset_index(drop=True)
 
 
+def _reviewer_ids(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Return each row's reviewer id: the parts joined, empty where any part is empty."""
+    ids = frame[columns[0]]
+    for column in columns[1:]:
+        # Text cells: an empty (missing) part makes the joined id missing too.
+        ids = ids + REVIEWER_SEPARATOR + frame[column]
+    return ids
+
+
 def _off_scale(table: Table, column: str, score: pd.Series, rubric: Rubric) -> Check:
     scale = rubric.scale
     values = score.to_numpy(dtype=float)
     mask = ~np.isnan(values) & ~scale.contains(values)
+    hint = HINT_OFF_SCALE.format(levels=", ".join(map(str, scale.points)))
 
     def error(pos: int) -> FairpanelInputError:
         # 3.5 on a 1–5 scale is within it but not one of its levels: say which.
         inside = scale.min <= values[pos] <= scale.max
         template = ERR_NOT_LEVEL if inside else ERR_OFF_SCALE
-        return FairpanelInputError(
-            template.format(value=values[pos], min=scale.min, max=scale.max),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_OFF_SCALE.format(levels=", ".join(map(str, scale.points))),
-        )
+        message = template.format(value=values[pos], min=scale.min, max=scale.max)
+        return cell_error(table, pos, column, message, hint)
 
     return mask, error
 
@@ -209,47 +225,30 @@ def _off_scale(table: Table, column: str, score: pd.Series, rubric: Rubric) -> C
 def _unknown_criterion(table: Table, column: str, rubric: Rubric) -> Check:
     values = table.frame[column]
     mask = (values.notna() & ~values.isin(rubric.criterion_ids)).to_numpy()
+    known = ", ".join(rubric.criterion_ids)
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_UNKNOWN_CRITERION.format(
-                value=values.iloc[pos], known=", ".join(rubric.criterion_ids)
-            ),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_UNKNOWN_CRITERION,
-        )
+        message = ERR_UNKNOWN_CRITERION.format(value=values.iloc[pos], known=known)
+        return cell_error(table, pos, column, message, HINT_UNKNOWN_CRITERION)
 
     return mask, error
 
 
-def _conflicts(table: Table, columns: ReviewColumns) -> list[Check]:
+def _conflicts(table: Table, columns: ReviewColumns, reviewer: pd.Series) -> list[Check]:
     frame = table.frame
     flag = frame[columns.conflict].str.casefold()
     truthy = flag.isin(_TRUE).to_numpy()
     unknown = (flag.notna() & ~flag.isin(_TRUE + _FALSE)).to_numpy()
 
     def bad_value(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_CONFLICT_VALUE.format(value=frame[columns.conflict].iloc[pos]),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=columns.conflict,
-            hint=HINT_CONFLICT_VALUE,
-        )
+        message = ERR_CONFLICT_VALUE.format(value=frame[columns.conflict].iloc[pos])
+        return cell_error(table, pos, columns.conflict, message, HINT_CONFLICT_VALUE)
 
     def conflicted(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_CONFLICT.format(
-                reviewer=frame[columns.reviewer].iloc[pos],
-                submission=frame[columns.submission].iloc[pos],
-            ),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=columns.conflict,
-            hint=HINT_CONFLICT,
+        message = ERR_CONFLICT.format(
+            reviewer=reviewer.iloc[pos], submission=frame[columns.submission].iloc[pos]
         )
+        return cell_error(table, pos, columns.conflict, message, HINT_CONFLICT)
 
     return [(unknown, bad_value), (truthy, conflicted)]
 
@@ -264,42 +263,29 @@ def _unknown_submission(table: Table, column: str, submissions: pd.DataFrame) ->
     where = f"the submissions table ({name})" if name else "the submissions table"
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_UNKNOWN_SUBMISSION.format(value=values.iloc[pos], submissions=where),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_UNKNOWN_SUBMISSION,
-        )
+        message = ERR_UNKNOWN_SUBMISSION.format(value=values.iloc[pos], submissions=where)
+        return cell_error(table, pos, column, message, HINT_UNKNOWN_SUBMISSION)
 
     return mask, error
 
 
-def _duplicates(table: Table, columns: ReviewColumns, criterion: pd.Series) -> Check:
-    frame = table.frame
-    key = pd.DataFrame(
-        {
-            "s": frame[columns.submission],
-            "r": frame[columns.reviewer],
-            "c": criterion,
-        }
-    )
+def _duplicates(
+    table: Table, columns: ReviewColumns, reviewer: pd.Series, criterion: pd.Series
+) -> Check:
+    key = pd.DataFrame({"s": table.frame[columns.submission], "r": reviewer, "c": criterion})
     mask, first_of = duplicate_rows(key)
     mask = mask & key.notna().all(axis=1).to_numpy()
+    # Of a composite id (section, assessor), the part naming the person.
+    column = columns.reviewer_columns[-1]
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_DUPLICATE_REVIEW.format(
-                reviewer=key["r"].iloc[pos],
-                criterion=key["c"].iloc[pos],
-                submission=key["s"].iloc[pos],
-                first=spreadsheet_row(table, first_of(pos)),
-                row=spreadsheet_row(table, pos),
-            ),
-            file=table.source,
+        message = ERR_DUPLICATE_REVIEW.format(
+            reviewer=key["r"].iloc[pos],
+            criterion=key["c"].iloc[pos],
+            submission=key["s"].iloc[pos],
+            first=spreadsheet_row(table, first_of(pos)),
             row=spreadsheet_row(table, pos),
-            column=columns.reviewer,
-            hint=HINT_DUPLICATE,
         )
+        return cell_error(table, pos, column, message, HINT_DUPLICATE)
 
     return mask, error

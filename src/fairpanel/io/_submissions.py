@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ from fairpanel._schema import SubmissionColumns
 from fairpanel.io._checks import (
     Check,
     as_table,
+    cell_error,
     duplicate_rows,
     empty_cells,
     first_failure,
@@ -104,10 +104,20 @@ def load_submissions(
         )
 
     ids = frame[columns.submission]
-    checks: list[Check] = [empty_cells(table, columns.submission, "submission id")]
-    mask, first_of = duplicate_rows(ids.to_frame())
-    checks.append((mask & ids.notna().to_numpy(), _duplicate_error(table, columns, first_of)))
-    checks.extend(_empty_group(table, group) for group in columns.groups)
+    checks: list[Check] = [
+        empty_cells(table, columns.submission, "submission id"),
+        _duplicates(table, columns.submission),
+    ]
+    checks.extend(
+        empty_cells(
+            table,
+            group,
+            "group attribute",
+            message=ERR_EMPTY_GROUP.format(column=group),
+            hint=HINT_EMPTY_GROUP,
+        )
+        for group in columns.groups
+    )
     request = None
     if columns.request is not None:
         checks.append(empty_cells(table, columns.request, "request"))
@@ -132,40 +142,19 @@ def load_submissions(
     return out
 
 
-def _duplicate_error(
-    table: Table, columns: SubmissionColumns, first_of: Callable[[int], int]
-) -> Callable[[int], FairpanelInputError]:
-    ids = table.frame[columns.submission]
+def _duplicates(table: Table, column: str) -> Check:
+    ids = table.frame[column]
+    mask, first_of = duplicate_rows(ids.to_frame())
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_DUPLICATE_SUBMISSION.format(
-                value=ids.iloc[pos],
-                first=spreadsheet_row(table, first_of(pos)),
-                row=spreadsheet_row(table, pos),
-            ),
-            file=table.source,
+        message = ERR_DUPLICATE_SUBMISSION.format(
+            value=ids.iloc[pos],
+            first=spreadsheet_row(table, first_of(pos)),
             row=spreadsheet_row(table, pos),
-            column=columns.submission,
-            hint=HINT_DUPLICATE,
         )
+        return cell_error(table, pos, column, message, HINT_DUPLICATE)
 
-    return error
-
-
-def _empty_group(table: Table, column: str) -> Check:
-    mask = table.frame[column].isna().to_numpy()
-
-    def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_EMPTY_GROUP.format(column=column),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_EMPTY_GROUP,
-        )
-
-    return mask, error
+    return mask & ids.notna().to_numpy(), error
 
 
 def _negative(table: Table, column: str, request: pd.Series) -> Check:
@@ -173,12 +162,7 @@ def _negative(table: Table, column: str, request: pd.Series) -> Check:
     mask = values < 0  # NaN compares False: empty and non-numeric cells are other checks
 
     def error(pos: int) -> FairpanelInputError:
-        return FairpanelInputError(
-            ERR_NEGATIVE_REQUEST.format(value=values[pos]),
-            file=table.source,
-            row=spreadsheet_row(table, pos),
-            column=column,
-            hint=HINT_REQUEST,
-        )
+        message = ERR_NEGATIVE_REQUEST.format(value=values[pos])
+        return cell_error(table, pos, column, message, HINT_REQUEST)
 
     return mask, error

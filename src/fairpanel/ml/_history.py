@@ -14,6 +14,8 @@ from typing import Final, Literal
 import numpy as np
 import pandas as pd
 
+from fairpanel._seed import Seed, as_rng
+
 __all__ = ["HISTORY_OUTCOMES", "generate_history"]
 
 #: Columns holding past outcomes: never features of a model (see ``SelectionModel``).
@@ -43,7 +45,7 @@ def generate_history(
     biased: bool = False,
     bias: float = 0.8,
     source: Source = "simulated",
-    seed: int | None = None,
+    seed: Seed = None,
 ) -> pd.DataFrame:
     """Generate past review cycles, planting the failures the trust checks look for.
 
@@ -73,8 +75,8 @@ def generate_history(
     source : {"simulated", "real"}, default "simulated"
         ``"real"`` shifts the feature distributions (more publications, higher citation
         index) while keeping how merit drives scores and decisions.
-    seed : int, optional
-        Seed for :func:`numpy.random.default_rng`.
+    seed : int, str, Generator or None, optional
+        Seed of every draw (:func:`fairpanel._seed.as_rng`).
 
     Returns
     -------
@@ -97,7 +99,7 @@ def generate_history(
         raise ValueError(ERR_SIZE.format(n=n_per_cycle, cycles=cycles))
     if not 0.0 < selection_rate < 1.0:
         raise ValueError(ERR_RATE.format(value=selection_rate))
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     n = n_per_cycle * cycles
     real = source == "real"
 

@@ -27,6 +27,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed, as_rng
 from fairpanel.io import write_bytes
 from fairpanel.ml._history import HISTORY_OUTCOMES
 
@@ -70,19 +71,19 @@ def single_threaded() -> Any:
     return threadpool_limits(limits=1)
 
 
-def seed_int(seed: int | str | np.random.Generator | None) -> int:
+def seed_int(seed: Seed) -> int:
     """Turn a seed (int, text, Generator or None) into an int for scikit-learn.
 
-    Text seeds (the CLI's ``--seed``) are hashed, so any phrase a committee agrees on works.
+    The int is the first draw of :func:`fairpanel._seed.as_rng`'s generator, so text
+    seeds (the CLI's ``--seed``) follow the package's one convention: digits are the
+    integer they spell (``"7"`` is ``7``), other text is hashed.
 
     Examples
     --------
     >>> seed_int(7) == seed_int(7), seed_int("cycle 2026") == seed_int("cycle 2026")
     (True, True)
     """
-    if isinstance(seed, str):
-        return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:4], "big")
-    return int(np.random.default_rng(seed).integers(2**31 - 1))
+    return int(as_rng(seed).integers(2**31 - 1))
 
 
 def canonical_checksum(frame: pd.DataFrame) -> str:

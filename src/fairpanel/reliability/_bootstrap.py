@@ -10,36 +10,21 @@ memory).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from fairpanel._seed import as_rng
 from fairpanel.reliability._alpha import LEVELS, delta2, pairable_counts
 from fairpanel.reliability._data import Ratings
 
-__all__ = ["alpha_bootstrap", "alpha_replicates", "as_rng"]
+__all__ = ["alpha_bootstrap", "alpha_replicates"]
 
 ERR_N_BOOT = "n_boot must be a positive whole number, got {n_boot!r}"
-ERR_SEED = "seed must be None, an int, a str or a numpy Generator, got {seed!r}"
 
 #: Replicates per block: a block holds block × V² doubles.
 _BLOCK: Final[int] = 256
-
-
-def as_rng(seed: object) -> np.random.Generator:
-    """Normalise a seed (SPEC 7); text seeds (as the CLI takes them) are hashed to an int."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, str):
-        digest = hashlib.sha256(seed.encode("utf-8")).digest()
-        return np.random.default_rng(int.from_bytes(digest[:16], "little"))
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        return np.random.default_rng(int(seed))
-    raise TypeError(ERR_SEED.format(seed=seed))
 
 
 def alpha_replicates(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from fairpanel._seed import as_rng
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._design import PanelData, prepare_panel
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
@@ -30,13 +30,6 @@ ERR_EXTENSIONS = "max_extensions must be a non-negative integer, got {value!r}"
 #: prior SD of a reviewer's leniency: ERforResearch's 2 and 0.5 on its 1–6 scale.
 SD_UPPER_FRACTION: Final = 0.4
 LENIENCY_SD_FRACTION: Final = 0.1
-
-
-def _seed_entropy(seed: str) -> int:
-    """Digits read as the integer they spell; other text hashed (SHA-256, 16 bytes)."""
-    if seed.strip().isdigit():
-        return int(seed.strip())
-    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:16], "big")
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
@@ -89,7 +82,7 @@ def score(
     seed : int, str or Generator, optional
         Seed for every random draw (chains and rank draws); the same seed gives the same
         result. Text is a seed too: digits read as their integer, other text hashed with
-        SHA-256, so a committee can use any phrase.
+        SHA-256, so a committee can use any phrase (:func:`fairpanel._seed.as_rng`).
     chains, draws, warmup : int
         Number of chains (≥ 2), kept draws and warm-up iterations per chain. For
         ``"eb"``, ``chains × draws`` independent draws summarise the ranks.
@@ -129,7 +122,7 @@ def score(
     warmup = _check_int("warmup", warmup, 1)
     max_extensions = _check_int("max_extensions", max_extensions, 0)
     panel = prepare_panel(reviews, rubric=rubric, scale=scale, higher_is_better=higher_is_better)
-    rng = np.random.default_rng(_seed_entropy(seed) if isinstance(seed, str) else seed)
+    rng = as_rng(seed)
     design = Design(panel.sub, panel.rev, panel.y, panel.n_sub, panel.n_rev)
     if method == "bayes":
         priors = Priors(

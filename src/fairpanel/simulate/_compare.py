@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, Literal
@@ -12,6 +11,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, stats
 
+# seed_entropy is re-exported: fairpanel.simulate.seed_entropy is public.
+from fairpanel._seed import seed_entropy, seed_sequence
 from fairpanel.simulate._kernels import (
     STRATEGIES,
     Draws,
@@ -64,26 +65,6 @@ _N_BINS = 10
 # scores (≈ 50 MB of working arrays in all): large enough to amortise numpy calls,
 # small enough to stay in memory on a laptop.
 _CHUNK_SCORES = 750_000
-
-
-def seed_entropy(seed: int | str) -> int:
-    """Return the integer root seed of a seed given as an integer or as text.
-
-    Digits are read as the integer they spell (``"42"`` and ``42`` are the same seed);
-    other text is hashed with SHA-256, so any phrase a committee picks is a seed.
-
-    Examples
-    --------
-    >>> seed_entropy("42"), seed_entropy(42)
-    (42, 42)
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int | str):
-        raise TypeError(f"seed must be an int or text, got {type(seed).__name__}")
-    if isinstance(seed, int):
-        return seed
-    if seed.strip().isdigit():
-        return int(seed.strip())
-    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:16], "big")
 
 
 def merit_edges(scenario: Scenario, bins: int = _N_BINS) -> npt.NDArray[np.float64]:
@@ -165,10 +146,7 @@ def compare(
         raise ValueError(ERR_METHOD.format(method=method, allowed=", ".join(METHODS)))
     if int(replicates) != replicates or replicates < 2:
         raise ValueError(ERR_REPLICATES.format(value=replicates))
-    if isinstance(seed, np.random.SeedSequence):
-        ss = seed
-    else:
-        ss = np.random.SeedSequence(None if seed is None else seed_entropy(seed))
+    ss = seed_sequence(seed)
     children = ss.spawn(replicates)
     model = fit_ml(sc, ss.spawn(1)[0]) if "ml" in strategies else None
 

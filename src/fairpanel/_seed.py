@@ -1,0 +1,133 @@
+"""One seed convention for every random choice fairpanel makes with numpy.
+
+A seed may be an integer, any text (the CLI's ``--seed``), ``None`` (fresh entropy from
+the operating system), a :class:`numpy.random.SeedSequence` or a
+:class:`numpy.random.Generator` (used as it is, SPEC 7). Text made only of the digits
+0-9 (surrounding spaces ignored) is the integer it spells, so ``--seed 42`` and
+``seed=42`` give the same result; any other text is hashed with SHA-256 and its first
+16 bytes, read big-endian, are the integer. A committee can thus announce a phrase.
+
+Lottery draws do not use numpy: they hash the seed text with each submission id
+(:mod:`fairpanel.lottery`), so a draw can be checked without fairpanel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final, TypeAlias, overload
+
+import numpy as np
+
+__all__ = ["ERR_SEED", "Seed", "as_rng", "seed_entropy", "seed_sequence"]
+
+#: Everything :func:`as_rng` accepts.
+Seed: TypeAlias = int | np.integer | str | np.random.SeedSequence | np.random.Generator | None
+
+ERR_SEED: Final = (
+    "seed must be None, an int, a str, a numpy SeedSequence or a numpy Generator, got {seed!r}"
+)
+
+#: Bytes of the SHA-256 digest kept as the integer of a text seed (128 bits, the
+#: entropy numpy's SeedSequence draws from the operating system).
+_TEXT_BYTES: Final = 16
+
+
+@overload
+def seed_entropy(seed: int | np.integer | str) -> int: ...
+@overload
+def seed_entropy(seed: None) -> None: ...
+def seed_entropy(seed: int | np.integer | str | None) -> int | None:
+    """Return the integer a seed stands for (the entropy of its ``SeedSequence``).
+
+    Parameters
+    ----------
+    seed : int, str or None
+        An integer is itself; text of the digits 0-9 only (surrounding spaces ignored)
+        is the integer it spells; other text is hashed with SHA-256 and the first 16
+        bytes of the digest, read big-endian, are the integer. ``None`` stays ``None``
+        (``SeedSequence(None)`` draws fresh entropy).
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        For any other type (a bool is refused: ``True`` is rarely meant as seed 1).
+
+    Examples
+    --------
+    >>> seed_entropy(42), seed_entropy("42"), seed_entropy(" 42 ")
+    (42, 42, 42)
+    >>> seed_entropy("panel 2026")
+    85670607511775455085401900720824028155
+    >>> seed_entropy(None) is None
+    True
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer | str):
+        raise TypeError(ERR_SEED.format(seed=seed))
+    if not isinstance(seed, str):
+        return int(seed)
+    digits = seed.strip()
+    # ASCII only: str.isdigit() also accepts "²", which int() refuses.
+    if digits.isascii() and digits.isdigit():
+        return int(digits)
+    return int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:_TEXT_BYTES], "big")
+
+
+def seed_sequence(
+    seed: int | np.integer | str | np.random.SeedSequence | None,
+) -> np.random.SeedSequence:
+    """Return the ``SeedSequence`` of a seed, for spawning child seeds.
+
+    A ``SeedSequence`` is returned as it is; anything else becomes
+    ``SeedSequence(seed_entropy(seed))``.
+
+    Examples
+    --------
+    >>> seed_sequence("7").entropy
+    7
+    >>> [int(c.generate_state(1)[0]) for c in seed_sequence(7).spawn(2)] == [
+    ...     int(c.generate_state(1)[0]) for c in np.random.SeedSequence(7).spawn(2)]
+    True
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    return np.random.SeedSequence(seed_entropy(seed))
+
+
+def as_rng(seed: Seed = None) -> np.random.Generator:
+    """Return the numpy ``Generator`` of a seed (Scientific Python SPEC 7).
+
+    Parameters
+    ----------
+    seed : int, str, SeedSequence, Generator or None
+        A Generator is returned as it is (its stream is shared, not copied); anything
+        else goes to :func:`numpy.random.default_rng`, text through
+        :func:`seed_entropy` first.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        For any other type.
+
+    Examples
+    --------
+    >>> as_rng("42").integers(100, size=3)
+    array([ 8, 77, 65])
+    >>> bool((as_rng("panel 2026").random(3) == as_rng("panel 2026").random(3)).all())
+    True
+    >>> g = np.random.default_rng(1)
+    >>> as_rng(g) is g
+    True
+    """
+    if isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    return np.random.default_rng(seed_entropy(seed))
