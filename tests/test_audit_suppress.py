@@ -253,3 +253,28 @@ def test_notes_do_not_reveal_a_suppressed_group_size():
     text = " ".join(result.notes)
     assert "chi-square" in text
     assert not re.search(r"\d\.\d", text)
+
+
+def test_complementary_suppression_spares_the_reference_group():
+    # "tiny" (1 applicant) is hidden; a complement must go too. The smallest other group
+    # is the reference (highest rate), so hiding it would withhold every comparison: the
+    # next smallest is hidden instead.
+    import pandas as pd
+
+    from fairpanel.audit import audit
+
+    rows = (
+        [("ref", i < 12) for i in range(30)]
+        + [("mid", i < 10) for i in range(60)]
+        + [("big", i < 15) for i in range(90)]
+        + [("tiny", False)]
+    )
+    frame = pd.DataFrame(rows, columns=["g", "selected"])
+    result = audit(frame, groups="g")
+    groups = result.groups.set_index("group")
+    assert bool(groups.loc["tiny", "suppressed"])
+    assert not bool(groups.loc["ref", "suppressed"])
+    assert int(groups["suppressed"].sum()) == 2
+    comps = result.comparisons.set_index("group")
+    assert (comps["reference"] == "ref").all()
+    assert comps.loc["big", "rate_difference"] == pytest.approx(15 / 90 - 12 / 30)

@@ -48,6 +48,11 @@ def _build(
             cs.add(("k", attr, name), k[i], hide_k[i])
         for kind in ("n", "k"):
             cs.line((kind, attr, name) for name in names)
+    # Keep the reference group visible when a complement can be found elsewhere.
+    comparisons = t["comparisons"]
+    for attr_, ref in zip(comparisons["attribute"], comparisons["reference"], strict=True):
+        for kind in ("n", "k"):
+            cs.protect((kind, str(attr_), ref))
     funnel = t["funnel"]
     for (f_attr, stage), f in funnel.groupby(["attribute", "stage"], sort=False):
         j = list(stages).index(str(stage))

@@ -47,6 +47,7 @@ class CellSystem:
         self._index: dict[Hashable, int] = {}
         self._value: list[int] = []
         self._hidden: list[bool] = []
+        self._protected: set[int] = set()
         self._lines: list[list[int]] = []
 
     def add(self, key: Hashable, value: int, hidden: bool) -> None:
@@ -59,6 +60,15 @@ class CellSystem:
         self._value.append(int(value))
         self._hidden.append(bool(hidden))
 
+    def protect(self, key: Hashable) -> None:
+        """Prefer other cells when a complement must be hidden (e.g. the reference group).
+
+        Hiding the reference group's counts would withhold every comparison against it;
+        a protected cell is hidden only when no unprotected cell of the line is visible.
+        """
+        if key in self._index:
+            self._protected.add(self._index[key])
+
     def line(self, keys: Iterable[Hashable]) -> None:
         """Declare that these cells sum to a published (or derivable) total."""
         members = sorted({self._index[k] for k in keys})
@@ -69,6 +79,8 @@ class CellSystem:
         """Hide complementary cells until no line has exactly one hidden cell."""
         hidden = np.array(self._hidden, dtype=bool)
         value = np.array(self._value, dtype=np.int64)
+        protected = np.zeros(len(value), dtype=bool)
+        protected[list(self._protected)] = True
         changed = True
         while changed:
             changed = False
@@ -76,8 +88,10 @@ class CellSystem:
                 m = np.asarray(members)
                 if hidden[m].sum() == 1:
                     visible = m[~hidden[m]]
+                    free = visible[~protected[visible]]
+                    pool = free if free.size else visible
                     # the smallest visible cell: least information lost (ties: first declared)
-                    hidden[visible[np.argmin(value[visible])]] = True
+                    hidden[pool[np.argmin(value[pool])]] = True
                     changed = True
         self._hidden = hidden.tolist()
 
