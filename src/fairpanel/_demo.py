@@ -50,6 +50,25 @@ DEMO_SEED: Final = "fairpanel-demo-2026"
 GROUPS: Final = ("gender", "career_stage", "region")
 TELESCOPE_PLACES: Final = 60
 HIRING_STAGES: Final = ("longlisted", "interviewed", "offered")
+SIMULATED: Final = ("rank", "lottery", "partial-lottery", "tiered-lottery", "ml")
+#: examples/scenarios/biased-reviewers.yaml, inlined so an installed package needs no files:
+#: half the reviewers mark women down by half a merit SD; merit is equal across groups.
+BIASED_REVIEWERS: Final = Scenario.from_dict(
+    {
+        "name": "biased-reviewers",
+        "description": "half of the reviewers mark women's submissions down by 0.5 merit SD",
+        "submissions": 1000,
+        "group_attribute": "gender",
+        "group_shares": {"women": 0.4, "men": 0.6},
+        "reviewers": 100,
+        "reviews_per_submission": 3,
+        "leniency_sd": 0.3,
+        "noise_sd": 1.0,
+        "bias": {"against": "women", "size": 0.5, "share_of_reviewers": 0.5},
+        "capacity": 0.2,
+        "partial_lottery_interval": 0.5,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -143,8 +162,10 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             reviews=reviews,
         )
         files["audit"] = write_json(work / "audit.json", audited.to_dict())
-    with steps.step("simulation: 300 synthetic cycles, and a 3 × 3 sweep"):
-        simulated = compare(Scenario(), replicates=300, seed=seed, progress=False)
+    with steps.step("simulation: 300 cycles with biased reviewers, and a 3 × 3 sweep"):
+        simulated = compare(
+            BIASED_REVIEWERS, strategies=SIMULATED, replicates=300, seed=seed, progress=False
+        )
         grid = sweep(
             Scenario(),
             {"noise_sd": [0.5, 1.0, 2.0], "capacity": [0.1, 0.2, 0.3]},

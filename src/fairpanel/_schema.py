@@ -9,13 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+import pandas as pd
+
 __all__ = [
     "ALLOCATION_COLUMNS",
     "SCORE_COLUMNS",
+    "SCORE_DIRECTION",
     "TIERS",
     "ReviewColumns",
     "SubmissionColumns",
     "Tier",
+    "score_sign",
 ]
 
 
@@ -95,3 +99,37 @@ ALLOCATION_COLUMNS: Final[tuple[str, ...]] = (
     "selection_probability",
     "draw_position",
 )
+
+#: Column of the score table saying whether higher scores are better (constant per table).
+SCORE_DIRECTION: Final = "higher_is_better"
+
+ERR_DIRECTION = (
+    "column 'higher_is_better' must hold one value, true or false, for every row; got {values}"
+)
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+def score_sign(scores: pd.DataFrame) -> float:
+    """Return +1 if higher scores are better in this score table, −1 if lower are.
+
+    Scores stay on the rubric's own scale (an SNSF letter grade or an AIBS 1–40 rating
+    where 1 is best), so whoever orders by ``calibrated_score`` multiplies by this sign.
+    A table without the ``higher_is_better`` column is taken as higher-is-better.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> score_sign(pd.DataFrame({"calibrated_score": [3.0], "higher_is_better": ["False"]}))
+    -1.0
+    >>> score_sign(pd.DataFrame({"calibrated_score": [3.0]}))
+    1.0
+    """
+    if SCORE_DIRECTION not in scores.columns or scores.empty:
+        return 1.0
+    values = {str(v).strip().lower() for v in scores[SCORE_DIRECTION].unique()}
+    if values <= _TRUE:
+        return 1.0
+    if values <= _FALSE:
+        return -1.0
+    raise ValueError(ERR_DIRECTION.format(values=sorted(values)))

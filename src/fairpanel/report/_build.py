@@ -312,14 +312,21 @@ def _audit_summary(audit: Mapping[str, Any]) -> list[str]:
 
 def _simulation_summary(sim: Mapping[str, Any]) -> list[str]:
     out = []
-    strategies = sim.get("strategies") or {}
-    for name, body in strategies.items():
+    scenario = sim.get("scenario") or {}
+    if scenario.get("description"):
+        out.append(f"Simulated scenario: {scenario['description']}.")
+    for name, body in (sim.get("strategies") or {}).items():
         merit = (body.get("merit_recovered") or {}).get("mean")
         cons = (body.get("consistency") or {}).get("mean")
-        if merit is not None and cons is not None:
-            out.append(
-                f"In simulation, {name} achieves {pct(merit)} of the merit gain a perfect "
-                "ranking has over a blind draw, and an independent panel would make "
-                f"{pct(cons)} of the same selections."
-            )
+        air = (body.get("adverse_impact_ratio") or {}).get("mean")
+        if merit is None or cons is None:
+            continue
+        text = (
+            f"In simulation, {name} achieves {pct(merit)} of the merit gain a perfect "
+            "ranking has over a blind draw, and an independent panel would make "
+            f"{pct(cons)} of the same selections"
+        )
+        if air is not None:
+            text += f"; the lower group's selection rate is {fmt(air)} of the higher's"
+        out.append(text + ".")
     return out

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairpanel._schema import SCORE_COLUMNS
+from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._design import PanelData
 from fairpanel.scoring._ranks import rank_summary
@@ -185,6 +185,9 @@ def assemble(
     table["expected_rank_mcse"] = ranks["expected_rank_mcse"].to_numpy()
     if with_band:
         table["band"] = pd.Series(panel.rubric.band_of(calibrated), dtype="str")
+    # Scores stay on the rubric's own scale; record its direction so every consumer
+    # (strategies, audit, a CSV read back later) knows which end is best.
+    table[SCORE_DIRECTION] = panel.scale.higher_is_better
 
     # Decomposition: mean of criterion contributions, then the leniency correction
     # (minus the mean leniency of the submission's reviewers) and the shrinkage rest.
