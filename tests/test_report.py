@@ -175,5 +175,85 @@ def test_json_report_has_the_same_sections(model, tmp_path):
 def test_summary_states_numbers(model):
     text = " ".join(model.summary)
     assert "12 submissions were scored from 36 reviews" in text
-    assert "partial-lottery strategy selects 5 (3 funded outright and 2 drawn by lot" in text
-    assert "0.71 times the rate of man" in text
+    assert "partial-lottery funds 3 outright and draws 2 among 4" in text
+    # "woman" (40 applicants) is a complement of the suppressed group of 3, so the
+    # summary may not quote its rate either.
+    assert "woman" not in text
+    assert "groups too small to publish" in text
+
+
+def test_summary_never_quotes_a_cell_below_min_cell():
+    # The audit was run for internal use (min_cell 0); the report still applies 5.
+    groups = [
+        {
+            "group": "a",
+            "applicants": 11,
+            "selected": 3,
+            "selection_rate": 3 / 11,
+            "rate_ci_low": 0.1,
+            "rate_ci_high": 0.6,
+            "suppressed": False,
+        },
+        {
+            "group": "b",
+            "applicants": 4,
+            "selected": 2,
+            "selection_rate": 0.5,
+            "rate_ci_low": 0.15,
+            "rate_ci_high": 0.85,
+            "suppressed": False,
+        },
+    ]
+    comparisons = [
+        {
+            "group": "a",
+            "reference": "b",
+            "rate_difference": 3 / 11 - 0.5,
+            "difference_ci_low": -0.6,
+            "difference_ci_high": 0.2,
+            "rate_ratio": 0.545,
+            "adverse_impact_ratio": 0.545,
+            "four_fifths_flag": True,
+            "p_value": 0.56,
+        },
+    ]
+    audit = {"attributes": {"gender": {"groups": groups, "comparisons": comparisons}}}
+    model = build_report(ReportInputs(audit=audit, min_cell=5))
+    text = " ".join(model.summary)
+    assert "0.545" not in text
+    assert "-22.7%" not in text
+
+
+def test_repeated_strategies_are_told_apart():
+    scores = _scores()
+    first, second = _allocation(scores), _allocation(scores)
+    model = build_report(ReportInputs(scores=scores, allocations=[first, second]))
+    section = next(s for s in model.sections if s.id == "strategies")
+    assert [r[0] for r in section.tables[0].rows] == ["partial-lottery (1)", "partial-lottery (2)"]
+    assert section.tables[1].columns[-2:] == ("partial-lottery (1)", "partial-lottery (2)")
+
+
+def test_allocation_read_back_from_csv_keeps_false_as_false(tmp_path):
+    scores = _scores()
+    alloc = _allocation(scores)
+    path = tmp_path / "alloc.csv"
+    alloc.to_csv(path, index=False)
+    as_text = pd.read_csv(path, dtype=str)
+    model = build_report(ReportInputs(allocations=[as_text]))
+    text = " ".join(model.summary)
+    assert "funds 3 outright and draws 2 among 4" in text
+
+
+def test_reviewers_are_not_named_in_the_published_report():
+    reviewers = pd.DataFrame(
+        {
+            "reviewer_id": [f"Dr {EVIL} {i}" for i in range(20)],
+            "n_reviews": 5,
+            "leniency": np.linspace(-0.5, 0.5, 20),
+            "leniency_se": 0.2,
+        }
+    )
+    model = build_report(ReportInputs(reviewers=reviewers))
+    html = render_html(model)
+    assert "Dr " not in html
+    assert "0.500" in html  # the spread is published

@@ -8,7 +8,7 @@ certificates) and returns a :class:`Section`; absent inputs give absent sections
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +20,15 @@ from fairpanel.report._model import Provenance, ReportModel, Section, Table
 from fairpanel.report._sections import (
     audit_section,
     certificate_section,
+    coerce_allocation,
+    coerce_scores,
     methods_section,
     ml_section,
     rubric_section,
     simulation_section,
     strategies_section,
+    strategy_labels,
+    suppress_small,
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
@@ -122,6 +126,13 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         Plain data; render it with :func:`render_html` / :func:`render_markdown` or
         write all three formats with :func:`write_report`.
     """
+    # Tables read back from CSV hold text; give them their types once, here.
+    inputs = replace(
+        inputs,
+        scores=None if inputs.scores is None else coerce_scores(inputs.scores),
+        reviewers=None if inputs.reviewers is None else coerce_scores(inputs.reviewers),
+        allocations=[coerce_allocation(a) for a in inputs.allocations],
+    )
     sections: list[Section] = []
     if inputs.rubric is not None:
         sections.append(rubric_section(inputs.rubric))
@@ -159,6 +170,10 @@ def build_report(inputs: ReportInputs) -> ReportModel:
 
 
 # ------------------------------------------------------------------- sections
+def _f3(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.3f}"
+
+
 def _reliability_section(
     reliability: Mapping[str, Any] | None, reviewers: pd.DataFrame | None
 ) -> Section | None:
@@ -167,47 +182,61 @@ def _reliability_section(
     tables: list[Table] = []
     paragraphs = [
         "Reliability says how far reviewers agree on the same submissions: 1 is perfect "
-        "agreement, 0 is no more than chance. Leniency says how much higher or lower than "
-        "the panel a reviewer scores on average; calibrated scores remove it."
+        "agreement, 0 is no more than chance (a negative estimate means less agreement "
+        "than chance, usually from very few reviews). Leniency says how much higher or "
+        "lower than the panel a reviewer scores on average; calibrated scores remove it."
     ]
     if reliability is not None:
         rows = tuple(
             (
                 str(r.get("type", "")),
-                fmt(r.get("icc")),
-                fmt(r.get("ci_low")),
-                fmt(r.get("ci_high")),
+                str(r.get("description", "")),
+                _f3(r.get("icc")),
+                f"{_f3(r.get('ci_low'))} to {_f3(r.get('ci_high'))}",
             )
             for r in reliability.get("icc", [])
         )
         if rows:
             tables.append(
-                Table("Intraclass correlation (95% CI)", ("type", "ICC", "low", "high"), rows)
+                Table(
+                    "Intraclass correlation",
+                    ("type", "model", "ICC", "95% CI"),
+                    rows,
+                    note=str(reliability.get("notes") or ""),
+                )
             )
         alpha = reliability.get("krippendorff_alpha") or {}
+        alpha_ci = reliability.get("krippendorff_alpha_ci") or {}
         if alpha:
             tables.append(
                 Table(
                     "Krippendorff's α by level of measurement",
-                    ("level", "α"),
-                    tuple((str(k), fmt(v)) for k, v in alpha.items()),
+                    ("level", "α", "95% bootstrap CI"),
+                    tuple(
+                        (
+                            str(k),
+                            _f3(v),
+                            f"{_f3(ci.get('ci_low'))} to {_f3(ci.get('ci_high'))}"
+                            if (ci := alpha_ci.get(k) or {}).get("ci_low") is not None
+                            else "–",
+                        )
+                        for k, v in alpha.items()
+                    ),
+                    note="Nominal α treats scores as unordered labels: for rubric scores "
+                    "read the interval (or ordinal) value.",
                 )
             )
-    if reviewers is not None and len(reviewers):
-        cols = [
-            c for c in ("reviewer_id", "n_reviews", "leniency", "leniency_se") if c in reviewers
-        ]
-        df = reviewers[cols].sort_values("leniency")
-        # The extremes tell the story; the full table is in the reviewers file.
-        shown = pd.concat([df.head(5), df.tail(5)]) if len(df) > 12 else df
+    if reviewers is not None and len(reviewers) and "leniency" in reviewers:
+        # Publish the spread of leniency, not named reviewers: the per-reviewer table
+        # stays with the committee (the reviewers file of `fairpanel score`).
+        lenient = pd.to_numeric(reviewers["leniency"], errors="coerce").dropna()
+        q = lenient.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
         tables.append(
             Table(
-                "Reviewer leniency: the strictest and the most generous (points on the rubric "
-                "scale; positive = more generous)",
-                tuple(cols),
-                tuple(tuple(fmt(v) for v in row) for row in shown.itertuples(index=False)),
-                note=f"{len(df)} reviewers in all; leniency ranges from "
-                f"{fmt(float(df['leniency'].min()))} to {fmt(float(df['leniency'].max()))}.",
+                "Reviewer leniency (points on the rubric scale; positive = more generous)",
+                ("reviewers", "SD", "min", "lower quartile", "median", "upper quartile", "max"),
+                ((str(len(lenient)), _f3(lenient.std()), *(_f3(v) for v in q)),),
+                note="Individual reviewers are not named in the published report.",
             )
         )
     return Section(
@@ -257,33 +286,30 @@ def _ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) 
 
 # -------------------------------------------------------------------- summary
 def _summary(inputs: ReportInputs) -> list[str]:
+    """Return the headline findings: sentences of one paragraph, each with its numbers."""
     out: list[str] = []
-    if inputs.scores is not None:
+    if inputs.scores is not None and len(inputs.scores):
         s = inputs.scores
         sentence = f"{len(s)} submissions were scored"
         if "n_reviews" in s:
             sentence += f" from {int(s['n_reviews'].sum())} reviews"
-        out.append(sentence + ".")
-    for alloc in inputs.allocations:
-        strategy = str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
-        tiers = alloc["tier"].value_counts() if "tier" in alloc else pd.Series(dtype=int)
-        picked = int(alloc["selected"].astype(bool).sum())
-        text = f"The {strategy} strategy selects {picked}"
-        if tiers.get("lottery", 0):
-            text += (
-                f" ({int(tiers.get('funded', 0))} funded outright and "
-                f"{picked - int(tiers.get('funded', 0))} drawn by lot among "
-                f"{int(tiers['lottery'])} in the lottery zone)"
+        if {"rank_lo90", "rank_hi90"} <= set(s.columns):
+            width = float((s["rank_hi90"] - s["rank_lo90"]).median())
+            sentence += (
+                f"; a typical submission's 90% rank interval spans {width:.0f} ranks, "
+                "so neighbours that close cannot honestly be told apart"
             )
-        out.append(text + ".")
+        out.append(sentence + ".")
+    if inputs.allocations:
+        out.append(_allocation_summary(inputs.allocations))
     if inputs.audit is not None:
-        out.extend(_audit_summary(inputs.audit))
+        out.extend(_audit_summary(inputs.audit, inputs.min_cell))
     if inputs.ml is not None:
         findings = inputs.ml.get("findings", [])
         flagged = [f for f in findings if f.get("severity") in ("warning", "critical")]
         out.append(
             f"The ML trust checks raised {len(flagged)} of {len(findings)} findings"
-            + (": " + "; ".join(str(f.get("check")) for f in flagged) if flagged else "")
+            + (": " + ", ".join(str(f.get("check")) for f in flagged) if flagged else "")
             + "."
         )
     if inputs.simulation is not None:
@@ -291,42 +317,96 @@ def _summary(inputs: ReportInputs) -> list[str]:
     return out or ["No results were given to this report."]
 
 
-def _audit_summary(audit: Mapping[str, Any]) -> list[str]:
+def _allocation_summary(allocations: Sequence[pd.DataFrame]) -> str:
+    parts = []
+    for name, alloc in zip(strategy_labels(allocations), allocations, strict=True):
+        tiers = alloc["tier"].value_counts()
+        picked = int(alloc["selected"].sum())
+        funded, lottery = int(tiers.get("funded", 0)), int(tiers.get("lottery", 0))
+        if lottery and funded:
+            parts.append(
+                f"{name} funds {funded} outright and draws {picked - funded} among {lottery}"
+            )
+        elif lottery:
+            parts.append(f"{name} draws {picked} among {lottery}")
+        else:
+            parts.append(f"{name} selects the top {picked}")
+    return "At the same capacity, " + "; ".join(parts) + "."
+
+
+def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
     out = []
     for attr, body in (audit.get("attributes") or {}).items():
-        comps = [c for c in body.get("comparisons", []) if not c.get("suppressed")]
-        flagged = [c for c in comps if c.get("four_fifths_flag")]
-        if flagged:
-            worst = min(flagged, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
-            out.append(
-                f"By {attr}, {worst['group']} applicants were selected at "
-                f"{fmt(worst.get('adverse_impact_ratio'))} times the rate of {worst['reference']} "
-                f"(difference {pct(worst.get('rate_difference'))}, 95% CI "
-                f"{pct(worst.get('difference_ci_low'))} to {pct(worst.get('difference_ci_high'))}),"
-                " below the four-fifths threshold."
+        # The same suppression as the tables: a summary must not reveal a hidden cell.
+        groups = suppress_small(list(body.get("groups", [])), min_cell)
+        hidden = {g["group"] for g in groups if g.get("suppressed")}
+        comps = [
+            c
+            for c in body.get("comparisons", [])
+            if not c.get("suppressed")
+            and c["group"] not in hidden
+            and c.get("reference") not in hidden
+            and c.get("rate_difference") is not None
+        ]
+        if not comps:
+            if hidden:
+                out.append(f"By {attr}, groups too small to publish leave no comparison to show.")
+            continue
+        worst = min(comps, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
+        sentence = (
+            f"By {attr}, the lowest selection rate is {worst['group']}'s, "
+            f"{fmt(worst.get('adverse_impact_ratio'))} times {worst['reference']}'s "
+            f"(difference {pct(worst.get('rate_difference'))}, 95% CI "
+            f"{pct(worst.get('difference_ci_low'))} to {pct(worst.get('difference_ci_high'))}, "
+            f"p = {fmt(worst.get('p_value'))})"
+        )
+        if worst.get("four_fifths_flag"):
+            sentence += ", below the four-fifths threshold"
+        strata = [
+            st
+            for st in body.get("strata") or []
+            if st.get("group") == worst["group"] and st.get("pooled_odds_ratio") is not None
+        ]
+        if strata:
+            st = strata[0]
+            sentence += (
+                f"; within strata the pooled odds ratio is {fmt(st.get('pooled_odds_ratio'))} "
+                f"(95% CI {fmt(st.get('ci_low'))} to {fmt(st.get('ci_high'))}, "
+                f"p = {fmt(st.get('p_value'))})"
             )
-        elif comps:
-            out.append(f"By {attr}, no group falls below four fifths of the reference rate.")
+            if st.get("homogeneity_p_value") is not None:
+                sentence += (
+                    ", and the strata "
+                    + (
+                        "disagree"
+                        if st["homogeneity_p_value"] < 0.05
+                        else "do not clearly disagree"
+                    )
+                    + f" (homogeneity p = {fmt(st['homogeneity_p_value'])})"
+                )
+            if st.get("simpson_reversal"):
+                sentence += "; the direction reverses within strata (Simpson's paradox)"
+        out.append(sentence + ".")
     return out
 
 
 def _simulation_summary(sim: Mapping[str, Any]) -> list[str]:
-    out = []
-    scenario = sim.get("scenario") or {}
-    if scenario.get("description"):
-        out.append(f"Simulated scenario: {scenario['description']}.")
+    parts = []
     for name, body in (sim.get("strategies") or {}).items():
         merit = (body.get("merit_recovered") or {}).get("mean")
         cons = (body.get("consistency") or {}).get("mean")
         air = (body.get("adverse_impact_ratio") or {}).get("mean")
         if merit is None or cons is None:
             continue
-        text = (
-            f"In simulation, {name} achieves {pct(merit)} of the merit gain a perfect "
-            "ranking has over a blind draw, and an independent panel would make "
-            f"{pct(cons)} of the same selections"
-        )
+        part = f"{name} {pct(merit, 0)} / {pct(cons, 0)}"
         if air is not None:
-            text += f"; the lower group's selection rate is {fmt(air)} of the higher's"
-        out.append(text + ".")
-    return out
+            part += f" / {fmt(air, 2)}"
+        parts.append(part)
+    if not parts:
+        return []
+    scenario = (sim.get("scenario") or {}).get("description") or "the scenario given"
+    return [
+        f"In {sim.get('replicates', '?')} simulated cycles ({scenario}), merit recovered / "
+        "agreement with an independent panel / lower group's rate as a share of the "
+        "higher's were: " + "; ".join(parts) + "."
+    ]

@@ -12,6 +12,7 @@ import functools
 from pathlib import Path
 
 import jinja2
+import markupsafe
 import vl_convert as vlc
 
 from fairpanel.io import write_json, write_text
@@ -31,6 +32,7 @@ def _env() -> jinja2.Environment:
     )
     env.filters["svg_data_uri"] = _svg_data_uri
     env.filters["md_cell"] = _md_cell
+    env.filters["code_block"] = _code_block
     return env
 
 
@@ -45,6 +47,12 @@ def _vega_bundle() -> str:
 def _svg_data_uri(svg: str) -> str:
     # An <img> of the SVG cannot run script even if a label carried markup.
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _code_block(value: object) -> markupsafe.Markup:
+    # Inside a fenced code block Markdown shows text literally and renders no HTML, so
+    # entities would appear as "&#39;"; only a closing fence must not occur.
+    return markupsafe.Markup(str(value).replace("```", "' ' '"))
 
 
 def _md_cell(value: object) -> str:

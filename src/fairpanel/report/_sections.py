@@ -21,11 +21,15 @@ from fairpanel.rubric import Rubric, card_model
 __all__ = [
     "audit_section",
     "certificate_section",
+    "coerce_allocation",
+    "coerce_scores",
     "methods_section",
     "ml_section",
     "rubric_section",
     "simulation_section",
     "strategies_section",
+    "strategy_labels",
+    "suppress_small",
 ]
 
 SUPPRESSED = "suppressed"
@@ -73,6 +77,46 @@ def _strategy_name(alloc: pd.DataFrame) -> str:
     return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
 
 
+def strategy_labels(allocations: Sequence[pd.DataFrame]) -> list[str]:
+    """Name each allocation by its strategy; repeats get a number ("partial-lottery (2)")."""
+    names = [_strategy_name(a) for a in allocations]
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if names.count(name) == 1 else f"{name} ({seen[name]})")
+    return out
+
+
+_TRUE = frozenset({"true", "1", "1.0", "yes"})
+
+
+def coerce_allocation(alloc: pd.DataFrame) -> pd.DataFrame:
+    """Give an allocation read back from CSV its types: booleans and probabilities.
+
+    A CSV holds ``True``/``False`` as text, and ``bool("False")`` is true, so the text is
+    read, not cast.
+    """
+    out = alloc.copy()
+    if "selected" in out and not pd.api.types.is_bool_dtype(out["selected"]):
+        out["selected"] = out["selected"].astype(str).str.strip().str.lower().isin(_TRUE)
+    for col in ("selection_probability", "selection_probability_se", "draw_position"):
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out
+
+
+def coerce_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Give a score table read back from CSV numeric columns (ids stay text)."""
+    out = scores.copy()
+    for col in out.columns:
+        if col not in ("submission_id", "band", "higher_is_better"):
+            converted = pd.to_numeric(out[col], errors="coerce")
+            if converted.notna().sum() == out[col].notna().sum():
+                out[col] = converted
+    return out
+
+
 def _mark(row: Mapping[str, Any]) -> str:
     p = float(row["selection_probability"])
     if p == 0:
@@ -85,11 +129,11 @@ def strategies_section(
 ) -> Section:
     """Show who each strategy selects, in which tier, with exact selection probabilities."""
     summary_rows = []
-    for alloc in allocations:
+    for label, alloc in zip(strategy_labels(allocations), allocations, strict=True):
         tiers = alloc["tier"].value_counts()
         summary_rows.append(
             (
-                _strategy_name(alloc),
+                label,
                 str(int(alloc["selected"].astype(bool).sum())),
                 str(int(tiers.get("funded", 0))),
                 str(int(tiers.get("lottery", 0))),
@@ -105,7 +149,7 @@ def strategies_section(
         "with its standard error in the allocation file.",
     )
     # One row per submission with any chance under any strategy, strategies side by side.
-    names = [_strategy_name(a) for a in allocations]
+    names = strategy_labels(allocations)
     wide = pd.concat(
         [
             a.set_index("submission_id")[["selection_probability", "selected"]].add_prefix(f"{n}:")
@@ -173,7 +217,7 @@ def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
     return pct(row.get(key)) if percent else fmt(row.get(key))
 
 
-def _suppress_small(groups: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+def suppress_small(groups: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
     """Defence in depth: never show a count below ``min_cell``, whatever the input says.
 
     A cell the audit left visible but which is too small is suppressed here, and so is the
@@ -361,7 +405,7 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
         "includes zero is compatible with chance."
     ]
     for attr, body in (audit.get("attributes") or {}).items():
-        groups = _suppress_small(list(body.get("groups", [])), min_cell)
+        groups = suppress_small(list(body.get("groups", [])), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
         if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
             tables.append(_groups_table(attr, groups))
@@ -379,7 +423,7 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
             tables.append(
                 _lottery_table(
                     attr,
-                    _suppress_small(list(body["lottery"]), min_cell),
+                    suppress_small(list(body["lottery"]), min_cell),
                     list(body.get("lottery_summary") or []),
                 )
             )
@@ -423,7 +467,7 @@ def _suppress_funnel(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str
     # Complementary suppression works within one stage: its groups share a total.
     out: list[dict[str, Any]] = []
     for stage in dict.fromkeys(r["stage"] for r in rows):
-        out.extend(_suppress_small([r for r in rows if r["stage"] == stage], min_cell))
+        out.extend(suppress_small([r for r in rows if r["stage"] == stage], min_cell))
     return out
 
 
