@@ -151,7 +151,13 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(ml_section(inputs.ml))
     if inputs.certificates:
         sections.append(certificate_section(inputs.certificates))
-    sections.append(methods_section())
+    sections.append(
+        methods_section(
+            scores=inputs.scores is not None,
+            allocations=bool(inputs.allocations),
+            audit=inputs.audit is not None,
+        )
+    )
     provenance = Provenance(
         package_version=__version__,
         seed=inputs.seed,

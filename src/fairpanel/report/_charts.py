@@ -79,8 +79,15 @@ def caterpillar_chart(
     lottery = set(map(str, lottery_ids))
     df["zone"] = ["lottery" if s in lottery else "ranked" for s in df["submission_id"]]
     order = df.sort_values("expected_rank")["submission_id"].tolist()
-    height = max(160, min(12 * len(df), 2400))
-    y = alt.Y("submission_id:N", sort=order, title="submission", axis=alt.Axis(labelLimit=120))
+    height = max(160, min(12 * len(df), 900))
+    # Past ~80 rows the ids cannot be read; the table behind the chart lists them.
+    many = len(df) > 80
+    y = alt.Y(
+        "submission_id:N",
+        sort=order,
+        title="submissions, best first" if many else "submission",
+        axis=alt.Axis(labels=not many, ticks=not many, labelLimit=120),
+    )
     base = alt.Chart(df).encode(y=y)
     colour = alt.Color(
         "zone:N",

@@ -311,6 +311,7 @@ def _strata_table(attr: str, strata: list[dict[str, Any]], hidden: set[str]) -> 
             f"{fmt(s.get('crude_odds_ratio'))}",
             f"{fmt(s.get('pooled_odds_ratio'))} ({_pair(s.get('ci_low'), s.get('ci_high'))})",
             fmt(s.get("p_value")),
+            fmt(s.get("homogeneity_p_value")),
             "yes" if s.get("simpson_reversal") else "no",
         )
         for s in strata
@@ -324,11 +325,37 @@ def _strata_table(attr: str, strata: list[dict[str, Any]], hidden: set[str]) -> 
             "crude odds ratio",
             "pooled odds ratio (95% CI)",
             "p",
+            "strata agree? (homogeneity p)",
             "reverses within strata",
         ),
         rows,
         note="A pooled odds ratio on the other side of 1 from the crude one is Simpson's "
         "paradox: the aggregate difference comes from how groups spread over the strata.",
+    )
+
+
+def _stratum_rates_table(attr: str, rates: list[dict[str, Any]], min_cell: int) -> Table:
+    # Complementary suppression applies within each stratum: its groups share a total.
+    shown: list[dict[str, Any]] = []
+    for stratum in dict.fromkeys(r["stratum"] for r in rates):
+        shown.extend(suppress_small([r for r in rates if r["stratum"] == stratum], min_cell))
+    return Table(
+        f"{attr}: selection rate within each stratum",
+        ("stratum", "group", "applicants", "selected", "rate", "95% CI"),
+        tuple(
+            (
+                str(r["stratum"]),
+                str(r["group"]),
+                _cell(r, "applicants"),
+                _cell(r, "selected"),
+                _cell(r, "selection_rate", percent=True),
+                SUPPRESSED
+                if r.get("suppressed")
+                else _pair(r.get("rate_ci_low"), r.get("rate_ci_high"), percent=True),
+            )
+            for r in shown
+        ),
+        collapsed=len(shown) > 12,
     )
 
 
@@ -419,6 +446,9 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
         strata = body.get("strata") or []
         if strata:
             tables.append(_strata_table(attr, list(strata), hidden))
+        stratum_rates = body.get("stratum_rates") or []
+        if stratum_rates:
+            tables.append(_stratum_rates_table(attr, list(stratum_rates), min_cell))
         if body.get("lottery"):
             tables.append(
                 _lottery_table(
@@ -431,28 +461,12 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
             tables.append(_score_gaps_table(attr, list(body["score_gaps"])))
         flagged = [r for r in body.get("reviewer_gaps") or [] if r.get("flagged")]
         if body.get("reviewer_gaps") is not None:
+            # Counted, not named: which reviewers is for the committee, not the public.
             paragraphs.append(
                 f"By {attr}: {len(flagged)} reviewer × group combinations score that group "
                 "differently from the rest of the panel beyond chance (after correcting for "
-                "multiple comparisons)." + (" They are listed below." if flagged else "")
+                "multiple comparisons); the audit file lists them for the committee."
             )
-            if flagged:
-                tables.append(
-                    Table(
-                        f"{attr}: reviewers who score a group differently",
-                        ("reviewer", "group", "reviews", "gap", "adjusted p"),
-                        tuple(
-                            (
-                                str(r["reviewer_id"]),
-                                str(r["group"]),
-                                fmt(r.get("n_reviews")),
-                                fmt(r.get("contrast")),
-                                fmt(r.get("p_adjusted")),
-                            )
-                            for r in flagged
-                        ),
-                    )
-                )
         funnel = body.get("funnel")
         if funnel:
             names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
@@ -625,20 +639,31 @@ def certificate_section(certificates: Sequence[Mapping[str, Any]]) -> Section:
     )
 
 
-def methods_section() -> Section:
-    """Summarise methods and limitations (docs/ holds the full methods pages)."""
-    return Section(
-        "methods",
-        "Methods and limitations",
-        (
+def methods_section(*, scores: bool, allocations: bool, audit: bool) -> Section:
+    """Summarise the methods behind what the report shows, and their limitations."""
+    paragraphs = []
+    if scores:
+        paragraphs.append(
             "Scores: the Bayesian hierarchical model of the Swiss National Science Foundation "
             "(Heyard et al. 2022) separates each submission's quality from its reviewers' "
-            "leniency and gives expected ranks with credible intervals.",
+            "leniency and gives expected ranks with credible intervals."
+        )
+    if allocations:
+        paragraphs.append(
+            "Selection: every strategy ran on the same scores and capacity; lottery draws use "
+            "keys derived from SHA-256 of the seed and each id, and selection probabilities "
+            "are exact where a closed form exists."
+        )
+    if audit:
+        paragraphs.append(
             "Rates: Wilson intervals; differences: Newcombe's hybrid score interval; ratios: "
             "log (Katz) interval; tests: Fisher's exact test (two groups) or chi-square; "
-            "strata: Cochran–Mantel–Haenszel.",
-            "Limitations: scores measure reviewers' judgement, not merit itself; a lottery is "
-            "fair among those it includes, not a remedy for biased scores upstream; small "
-            "groups give wide intervals, and cells below the minimum size are withheld.",
-        ),
+            "strata: Cochran–Mantel–Haenszel with the Breslow–Day test of homogeneity."
+        )
+    paragraphs.append(
+        "Limitations: scores measure reviewers' judgement, not merit itself; a lottery is "
+        "fair among those it includes, not a remedy for biased scores upstream; small "
+        "groups give wide intervals, and cells below the minimum size are withheld. "
+        "docs/methods.md gives every formula and reference."
     )
+    return Section("methods", "Methods and limitations", tuple(paragraphs))
