@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from fairpanel._version import __version__
+from fairpanel.report._audit_section import audit_section, suppress_small
 from fairpanel.report._charts import caterpillar_chart
 from fairpanel.report._model import Provenance, ReportModel, Section, Table
 from fairpanel.report._sections import (
-    audit_section,
     certificate_section,
     coerce_allocation,
     coerce_scores,
@@ -28,7 +28,6 @@ from fairpanel.report._sections import (
     simulation_section,
     strategies_section,
     strategy_labels,
-    suppress_small,
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric

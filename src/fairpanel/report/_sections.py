@@ -8,18 +8,15 @@ from typing import Any
 import pandas as pd
 
 from fairpanel.report._charts import (
-    funnel_chart,
     probability_by_rank_chart,
     probability_vs_merit_chart,
-    rate_by_group_chart,
     sweep_heatmap,
 )
 from fairpanel.report._model import Chart, Section, Table
-from fairpanel.report._text import fmt, pct
+from fairpanel.report._text import fmt, pct, slug
 from fairpanel.rubric import Rubric, card_model
 
 __all__ = [
-    "audit_section",
     "certificate_section",
     "coerce_allocation",
     "coerce_scores",
@@ -29,10 +26,7 @@ __all__ = [
     "simulation_section",
     "strategies_section",
     "strategy_labels",
-    "suppress_small",
 ]
-
-SUPPRESSED = "suppressed"
 
 
 def rubric_section(rubric: Rubric) -> Section:
@@ -211,304 +205,6 @@ def strategies_section(
     )
 
 
-def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
-    if row.get("suppressed"):
-        return SUPPRESSED
-    return pct(row.get(key)) if percent else fmt(row.get(key))
-
-
-def suppress_small(groups: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
-    """Defence in depth: never show a count below ``min_cell``, whatever the input says.
-
-    A cell the audit left visible but which is too small is suppressed here, and so is the
-    smallest other visible group, so the two cannot be recomputed from the total.
-    """
-    out = [dict(g) for g in groups]
-
-    def small(g: Mapping[str, Any]) -> bool:
-        counts = (g.get("applicants"), g.get("selected"))
-        values = [c for c in counts if c is not None]
-        if len(values) == 2:
-            values.append(values[0] - values[1])
-        return any(0 < v < min_cell for v in values)
-
-    newly = [g for g in out if not g.get("suppressed") and small(g)]
-    for g in newly:
-        g["suppressed"] = True
-    if sum(bool(g.get("suppressed")) for g in out) == 1:
-        visible = [g for g in out if not g.get("suppressed")]
-        if visible:
-            min(visible, key=lambda g: g.get("applicants") or 0)["suppressed"] = True
-    return out
-
-
-def _pair(low: Any, high: Any, *, percent: bool = False) -> str:
-    f = pct if percent else fmt
-    return f"{f(low)} to {f(high)}"
-
-
-def _groups_table(attr: str, groups: list[dict[str, Any]]) -> Table:
-    return Table(
-        f"Selection by {attr}",
-        ("group", "applicants", "selected", "rate", "95% CI"),
-        tuple(
-            (
-                str(g["group"]),
-                _cell(g, "applicants"),
-                _cell(g, "selected"),
-                _cell(g, "selection_rate", percent=True),
-                SUPPRESSED
-                if g.get("suppressed")
-                else _pair(g.get("rate_ci_low"), g.get("rate_ci_high"), percent=True),
-            )
-            for g in groups
-        ),
-    )
-
-
-def _comparisons_table(attr: str, comparisons: list[dict[str, Any]], hidden: set[str]) -> Table:
-    rows = []
-    for c in comparisons:
-        hide = c.get("suppressed") or c["group"] in hidden or c.get("reference") in hidden
-        if hide or c.get("rate_difference") is None:
-            rows.append((str(c["group"]), str(c.get("reference")), *[SUPPRESSED] * 6))
-            continue
-        air = fmt(c.get("adverse_impact_ratio"))
-        rows.append(
-            (
-                str(c["group"]),
-                str(c.get("reference")),
-                f"{pct(c.get('rate_difference'))} "
-                f"({_pair(c.get('difference_ci_low'), c.get('difference_ci_high'), percent=True)})",
-                f"{fmt(c.get('rate_ratio'))} ({_pair(c.get('ratio_ci_low'), c.get('ratio_ci_high'))})",
-                fmt(c.get("odds_ratio")),
-                air + (" ⚑ below 4/5" if c.get("four_fifths_flag") else ""),
-                str(c.get("test", "")),
-                fmt(c.get("p_value")),
-            )
-        )
-    return Table(
-        f"{attr}: each group against the reference",
-        (
-            "group",
-            "reference",
-            "difference (95% CI)",
-            "ratio (95% CI)",
-            "odds ratio",
-            "adverse-impact ratio",
-            "test",
-            "p",
-        ),
-        tuple(rows),
-    )
-
-
-def _strata_table(attr: str, strata: list[dict[str, Any]], hidden: set[str]) -> Table:
-    rows = tuple(
-        (
-            str(s["group"]),
-            str(s.get("reference")),
-            f"{fmt(s.get('crude_odds_ratio'))}",
-            f"{fmt(s.get('pooled_odds_ratio'))} ({_pair(s.get('ci_low'), s.get('ci_high'))})",
-            fmt(s.get("p_value")),
-            fmt(s.get("homogeneity_p_value")),
-            "yes" if s.get("simpson_reversal") else "no",
-        )
-        for s in strata
-        if s["group"] not in hidden and s.get("pooled_odds_ratio") is not None
-    )
-    return Table(
-        f"{attr}: adjusted for strata (Cochran–Mantel–Haenszel)",
-        (
-            "group",
-            "reference",
-            "crude odds ratio",
-            "pooled odds ratio (95% CI)",
-            "p",
-            "strata agree? (homogeneity p)",
-            "reverses within strata",
-        ),
-        rows,
-        note="A pooled odds ratio on the other side of 1 from the crude one is Simpson's "
-        "paradox: the aggregate difference comes from how groups spread over the strata.",
-    )
-
-
-def _stratum_rates_table(attr: str, rates: list[dict[str, Any]], min_cell: int) -> Table:
-    # Complementary suppression applies within each stratum: its groups share a total.
-    shown: list[dict[str, Any]] = []
-    for stratum in dict.fromkeys(r["stratum"] for r in rates):
-        shown.extend(suppress_small([r for r in rates if r["stratum"] == stratum], min_cell))
-    return Table(
-        f"{attr}: selection rate within each stratum",
-        ("stratum", "group", "applicants", "selected", "rate", "95% CI"),
-        tuple(
-            (
-                str(r["stratum"]),
-                str(r["group"]),
-                _cell(r, "applicants"),
-                _cell(r, "selected"),
-                _cell(r, "selection_rate", percent=True),
-                SUPPRESSED
-                if r.get("suppressed")
-                else _pair(r.get("rate_ci_low"), r.get("rate_ci_high"), percent=True),
-            )
-            for r in shown
-        ),
-        collapsed=len(shown) > 12,
-    )
-
-
-def _lottery_table(
-    attr: str, lottery: list[dict[str, Any]], summary: list[dict[str, Any]]
-) -> Table:
-    rows = tuple(
-        (
-            str(r["group"]),
-            *(
-                [SUPPRESSED] * 3
-                if r.get("suppressed")
-                else [
-                    pct(r.get("expected_rate")),
-                    pct(r.get("realized_rate")),
-                    pct(r.get("p_air_below_four_fifths")),
-                ]
-            ),
-        )
-        for r in lottery
-    )
-    note = ""
-    if summary:
-        s0 = summary[0]
-        how = (
-            "exact"
-            if s0.get("method") == "exact"
-            else f"Monte Carlo, {s0.get('replicates')} draws, SE {pct(s0.get('mc_se'))}"
-        )
-        note = (
-            "Chance that a draw shows some group below four fifths of the highest rate: "
-            f"{pct(s0.get('p_any_air_below_four_fifths'))} ({how})."
-        )
-    return Table(
-        f"{attr}: expected (exact) and realized selection rates under the lottery",
-        ("group", "expected rate", "realized rate", "chance of a ratio below 4/5 in a draw"),
-        rows,
-        note=note,
-    )
-
-
-def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
-    rows = tuple(
-        (
-            str(g["group"]),
-            str(g.get("reference")),
-            *(
-                [SUPPRESSED] * 3
-                if g.get("suppressed")
-                else [
-                    f"{fmt(g.get('difference'))} "
-                    f"({_pair(g.get('difference_ci_low'), g.get('difference_ci_high'))})",
-                    f"{fmt(g.get('hedges_g'))} ({_pair(g.get('g_ci_low'), g.get('g_ci_high'))})",
-                    fmt(g.get("p_value")),
-                ]
-            ),
-        )
-        for g in gaps
-    )
-    return Table(
-        f"{attr}: calibrated scores by group",
-        ("group", "reference", "score difference (95% CI)", "Hedges' g (95% CI)", "p"),
-        rows,
-    )
-
-
-def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
-    """Show selection rates, comparisons with the reference group, strata and funnels."""
-    tables: list[Table] = []
-    charts: list[Chart] = []
-    paragraphs = [
-        "Rates are shown with 95% intervals. The reference group is the one with the "
-        "highest rate unless the committee named another. A difference whose interval "
-        "includes zero is compatible with chance."
-    ]
-    for attr, body in (audit.get("attributes") or {}).items():
-        groups = suppress_small(list(body.get("groups", [])), min_cell)
-        hidden = {g["group"] for g in groups if g.get("suppressed")}
-        if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
-            tables.append(_groups_table(attr, groups))
-        visible = pd.DataFrame([g for g in groups if not g.get("suppressed")])
-        has_rates = len(visible) and "rate_ci_low" in visible
-        if has_rates and visible["selection_rate"].notna().any():
-            charts.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{_slug(attr)}"))
-        comps = list(body.get("comparisons", []))
-        if any(c.get("rate_difference") is not None for c in comps):
-            tables.append(_comparisons_table(attr, comps, hidden))
-        strata = body.get("strata") or []
-        if strata:
-            tables.append(_strata_table(attr, list(strata), hidden))
-        stratum_rates = body.get("stratum_rates") or []
-        if stratum_rates:
-            tables.append(_stratum_rates_table(attr, list(stratum_rates), min_cell))
-        if body.get("lottery"):
-            tables.append(
-                _lottery_table(
-                    attr,
-                    suppress_small(list(body["lottery"]), min_cell),
-                    list(body.get("lottery_summary") or []),
-                )
-            )
-        if body.get("score_gaps"):
-            tables.append(_score_gaps_table(attr, list(body["score_gaps"])))
-        flagged = [r for r in body.get("reviewer_gaps") or [] if r.get("flagged")]
-        if body.get("reviewer_gaps") is not None:
-            # Counted, not named: which reviewers is for the committee, not the public.
-            paragraphs.append(
-                f"By {attr}: {len(flagged)} reviewer × group combinations score that group "
-                "differently from the rest of the panel beyond chance (after correcting for "
-                "multiple comparisons); the audit file lists them for the committee."
-            )
-        funnel = body.get("funnel")
-        if funnel:
-            names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
-            renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]
-            frame = pd.DataFrame(_suppress_funnel(renamed, min_cell))
-            charts.append(funnel_chart(frame, attribute=attr, id=f"funnel-{_slug(attr)}"))
-            tables.append(_funnel_table(attr, frame))
-    return Section("audit", "Outcomes by group", tuple(paragraphs), tuple(tables), tuple(charts))
-
-
-def _suppress_funnel(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
-    # Complementary suppression works within one stage: its groups share a total.
-    out: list[dict[str, Any]] = []
-    for stage in dict.fromkeys(r["stage"] for r in rows):
-        out.extend(suppress_small([r for r in rows if r["stage"] == stage], min_cell))
-    return out
-
-
-def _funnel_table(attr: str, frame: pd.DataFrame) -> Table:
-    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
-    rows = tuple(
-        (
-            str(r["stage"]),
-            str(r["group"]),
-            _cell(r, "applicants"),
-            _cell(r, "selected"),
-            _cell(r, "selection_rate", percent=True),
-            _cell(r, "adverse_impact_ratio"),
-        )
-        for r in records
-    )
-    return Table(
-        f"Funnel by {attr}",
-        ("stage", "group", "reached", "passed", "rate", "adverse-impact ratio"),
-        rows,
-    )
-
-
-def _slug(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in str(text)).strip("-").lower() or "x"
-
-
 def _interval(body: Mapping[str, Any] | None, *, percent: bool = True) -> str:
     if not body:
         return "–"
@@ -557,7 +253,7 @@ def simulation_section(sim: Mapping[str, Any]) -> Section:
                     y=params[-1],
                     value=metric,
                     facet="strategy",
-                    id=f"sweep-{_slug(metric)}",
+                    id=f"sweep-{slug(metric)}",
                 )
             )
     return Section(

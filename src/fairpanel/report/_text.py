@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt", "pct"]
+__all__ = ["fmt", "pct", "slug"]
 
 MISSING = "–"
 
@@ -34,3 +34,8 @@ def pct(value: Any, digits: int = 1) -> str:
     if _missing(value):
         return MISSING
     return f"{100 * float(value):.{digits}f}%"
+
+
+def slug(text: str) -> str:
+    """Make an HTML id fragment from text (letters and digits; the rest become dashes)."""
+    return "".join(ch if ch.isalnum() else "-" for ch in str(text)).strip("-").lower() or "x"
