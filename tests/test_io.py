@@ -531,3 +531,42 @@ def test_the_suggested_encoding_option_reads_the_not_utf8_case(monkeypatch):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("valid: 3 submissions, 3 reviewers")
+
+
+def test_missing_scores_can_be_dropped_and_are_counted():
+    import pandas as pd
+
+    from fairpanel.io import load_reviews
+
+    raw = pd.DataFrame(
+        {
+            "submission_id": ["P1", "P1", "P2", "P2", "P3"],
+            "reviewer_id": ["A", "B", "A", "B", "A"],
+            "score": ["4", "NA", "", "5", "n/a"],
+        }
+    )
+    kept = load_reviews(raw, missing="drop")
+    assert kept["score"].tolist() == [4.0, 5.0]
+    assert kept.attrs["dropped"] == 3
+    with pytest.raises(FairpanelInputError, match="--drop-missing"):
+        load_reviews(raw)
+    with pytest.raises(ValueError, match="missing must be one of"):
+        load_reviews(raw, missing="ignore")  # type: ignore[arg-type]
+
+
+def test_drop_missing_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from fairpanel.cli import app
+
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        "submission_id,reviewer_id,score\nP1,A,4\nP1,B,NA\nP2,A,3\nP2,B,5\nP3,A,2\nP3,B,\n",
+        encoding="utf-8",
+    )
+    refused = CliRunner().invoke(app, ["validate", "--reviews", str(path)])
+    assert refused.exit_code == 2
+    assert "row 3, column 'score'" in refused.stderr
+    accepted = CliRunner().invoke(app, ["validate", "--reviews", str(path), "--drop-missing"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "left out 2 rows with no score" in accepted.stderr

@@ -13,15 +13,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns
+from fairpanel.io import load_reviews
+from fairpanel.rubric import Rubric
 
 __all__ = [
     "EXIT_INPUT",
     "ConflictCol",
     "CriterionCol",
+    "DropMissing",
     "Encoding",
     "Groups",
     "LowerIsBetter",
@@ -37,6 +42,7 @@ __all__ = [
     "fail",
     "friendly_errors",
     "naming",
+    "read_reviews",
 ]
 
 EXIT_INPUT = 2
@@ -126,6 +132,38 @@ LowerIsBetter = Annotated[
     ),
 ]
 Seed = Annotated[str, typer.Option("--seed", help="Seed for every random choice (any text).")]
+DropMissing = Annotated[
+    bool,
+    typer.Option(
+        "--drop-missing",
+        help="Read a blank or NA score as a rating not given and leave its row out "
+        "(the count is reported).",
+    ),
+]
+
+
+def read_reviews(
+    path: Path,
+    *,
+    columns: ReviewColumns,
+    rubric: Rubric | None,
+    encoding: str,
+    drop_missing: bool,
+    submissions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Load a reviews file as every command does, saying how many rows were left out."""
+    table = load_reviews(
+        path,
+        columns=columns,
+        rubric=rubric,
+        submissions=submissions,
+        encoding=encoding,
+        missing="drop" if drop_missing else "error",
+    )
+    if table.attrs.get("dropped"):
+        n = table.attrs["dropped"]
+        console.print(f"{path}: left out {n} rows with no score", soft_wrap=True)
+    return table
 
 
 def existing_file(path: Path) -> Path:

@@ -13,6 +13,7 @@ from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
+    DropMissing,
     Encoding,
     ReviewerCol,
     ReviewsFile,
@@ -22,8 +23,9 @@ from fairpanel.cli._common import (
     console,
     friendly_errors,
     naming,
+    read_reviews,
 )
-from fairpanel.io import guard_outputs, load_reviews, write_json
+from fairpanel.io import guard_outputs, write_json
 from fairpanel.reliability import ReliabilityResult, reliability
 from fairpanel.rubric import load_rubric
 
@@ -88,6 +90,7 @@ def reliability_command(
     score_col: ScoreCol = "score",
     conflict_col: ConflictCol = "conflict",
     encoding: Encoding = "utf-8",
+    drop_missing: DropMissing = False,
     bootstrap: Annotated[
         int,
         typer.Option(
@@ -104,7 +107,7 @@ def reliability_command(
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
     guard_outputs([reviews, rubric], [json_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
-    table = load_reviews(
+    table = read_reviews(
         reviews,
         columns=ReviewColumns(
             submission=submission_col,
@@ -115,6 +118,7 @@ def reliability_command(
         ),
         rubric=loaded_rubric,
         encoding=encoding,
+        drop_missing=drop_missing,
     )
     with naming(reviews):
         result = reliability(

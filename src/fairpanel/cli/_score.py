@@ -13,6 +13,7 @@ from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
+    DropMissing,
     Encoding,
     LowerIsBetter,
     ReviewerCol,
@@ -23,8 +24,9 @@ from fairpanel.cli._common import (
     fail,
     friendly_errors,
     naming,
+    read_reviews,
 )
-from fairpanel.io import guard_outputs, load_reviews, write_frame, write_json
+from fairpanel.io import guard_outputs, write_frame, write_json
 from fairpanel.rubric import load_rubric
 from fairpanel.scoring import ScoreResult, score
 
@@ -115,6 +117,7 @@ def score_command(
     score_col: ScoreCol = "score",
     conflict_col: ConflictCol = "conflict",
     encoding: Encoding = "utf-8",
+    drop_missing: DropMissing = False,
     json_out: Annotated[
         Path | None,
         typer.Option("--json", help="Write scores, reviewers, decomposition and diagnostics."),
@@ -127,7 +130,7 @@ def score_command(
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
-    table = load_reviews(
+    table = read_reviews(
         reviews,
         columns=ReviewColumns(
             submission=submission_col,
@@ -138,6 +141,7 @@ def score_command(
         ),
         rubric=loaded_rubric,
         encoding=encoding,
+        drop_missing=drop_missing,
     )
     if loaded_rubric is not None:
         rubric_scale = loaded_rubric.scale

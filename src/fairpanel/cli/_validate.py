@@ -11,6 +11,7 @@ from fairpanel._schema import ReviewColumns, SubmissionColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
+    DropMissing,
     Encoding,
     Groups,
     RequestCol,
@@ -19,8 +20,9 @@ from fairpanel.cli._common import (
     ScoreCol,
     SubmissionCol,
     friendly_errors,
+    read_reviews,
 )
-from fairpanel.io import load_reviews, load_submissions
+from fairpanel.io import load_submissions
 from fairpanel.rubric import load_rubric
 
 __all__ = ["validate"]
@@ -51,6 +53,7 @@ def validate(
     group: Groups = None,
     request_col: RequestCol = None,
     encoding: Encoding = "utf-8",
+    drop_missing: DropMissing = False,
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""
     loaded_rubric = None if rubric is None else load_rubric(rubric)
@@ -63,7 +66,7 @@ def validate(
             ),
             encoding=encoding,
         )
-    table = load_reviews(
+    table = read_reviews(
         reviews,
         columns=ReviewColumns(
             submission=submission_col,
@@ -75,6 +78,7 @@ def validate(
         rubric=loaded_rubric,
         submissions=subs,
         encoding=encoding,
+        drop_missing=drop_missing,
     )
     n_reviews = len(table[["submission_id", "reviewer_id"]].drop_duplicates())
     typer.echo(

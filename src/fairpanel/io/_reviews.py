@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,8 @@ ERR_CONFLICT = (
 )
 ERR_CONFLICT_VALUE = "conflict flag {value!r} is not yes or no"
 
-HINT_SCORE = "enter a number or delete the row"
+HINT_SCORE = "enter a number, or delete the row (--drop-missing if the rating was not given)"
+HINT_EMPTY_SCORE = "enter the score, or pass --drop-missing if the rating was not given"
 HINT_OFF_SCALE = "use one of the rubric's levels: {levels}"
 HINT_UNKNOWN_CRITERION = "correct the criterion id, or use the rubric the reviewers scored on"
 HINT_DUPLICATE = "keep one of the two rows"
@@ -67,6 +69,12 @@ _TRUE = ("yes", "y", "true", "t", "1", "x")
 _FALSE = ("no", "n", "false", "f", "0")
 
 
+MISSING_CHOICES: Final = ("error", "drop")
+ERR_MISSING_CHOICE = "missing must be one of {allowed}, got {value!r}"
+#: Cells read as "no rating given" with missing="drop" (compared upper-cased).
+NOT_AVAILABLE: Final = frozenset({"", "NA", "N/A", "NAN", "NONE"})
+
+
 def load_reviews(
     reviews: str | Path | pd.DataFrame,
     *,
@@ -75,6 +83,7 @@ def load_reviews(
     submissions: pd.DataFrame | None = None,
     encoding: str = "utf-8",
     source: str | None = None,
+    missing: Literal["error", "drop"] = "error",
 ) -> pd.DataFrame:
     """Load and check a reviews table.
 
@@ -97,6 +106,11 @@ def load_reviews(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"reviews table"`` for a DataFrame).
+    missing : {"error", "drop"}, default "error"
+        What a row without a score means. ``"error"`` refuses it (a blank may be a
+        typing slip); ``"drop"`` reads it as a rating that was not given — an empty
+        cell or ``NA``/``N/A``/``NaN``, as grid exports of incomplete panels hold — and
+        leaves the row out; how many were left out is in ``result.attrs["dropped"]``.
 
     Returns
     -------
@@ -148,6 +162,11 @@ def load_reviews(
     if columns.conflict != defaults.conflict:
         required[columns.conflict] = "--conflict-col"
     require_columns(table, required)
+    if missing not in MISSING_CHOICES:
+        raise ValueError(ERR_MISSING_CHOICE.format(value=missing, allowed=MISSING_CHOICES))
+    dropped = 0
+    if missing == "drop":
+        table, dropped = _drop_missing_scores(table, columns.score)
     if not has_criterion and rubric is not None and len(rubric.criteria) > 1:
         known = ", ".join(rubric.criterion_ids)
         raise FairpanelInputError(
@@ -167,7 +186,7 @@ def load_reviews(
     else:
         only = rubric.criterion_ids[0] if rubric is not None else OVERALL
         criterion = pd.Series(only, index=frame.index, dtype="str")
-    checks.append(empty_cells(table, columns.score, "score"))
+    checks.append(empty_cells(table, columns.score, "score", hint=HINT_EMPTY_SCORE))
     score, not_number, not_number_error = numbers(table, columns.score, "score", HINT_SCORE)
     checks.append((not_number, not_number_error))
     if rubric is not None:
@@ -194,7 +213,17 @@ def load_reviews(
     )
     if has_conflict:
         out["conflict"] = False
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["dropped"] = dropped
+    return out
+
+
+def _drop_missing_scores(table: Table, column: str) -> tuple[Table, int]:
+    """Leave out rows whose score is blank or a not-available marker."""
+    text = table.frame[column].astype("str").str.strip().str.upper()
+    mask = table.frame[column].isna() | text.isin(NOT_AVAILABLE)
+    # The index keeps each row's position, so later errors still name spreadsheet rows.
+    return replace(table, frame=table.frame.loc[~mask]), int(mask.sum())
 
 
 def _reviewer_ids(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
