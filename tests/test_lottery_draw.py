@@ -28,6 +28,7 @@ from fairpanel.lottery._draw import (
     _exact_less,
     draw_order,
 )
+from fairpanel.lottery._verify import ERR_CERT_RECORD
 
 SEED = "2026-cycle-1"
 # Known answers computed outside Python with coreutils (the procedure in docs/lottery.md):
@@ -37,8 +38,8 @@ DIGESTS = {
     "P-002": "d43bf2b62a891bcb4d0f84a35cb3f44cdf793ff9b18fcd12d0cd2ae17e35d111",
     "P-003": "7d39cf89ae6d661265889c4bddd6c9d5c6140825abd388e67b2c82549a04726e",
 }
-#   printf '[["P-001",3],["P-002",2],["P-003",1]]' | sha256sum
-CHECKSUM_321 = "0ec136110d7cebd781f5c734d7eca19c6585ebfa52cef274fb9fd04f704816fc"
+#   printf '%s' '{"seed":"2026-cycle-1","places":1,"entrants":[["P-001",3],["P-002",2],["P-003",1]]}' | sha256sum
+CHECKSUM_321 = "20bf0bf3d14aa994d3b59b3a0c3b52af08559387c552b5d433d97a7c47b41bf8"
 
 ids_strategy = st.lists(
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1),
@@ -63,19 +64,24 @@ def test_three_entrant_example_of_the_docs() -> None:
     assert res.order == ("P-001", "P-002", "P-003")
     assert res.selected == ("P-001",)
     assert res.certificate.input_checksum == CHECKSUM_321
-    # Equal weights: the order of the integers m (P-003 has the smallest).
+    # Equal weights: the same rule, keys -ln(u) ascending, i.e. the integers m from the
+    # largest (P-001, e2ac...) to the smallest (P-003, 7d39...).
     assert draw(["P-001", "P-002", "P-003"], places=1, seed=SEED).order == (
-        "P-003",
-        "P-002",
         "P-001",
+        "P-002",
+        "P-003",
     )
 
 
 def test_input_checksum_is_order_free_and_canonical() -> None:
-    a = input_checksum([("b", 2.0), ("a", 1.0)])
-    b = input_checksum([("a", 1), ("b", 2)])
+    a = input_checksum([("b", 2.0), ("a", 1.0)], places=1, seed="s")
+    b = input_checksum([("a", 1), ("b", 2)], places=1, seed="s")
     assert a == b
-    assert input_checksum([("a", 1.5)]) != input_checksum([("a", 1.0)])
+    one = input_checksum([("a", 1.0)], places=1, seed="s")
+    assert input_checksum([("a", 1.5)], places=1, seed="s") != one
+    # Everything the outcome depends on is covered: places and the seed too.
+    assert input_checksum([("a", 1.0)], places=0, seed="s") != one
+    assert input_checksum([("a", 1.0)], places=1, seed="t") != one
 
 
 @given(ids=ids_strategy, seed=st.text(max_size=20), data=st.data())
@@ -136,7 +142,13 @@ def test_verify_names_the_difference() -> None:
     )
     res = verify_certificate(cert)
     assert not res.ok
-    assert "draw position 1 differs" in res.reason
+    assert res.reason == ERR_CERT_RECORD.format(
+        i=1,
+        sid=cert["result"][0]["submission_id"],
+        name="submission_id",
+        recorded=json.dumps(cert["result"][0]["submission_id"]),
+        computed=json.dumps(cert["result"][1]["submission_id"]),
+    )
     cert2 = draw(["a", "b"], places=1, seed="x").certificate.to_dict()
     cert2["entrants"][0]["weight"] = 2
     assert "input checksum differs" in verify_certificate(cert2).reason

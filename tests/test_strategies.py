@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ALLOCATION_COLUMNS
 from fairpanel.lottery import inclusion_probabilities, verify_certificate
-from fairpanel.rubric import Rubric
+from fairpanel.rubric import Band, Rubric
 from fairpanel.strategies import (
     Capacity,
     LotteryStrategy,
@@ -281,7 +282,7 @@ def test_strategies_follow_scikit_learn_conventions() -> None:
     assert rule.set_params(n_monte_carlo=500).n_monte_carlo == 500
     with pytest.raises(ValueError, match="unknown parameter"):
         rule.set_params(alpha=1)
-    assert repr(RankStrategy()) == "RankStrategy(n_monte_carlo=10000)"
+    assert repr(RankStrategy()) == "RankStrategy(rubric=None, n_monte_carlo=10000)"
     # Invalid parameters are accepted by __init__ and rejected by allocate.
     bad = TieredLotteryStrategy(weights={"a": -1.0})
     with pytest.raises(ValueError, match="finite numbers >= 0"):
@@ -304,10 +305,18 @@ def test_table_contract_and_json() -> None:
 
 
 # ---------------------------------------------------------------- properties
+# Bands A (>= 5), B (>= 3), C on a 1-6 scale: the rubric names every band, so weights may
+# name one that no submission of a small panel is in.
+ABC_RUBRIC = replace(
+    Rubric.single_criterion(minimum=1, maximum=6),
+    bands=(Band("A", 5.0, "top"), Band("B", 3.0, "middle"), Band("C", 1.0, "rest")),
+)
 RULES = {
     "rank": RankStrategy(n_monte_carlo=300),
     "lottery": LotteryStrategy(quality_bar=3.0, n_monte_carlo=300),
-    "tiered": TieredLotteryStrategy(weights={"A": 3, "B": 2, "C": 1}, n_monte_carlo=300),
+    "tiered": TieredLotteryStrategy(
+        weights={"A": 3, "B": 2, "C": 1}, rubric=ABC_RUBRIC, n_monte_carlo=300
+    ),
     "partial": PartialLotteryStrategy(n_monte_carlo=300),
 }
 

@@ -176,3 +176,101 @@ def test_parse_weights() -> None:
         "good": 1.0,
     }
     assert "{value!r}" in ERR_WEIGHTS
+
+
+# ---------------------------------------------------------------- statistician's findings
+def test_rank_on_a_lower_is_better_score_file(tmp_path: Path) -> None:
+    # AIBS-like: 1-40, 1 = best; `fairpanel score` writes the direction as text in CSV.
+    scores = pd.DataFrame(
+        {
+            "submission_id": ["a", "b", "c", "d", "e"],
+            "calibrated_score": [12.0, 1.5, 30.0, 4.0, 20.0],
+            "higher_is_better": False,
+        }
+    )
+    path, out = tmp_path / "aibs.csv", tmp_path / "alloc.csv"
+    scores.to_csv(path, index=False)
+    res = _run(
+        "allocate", "--scores", path, "--strategy", "rank", "--capacity", "2",
+        "--seed", "aibs", "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    table = pd.read_csv(out, dtype={"submission_id": str})
+    assert set(table.loc[table["selected"], "submission_id"]) == {"b", "d"}
+    res = _run(
+        "allocate", "--scores", path, "--strategy", "lottery", "--quality-bar", "12",
+        "--capacity", "2", "--seed", "aibs", "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    table = pd.read_csv(out, dtype={"submission_id": str})
+    assert set(table.loc[table["tier"] == "lottery", "submission_id"]) == {"a", "b", "d"}
+
+
+def test_a_misspelt_weight_band_exits_2_listing_the_bands(files: dict[str, Path]) -> None:
+    out = files["dir"] / "never.csv"
+    res = _run(
+        "allocate", "--scores", files["scores"], "--strategy", "tiered-lottery",
+        "--weights", "excellent=3,very good=2,god=1", "--capacity", "5", "--seed", "x",
+        "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output  # type: ignore[attr-defined]
+    text = " ".join(res.output.split())  # type: ignore[attr-defined]
+    assert "'god'" in text
+    assert "'excellent', 'good', 'poor', 'very good'" in text
+    assert not out.exists()
+
+
+def test_allocate_prints_a_short_summary(tmp_path: Path) -> None:
+    n = 60
+    scores = pd.DataFrame(
+        {"submission_id": [f"P{i:03d}" for i in range(n)], "calibrated_score": range(n)}
+    )
+    path, out = tmp_path / "scores.csv", tmp_path / "alloc.csv"
+    scores.to_csv(path, index=False)
+    res = _run(
+        "allocate", "--scores", path, "--strategy", "lottery", "--capacity", "25",
+        "--seed", "x", "--out", out,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    output = res.output  # type: ignore[attr-defined]
+    # Counts per tier; no id list for a tier of more than 20.
+    assert "lottery (60, 25 drawn)" in output
+    assert "P000" not in output
+    assert len(output) < 300
+
+
+def test_interval_help_shows_its_default() -> None:
+    res = runner.invoke(app, ["allocate", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    line = next(ln for ln in res.output.splitlines() if "--interval" in ln)
+    assert "(default 0.5)" in line
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ("drawn", "drawn is recorded true, recomputed false"),
+        ("places", "input checksum differs"),
+        ("position", "draw_position is recorded 9, recomputed 1"),
+    ],
+)
+def test_verify_draw_checks_flags_positions_and_places(
+    files: dict[str, Path], edit: str, expected: str
+) -> None:
+    out, cert = files["dir"] / "alloc.csv", files["dir"] / "draw.json"
+    res = _run(
+        "allocate", "--scores", files["scores"], "--capacity", "5", "--seed", "s",
+        "--strategy", "partial-lottery", "--out", out, "--certificate", cert,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
+    data = json.loads(cert.read_text(encoding="utf-8"))
+    if edit == "drawn":
+        data["result"][-1]["drawn"] = True
+    elif edit == "places":
+        data["places"] += 1
+    else:
+        data["result"][0]["draw_position"] = 9
+    bad = files["dir"] / "tampered.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    res = _run("verify-draw", bad)
+    assert res.exit_code == 2  # type: ignore[attr-defined]
+    assert expected in " ".join(res.output.split())  # type: ignore[attr-defined]

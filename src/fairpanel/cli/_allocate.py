@@ -46,6 +46,8 @@ ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each 
 ERR_WEIGHTS = "--weights must look like 'excellent=3,very good=2,good=1'; got {value!r}"
 ERR_OPTION = "--{option} is not used by the {strategy} strategy"
 NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certificate written"
+#: The console names the submissions of a tier only up to this many (the files have all).
+CONSOLE_MAX_IDS = 20
 
 
 class StrategyName(StrEnum):
@@ -119,7 +121,7 @@ def build_strategy(
         if value is not None and option not in uses:
             raise FairpanelInputError(ERR_OPTION.format(option=option, strategy=name.value))
     if name is StrategyName.rank:
-        return RankStrategy()
+        return RankStrategy(rubric=rubric)
     if name is StrategyName.lottery:
         return LotteryStrategy(quality_bar=_quality_bar(quality_bar), rubric=rubric)
     if name is StrategyName.partial_lottery:
@@ -166,7 +168,10 @@ def allocate(
     ] = None,
     interval: Annotated[
         float | None,
-        typer.Option("--interval", help="partial-lottery: the rank interval, 0.5 or 0.9."),
+        typer.Option(
+            "--interval",
+            help="partial-lottery: the rank interval, 0.5 or 0.9 (default 0.5).",
+        ),
     ] = None,
     weights: Annotated[
         str | None,
@@ -254,7 +259,8 @@ def allocate(
         )
         result = rule.allocate(table, subs, capacity=cap, seed=seed)
     except FairpanelInputError as exc:
-        if exc.file is not None:
+        # A band named in --weights or --quality-bar is the user's typing, not a file's.
+        if exc.file is not None or exc.field in {"weights", "quality_bar"}:
             raise
         about_submissions = exc.column in {request_col, "eligible"} or "submissions" in str(exc)
         source = submissions if about_submissions and submissions is not None else scores
@@ -273,5 +279,5 @@ def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Pa
             console.print(NOTE_NO_DRAW)
         else:
             write_json(certificate, result.certificate.to_dict())
-    console.print(result.summary(), markup=False)
+    console.print(result.summary(max_ids=CONSOLE_MAX_IDS), markup=False)
     console.print(f"allocation written to {out}", markup=False)

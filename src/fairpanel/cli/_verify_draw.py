@@ -38,7 +38,9 @@ def verify_draw(
     except FairpanelInputError as exc:
         raise exc.with_file(path) from None
     if not result.ok:
-        raise fail(f"{path}: the draw does not match: {result.reason}")
+        more = len(result.differences) - 1
+        tail = f" (and {more} more difference{'s' if more > 1 else ''})" if more else ""
+        raise fail(f"{path}: the draw does not match: {result.reason}{tail}")
     typer.echo(
         OK_MESSAGE.format(n=len(data["entrants"]), places=data["places"], seed=data["seed"])
     )

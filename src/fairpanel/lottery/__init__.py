@@ -9,13 +9,13 @@ from fairpanel.lottery._draw import (
     ALGORITHM_VERSION,
     DrawCertificate,
     DrawResult,
-    VerificationResult,
+    canonical_inputs,
     draw,
     entrant_uniform,
     input_checksum,
-    verify_certificate,
 )
 from fairpanel.lottery._probability import inclusion_probabilities
+from fairpanel.lottery._verify import VerificationResult, verify_certificate
 
 __all__ = [
     "ALGORITHM",
@@ -23,6 +23,7 @@ __all__ = [
     "DrawCertificate",
     "DrawResult",
     "VerificationResult",
+    "canonical_inputs",
     "draw",
     "entrant_uniform",
     "inclusion_probabilities",

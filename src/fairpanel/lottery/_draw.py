@@ -1,6 +1,6 @@
 r"""Verifiable draws: the order depends only on the seed text, the ids and their weights.
 
-The procedure (algorithm ``fairpanel-sha256-es``, version 1) is documented in
+The procedure (algorithm ``fairpanel-sha256-es``, version 2) is documented in
 ``docs/lottery.md`` so that an observer can re-derive a draw by hand:
 
 1. For each entrant, ``digest = SHA-256(UTF-8(seed + "\\x1f" + submission_id))``.
@@ -15,10 +15,17 @@ The procedure (algorithm ``fairpanel-sha256-es``, version 1) is documented in
 5. The draw order is the entrants sorted by key ascending, ties by ``submission_id``;
    the first ``places`` are drawn.
 
-Floating point enters only through the logarithm. With equal weights the order is decided
-by the integers ``m`` alone; with unequal weights, two keys closer than a relative 1e-9
-are compared exactly with integer arithmetic (``u_i**(b) > u_j**(a)`` for rational
-weights), so no platform's last-bit rounding of ``log`` can change a draw.
+One rule for every weight configuration. Floating point enters only through the
+logarithm. With equal weights, key order is exactly the order of the integers ``m`` from
+largest to smallest (a larger ``m`` is a larger ``u``, a smaller ``-ln u``), so the code
+sorts by ``-m`` without any floating point; with unequal weights, two keys closer than a
+relative 1e-9 are compared exactly with integer arithmetic (``u_i**(b) > u_j**(a)`` for
+rational weights), so no platform's last-bit rounding of ``log`` can change a draw.
+
+Version 2 differs from version 1 (never published) in two points: version 1 ordered
+equal-weight draws by ``m`` ascending, against steps 4-5; and its input checksum covered
+the entrants only, where version 2's covers everything the outcome depends on (seed,
+places, entrants and weights).
 """
 
 from __future__ import annotations
@@ -42,16 +49,15 @@ __all__ = [
     "ALGORITHM_VERSION",
     "DrawCertificate",
     "DrawResult",
-    "VerificationResult",
+    "canonical_inputs",
     "draw",
     "draw_order",
     "entrant_uniform",
     "input_checksum",
-    "verify_certificate",
 ]
 
 ALGORITHM: Final = "fairpanel-sha256-es"
-ALGORITHM_VERSION: Final = 1
+ALGORITHM_VERSION: Final = 2
 #: Separator between seed and id (ASCII unit separator: never typed in an id by accident).
 SEPARATOR: Final = "\x1f"
 _TWO64: Final = 1 << 64
@@ -64,7 +70,6 @@ ERR_WEIGHTS_LENGTH = "got {n_weights} weights for {n_entrants} entrants"
 ERR_WEIGHT = "the weight of {sid!r} must be a finite number > 0; got {value!r}"
 ERR_PLACES = "places must be an integer between 0 and the number of entrants ({n}); got {value!r}"
 ERR_CERT_FIELD = "the certificate lacks the field {name!r} or it has the wrong type"
-ERR_CERT_ALGORITHM = "unknown draw algorithm {name!r} version {version!r}; expected {expected!r}"
 
 
 def _check_id(sid: object) -> str:
@@ -106,18 +111,31 @@ def _canonical_weight(w: float) -> int | float:
     return int(w) if float(w).is_integer() else float(w)
 
 
-def _entrants_json(entrants: Sequence[tuple[str, float]]) -> str:
-    rows = sorted(([sid, _canonical_weight(w)] for sid, w in entrants), key=lambda r: str(r[0]))
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed: str) -> str:
+    """Return the canonical JSON text of everything a draw's outcome depends on.
 
+    A compact JSON object with keys in this order: ``seed``, ``places``, ``entrants``
+    (the list ``[[id, weight], ...]`` sorted by id, integer-valued weights written as
+    integers); UTF-8, non-ASCII characters unescaped.
 
-def input_checksum(entrants: Sequence[tuple[str, float]]) -> str:
-    """SHA-256 (hex) of the canonical entrants list.
-
-    The canonical form is the compact JSON list ``[[id, weight], ...]`` sorted by id,
-    UTF-8 without escaping, integer-valued weights written as integers.
+    Examples
+    --------
+    >>> canonical_inputs([("P-2", 1.0), ("P-1", 2.5)], places=1, seed="s")
+    '{"seed":"s","places":1,"entrants":[["P-1",2.5],["P-2",1]]}'
     """
-    return hashlib.sha256(_entrants_json(entrants).encode()).hexdigest()
+    rows = sorted(([sid, _canonical_weight(w)] for sid, w in entrants), key=lambda r: str(r[0]))
+    data = {"seed": seed, "places": int(places), "entrants": rows}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def input_checksum(entrants: Sequence[tuple[str, float]], *, places: int, seed: str) -> str:
+    """SHA-256 (hex) of the draw's canonical inputs (:func:`canonical_inputs`).
+
+    It covers the seed, the number of places and every entrant with its weight, so a
+    published checksum pins down the whole outcome.
+    """
+    text = canonical_inputs(entrants, places=places, seed=seed)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _exact_less(a: tuple[int, Fraction], b: tuple[int, Fraction]) -> int:
@@ -152,8 +170,9 @@ def draw_order(seed: str, ids: Sequence[str], weights: npt.ArrayLike | None = No
         ms.append(m)
         us[i] = u
     if weights is None:
-        # Equal weights: the order is the order of the integers m, exactly.
-        return [sid for _, sid in sorted(zip(ms, ids, strict=True))]
+        # Equal weights: key -ln(u)/w ascending is u descending, i.e. m descending,
+        # exactly (u = (2m + 1) / 2**65 is increasing in m); ties by id, as in step 5.
+        return [sid for _, sid in sorted(zip((-m for m in ms), ids, strict=True))]
     w = np.asarray(weights, dtype=float)
     keys = -np.log(us) / w
     idx = sorted(range(len(ids)), key=lambda i: (keys[i], ids[i]))
@@ -192,7 +211,7 @@ class DrawCertificate:
     places : int
         How many are drawn (the first ``places`` of ``result``).
     input_checksum : str
-        SHA-256 of the canonical entrants list (see :func:`input_checksum`).
+        SHA-256 of the canonical seed, places and entrants (see :func:`input_checksum`).
     result : tuple of str
         All entrants in draw order.
     algorithm, algorithm_version, package_version
@@ -234,27 +253,51 @@ class DrawCertificate:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DrawCertificate:
-        """Read a certificate written by :meth:`to_dict` (raises on missing fields)."""
-        try:
-            algo = data["algorithm"]
-            entrants = tuple(
-                (str(e["submission_id"]), float(e["weight"])) for e in data["entrants"]
+        """Read a certificate written by :meth:`to_dict`.
+
+        Raises :class:`~fairpanel.FairpanelInputError` naming the first field that is
+        missing or of the wrong JSON type (a weight written as text, places as ``true``).
+        """
+        algo = _get(data, "algorithm", Mapping)
+        entrants = tuple(
+            (
+                _get(_item(e, f"entrants[{i}]"), "submission_id", str, f"entrants[{i}]."),
+                float(_get(_item(e, f"entrants[{i}]"), "weight", _NUMBER, f"entrants[{i}].")),
             )
-            result = tuple(str(r["submission_id"]) for r in data["result"])
-            return cls(
-                seed=str(data["seed"]),
-                entrants=entrants,
-                places=int(data["places"]),
-                input_checksum=str(data["input_checksum"]["sha256"]),
-                result=result,
-                algorithm=str(algo["name"]),
-                algorithm_version=int(algo["version"]),
-                package_version=str(data.get("package_version", "")),
-                context=dict(data.get("context", {})),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            name = exc.args[0] if isinstance(exc, KeyError) else type(exc).__name__
-            raise FairpanelInputError(ERR_CERT_FIELD.format(name=name)) from None
+            for i, e in enumerate(_get(data, "entrants", list))
+        )
+        result = tuple(
+            _get(_item(r, f"result[{i}]"), "submission_id", str, f"result[{i}].")
+            for i, r in enumerate(_get(data, "result", list))
+        )
+        return cls(
+            seed=_get(data, "seed", str),
+            entrants=entrants,
+            places=_get(data, "places", int),
+            input_checksum=_get(_get(data, "input_checksum", Mapping), "sha256", str),
+            result=result,
+            algorithm=_get(algo, "name", str, "algorithm."),
+            algorithm_version=_get(algo, "version", int, "algorithm."),
+            package_version=str(data.get("package_version", "")),
+            context=dict(data.get("context") or {}),
+        )
+
+
+_NUMBER: Final = (int, float)
+
+
+def _item(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise FairpanelInputError(ERR_CERT_FIELD.format(name=where))
+    return value
+
+
+def _get(data: object, name: str, kind: Any, prefix: str = "") -> Any:
+    """Return the field ``name`` if it has the JSON type ``kind`` (a bool is no number)."""
+    value = data.get(name) if isinstance(data, Mapping) else None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise FairpanelInputError(ERR_CERT_FIELD.format(name=f"{prefix}{name}"))
+    return value
 
 
 @dataclass(frozen=True)
@@ -326,83 +369,8 @@ def draw(
         seed=str(seed),
         entrants=pairs,
         places=int(places),
-        input_checksum=input_checksum(pairs),
+        input_checksum=input_checksum(pairs, places=int(places), seed=str(seed)),
         result=tuple(order),
         context=dict(context or {}),
     )
     return DrawResult(order=tuple(order), selected=tuple(order[:places]), certificate=cert)
-
-
-@dataclass(frozen=True)
-class VerificationResult:
-    """Whether a certificate matches a fresh recomputation, and what differs if not."""
-
-    ok: bool
-    differences: tuple[str, ...] = ()
-
-    @property
-    def reason(self) -> str:
-        """One line: ``"ok"`` or the first difference."""
-        return "ok" if self.ok else self.differences[0]
-
-
-def verify_certificate(certificate: Mapping[str, Any] | DrawCertificate) -> VerificationResult:
-    """Recompute a draw from its certificate and compare every recorded field.
-
-    Parameters
-    ----------
-    certificate : mapping or DrawCertificate
-        As written by :meth:`DrawCertificate.to_dict` (the JSON file, parsed).
-
-    Returns
-    -------
-    VerificationResult
-        ``ok`` is True only if the algorithm is known, the checksum matches the
-        entrants, and the recomputed order equals the recorded one.
-
-    Examples
-    --------
-    >>> cert = draw(["A", "B", "C"], places=2, seed="demo").certificate
-    >>> verify_certificate(cert.to_dict()).ok
-    True
-    """
-    cert = (
-        certificate
-        if isinstance(certificate, DrawCertificate)
-        else DrawCertificate.from_dict(certificate)
-    )
-    diffs: list[str] = []
-    if cert.algorithm != ALGORITHM or cert.algorithm_version != ALGORITHM_VERSION:
-        diffs.append(
-            ERR_CERT_ALGORITHM.format(
-                name=cert.algorithm,
-                version=cert.algorithm_version,
-                expected=f"{ALGORITHM} v{ALGORITHM_VERSION}",
-            )
-        )
-        return VerificationResult(False, tuple(diffs))
-    ids = [sid for sid, _ in cert.entrants]
-    weights = [w for _, w in cert.entrants]
-    checksum = input_checksum(cert.entrants)
-    if checksum != cert.input_checksum:
-        diffs.append(
-            f"input checksum differs: recorded {cert.input_checksum[:12]}…, "
-            f"entrants give {checksum[:12]}…"
-        )
-    try:
-        fresh = draw(ids, weights, places=cert.places, seed=cert.seed)
-    except ValueError as exc:
-        diffs.append(f"the certificate cannot be redrawn: {exc}")
-        return VerificationResult(False, tuple(diffs))
-    if fresh.order != cert.result:
-        if sorted(fresh.order) != sorted(cert.result):
-            diffs.append("the result does not list the same submissions as the entrants")
-        else:
-            pos = next(
-                i for i, (a, b) in enumerate(zip(fresh.order, cert.result, strict=True)) if a != b
-            )
-            diffs.append(
-                f"draw position {pos + 1} differs: recorded {cert.result[pos]!r}, "
-                f"recomputed {fresh.order[pos]!r}"
-            )
-    return VerificationResult(not diffs, tuple(diffs))

@@ -22,6 +22,8 @@ import pandas as pd
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ALLOCATION_COLUMNS
 from fairpanel.lottery import DrawCertificate
+from fairpanel.rubric import Rubric
+from fairpanel.strategies._direction import score_direction
 
 __all__ = [
     "ALLOCATION_EXTRA_COLUMNS",
@@ -161,8 +163,14 @@ class Allocation:
         """Ids of the submissions in one tier (``funded``, ``lottery``, ...)."""
         return [str(s) for s in self.table.loc[self.table["tier"] == tier, "submission_id"]]
 
-    def summary(self) -> str:
+    def summary(self, *, max_ids: int | None = None) -> str:
         """Name who is in each tier, one line per non-empty tier (for reports and logs).
+
+        Parameters
+        ----------
+        max_ids : int, optional
+            List the ids of a tier (and of the drawn) only when there are at most this
+            many; otherwise give the count alone. None (default): list every id.
 
         Examples
         --------
@@ -177,6 +185,10 @@ class Allocation:
         cap = self.capacity
         what = f"capacity {cap.count}" if not cap.is_budget else f"budget {cap.budget:g}"
         lines = [f"{self.strategy}, {what}: {int(self.table['selected'].sum())} selected"]
+
+        def listed(ids: list[str]) -> str:
+            return ": " + ", ".join(ids) if max_ids is None or len(ids) <= max_ids else ""
+
         for tier in ("funded", "lottery", "rejected", "ineligible"):
             ids = self.ids_in_tier(tier)
             if not ids:
@@ -184,8 +196,8 @@ class Allocation:
             extra = ""
             if tier == "lottery":
                 drawn = self.table[(self.table["tier"] == "lottery") & self.table["selected"]]
-                extra = f", {len(drawn)} drawn: {', '.join(map(str, drawn['submission_id']))}"
-            lines.append(f"{tier} ({len(ids)}{extra}): {', '.join(ids)}")
+                extra = f", {len(drawn)} drawn{listed([str(s) for s in drawn['submission_id']])}"
+            lines.append(f"{tier} ({len(ids)}{extra}){listed(ids)}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -245,6 +257,12 @@ class Prepared:
     """
 
     frame: pd.DataFrame
+    sign: float = 1.0
+
+    @property
+    def merit(self) -> npt.NDArray[np.float64]:
+        """``calibrated_score`` oriented so that higher is better (times :attr:`sign`)."""
+        return self.sign * self.frame["calibrated_score"].to_numpy(dtype=float)
 
     @property
     def ids(self) -> npt.NDArray[np.str_]:
@@ -275,8 +293,9 @@ class Strategy(ABC):
         Parameters
         ----------
         scores : DataFrame
-            The score table (``SCORE_COLUMNS``; ``calibrated_score`` higher = better,
-            ``expected_rank`` 1 = best, optional ``band``).
+            The score table (``SCORE_COLUMNS``; ``calibrated_score`` on the rubric's
+            scale, its direction in the ``higher_is_better`` column, see
+            :func:`score_direction`; ``expected_rank`` 1 = best; optional ``band``).
         submissions : DataFrame, optional
             The submissions table: needed for a budget (request column) and for
             eligibility (optional boolean ``eligible`` column).
@@ -331,9 +350,10 @@ class Strategy(ABC):
         capacity: Capacity,
         *,
         required: tuple[str, ...] = ("submission_id", "calibrated_score"),
+        rubric: Rubric | None = None,
     ) -> Prepared:
         """Validate the score table (and submissions) and sort it by id."""
-        return prepare_inputs(scores, submissions, capacity, required=required)
+        return prepare_inputs(scores, submissions, capacity, required=required, rubric=rubric)
 
     def _allocate_by_score(
         self,
@@ -386,8 +406,14 @@ def prepare_inputs(
     capacity: Capacity,
     *,
     required: tuple[str, ...] = ("submission_id", "calibrated_score"),
+    rubric: Rubric | None = None,
 ) -> Prepared:
-    """Validate the score table (and submissions) and return it sorted by id."""
+    """Validate the score table (and submissions) and return it sorted by id.
+
+    The returned :attr:`Prepared.sign` orients ``calibrated_score`` (see
+    :func:`score_direction`).
+    """
+    sign = score_direction(scores, rubric)
     for col in required:
         if col not in scores.columns:
             raise FairpanelInputError(ERR_MISSING_COLUMN.format(column=col), hint=HINT_SCORES)
@@ -451,7 +477,7 @@ def prepare_inputs(
             )
         frame["request"] = req
     frame = frame.sort_values("submission_id", kind="stable").reset_index(drop=True)
-    return Prepared(frame)
+    return Prepared(frame, sign)
 
 
 #: The fixed first columns of every allocation table.

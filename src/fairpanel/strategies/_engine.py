@@ -210,7 +210,8 @@ def allocate_blocks(
     if sort_cols:
         table = table.sort_values(["expected_rank", "submission_id"], kind="stable")
     else:
-        table = table.assign(_s=-table["calibrated_score"]).sort_values(
+        # Best first, whichever way the scale runs.
+        table = table.assign(_s=-prepared.sign * table["calibrated_score"]).sort_values(
             ["_s", "submission_id"], kind="stable"
         )
         table = table.drop(columns="_s")

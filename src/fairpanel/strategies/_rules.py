@@ -23,6 +23,11 @@ __all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredL
 
 ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
 ERR_UNKNOWN_BAND = "band {band!r} is not one of the bands {bands}"
+ERR_UNKNOWN_WEIGHT_BAND = "weights name the band {band!r}, which is not one of the bands {bands}"
+HINT_WEIGHT_BANDS = (
+    "without a rubric the bands are those in the score table; give the rubric to weight a "
+    "band that no submission is in"
+)
 ERR_NO_BAND = (
     "the score table has no 'band' column; give the rubric (rubric=, or --rubric on the "
     "command line) so that bands are computed from calibrated_score"
@@ -51,13 +56,49 @@ def _bands(prepared: Prepared, rubric: Rubric | None) -> npt.NDArray[np.object_]
 
 
 def _band_order(
-    bands: npt.NDArray[np.object_], score: npt.NDArray[np.float64], rubric: Rubric | None
+    bands: npt.NDArray[np.object_], merit: npt.NDArray[np.float64], rubric: Rubric | None
 ) -> list[str]:
-    """Band names best first: the rubric's order, else by the best score in each band."""
+    """Band names best first: the rubric's order, else by the best score in each band.
+
+    ``merit`` is the calibrated score oriented so that higher is better.
+    """
     if rubric is not None:
         return [b.name for b in rubric.bands]
-    present = pd.Series(score).groupby(pd.Series(bands, dtype=object)).max()
+    present = pd.Series(merit).groupby(pd.Series(bands, dtype=object)).max()
     return [str(b) for b in present.sort_values(ascending=False).index]
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def match_band(
+    name: str,
+    known: list[str],
+    *,
+    message: str = ERR_UNKNOWN_BAND,
+    field: str = "quality_bar",
+    hint: str | None = None,
+) -> str:
+    """Return the band of ``known`` that ``name`` names, ignoring case and extra spaces.
+
+    Rubrics write "Very good", committees type "very good": both name one band. An
+    exact match wins (a rubric may, oddly, have bands differing only in case); a name
+    matching no band, or several only up to case, is refused with the list of bands.
+
+    Examples
+    --------
+    >>> match_band("very  GOOD", ["Excellent", "Very good", "Good"])
+    'Very good'
+    """
+    if name in known:
+        return name
+    hits = [band for band in known if _fold(band) == _fold(name)]
+    if len(hits) != 1:
+        raise FairpanelInputError(
+            message.format(band=name, bands=", ".join(map(repr, known))), field=field, hint=hint
+        )
+    return hits[0]
 
 
 class RankStrategy(Strategy):
@@ -66,6 +107,16 @@ class RankStrategy(Strategy):
     Submissions with a strictly better score than the tied group at the line are funded
     (probability 1); the tied group draws the remaining places (probability
     ``places / n_tied``, exact); the rest are rejected. Row order never breaks a tie.
+    "Better" follows the scale: on a lower-is-better scale (AIBS 1-40, 1 = best) the
+    lowest scores are funded (see :func:`~fairpanel.strategies._direction.score_direction`).
+
+    Parameters
+    ----------
+    rubric : Rubric, optional
+        Gives the direction of the scale when the score table has no
+        ``higher_is_better`` column (and must agree with it when it has one).
+    n_monte_carlo : int
+        Replicates for probabilities under a budget.
 
     Examples
     --------
@@ -79,7 +130,8 @@ class RankStrategy(Strategy):
 
     name = "rank"
 
-    def __init__(self, *, n_monte_carlo: int = 10_000) -> None:
+    def __init__(self, *, rubric: Rubric | None = None, n_monte_carlo: int = 10_000) -> None:
+        self.rubric = rubric
         self.n_monte_carlo = n_monte_carlo
 
     def allocate(
@@ -93,9 +145,8 @@ class RankStrategy(Strategy):
         """Select the best-scored submissions; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
         cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap)
-        score = prepared.frame["calibrated_score"].to_numpy(dtype=float)
-        blocks = blocks_from_score(score, prepared.frame["eligible"])
+        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
+        blocks = blocks_from_score(prepared.merit, prepared.frame["eligible"])
         return allocate_blocks(
             prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
             params=self.get_params(), n_monte_carlo=n_mc,
@@ -108,11 +159,14 @@ class LotteryStrategy(Strategy):
     Parameters
     ----------
     quality_bar : str, float or None
-        A band name (that band and every better one enter) or a threshold on
-        ``calibrated_score`` (``>=`` enters). None: every eligible submission enters.
+        A band name (that band and every better one enter; case and extra spaces are
+        ignored) or a threshold on ``calibrated_score``: submissions scoring at least as
+        well as the threshold enter (``>=`` on a higher-is-better scale, ``<=`` on a
+        lower-is-better one). None: every eligible submission enters.
     rubric : Rubric, optional
-        Gives the band order (and the bands, if the score table has no ``band`` column).
-        Without it, bands are ordered by the best calibrated score within them.
+        Gives the band order (and the bands, if the score table has no ``band`` column)
+        and the direction of the scale. Without it, bands are ordered by the best
+        calibrated score within them.
     n_monte_carlo : int
         Replicates for probabilities under a budget.
 
@@ -138,20 +192,21 @@ class LotteryStrategy(Strategy):
 
     def _entrants(self, prepared: Prepared) -> npt.NDArray[np.bool_]:
         frame = prepared.frame
-        score = frame["calibrated_score"].to_numpy(dtype=float)
+        merit = prepared.merit
         bar: object = self.quality_bar
         if bar is None:
             return np.ones(len(frame), dtype=bool)
         if isinstance(bar, str):
             bands = _bands(prepared, self.rubric)
-            order = _band_order(bands, score, self.rubric)
-            if bar not in order:
-                raise FairpanelInputError(ERR_UNKNOWN_BAND.format(band=bar, bands=order))
-            ok = set(order[: order.index(bar) + 1])
+            order = _band_order(bands, merit, self.rubric)
+            name = match_band(bar, order)
+            ok = set(order[: order.index(name) + 1])
             return np.array([b in ok for b in bands], dtype=bool)
         if isinstance(bar, bool) or not isinstance(bar, int | float) or not math.isfinite(bar):
             raise ValueError(ERR_QUALITY_BAR.format(value=bar))
-        return score >= float(bar)
+        # "At or above the bar" means at least as good as the bar, whichever way the
+        # scale runs: on AIBS's 1-40 (1 = best), bar 8 admits scores <= 8.
+        return merit >= prepared.sign * float(bar)
 
     def allocate(
         self,
@@ -164,7 +219,7 @@ class LotteryStrategy(Strategy):
         """Draw the places among the submissions above the bar; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
         cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap)
+        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
         blocks = np.where(self._entrants(prepared), 0, -1)
         return allocate_blocks(
             prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
@@ -179,9 +234,13 @@ class TieredLotteryStrategy(Strategy):
     ----------
     weights : mapping of str to float
         Selection weight per band (default excellent 3, very good 2, good 1). Bands not
-        listed, or with weight 0, do not enter.
+        listed, or with weight 0, do not enter. Band names match ignoring case and extra
+        spaces; a name that is not a band (of the rubric, else of the score table's
+        ``band`` column) is refused, so that a typo cannot silently exclude a band. The
+        default weights skip that check (a rubric may have other band names).
     rubric : Rubric, optional
-        Computes bands from ``calibrated_score`` when the table has no ``band`` column.
+        Computes bands from ``calibrated_score`` when the table has no ``band`` column,
+        lists the known bands, and gives the direction of the scale.
     n_monte_carlo : int
         Replicates for probabilities under a budget.
 
@@ -232,9 +291,27 @@ class TieredLotteryStrategy(Strategy):
         n_mc = _check_n_mc(self.n_monte_carlo)
         table = self._weights()
         cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap)
+        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
         bands = _bands(prepared, self.rubric)
-        w = np.array([table.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
+        known = (
+            [b.name for b in self.rubric.bands]
+            if self.rubric is not None
+            else sorted({str(b) for b in bands if b is not None})
+        )
+        by_band: dict[str, float] = {}
+        for name, weight in table.items():
+            if self.weights is not None:
+                band = match_band(
+                    name,
+                    known,
+                    message=ERR_UNKNOWN_WEIGHT_BAND,
+                    field="weights",
+                    hint=None if self.rubric is not None else HINT_WEIGHT_BANDS,
+                )
+            else:
+                band = next((b for b in known if _fold(b) == _fold(name)), name)
+            by_band[band] = weight
+        w = np.array([by_band.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
         blocks = np.where(w > 0, 0, -1)
         return allocate_blocks(
             prepared, blocks, np.where(w > 0, w, 1.0), capacity=cap, seed=seed,
