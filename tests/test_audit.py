@@ -14,7 +14,6 @@ from fairpanel.audit._audit import ERR_UNKNOWN_REFERENCE
 from fairpanel.audit._inputs import (
     ERR_BAD_BINARY,
     ERR_BAD_COUNT,
-    ERR_DUPLICATE_GROUP,
     ERR_EMPTY,
     ERR_EMPTY_GROUP,
     ERR_MISSING_COLUMN,
@@ -353,12 +352,6 @@ def test_bad_decisions(frame, message, row, column):
             "n",
         ),
         (pd.DataFrame({"g": ["a", ""], "n": [10, 5], "k": [3, 0]}), ERR_EMPTY_GROUP, 3, "g"),
-        (
-            pd.DataFrame({"g": ["a", "a"], "n": [10, 5], "k": [3, 0]}),
-            ERR_DUPLICATE_GROUP.format(group="a"),
-            3,
-            "g",
-        ),
         (pd.DataFrame({"g": ["a"], "n": [10]}), ERR_MISSING_COLUMN.format(column="k"), None, "k"),
     ],
 )

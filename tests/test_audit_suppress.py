@@ -92,6 +92,37 @@ def attack(res, total_n, total_k, stratum_totals=None):
     learnt = True
     while learnt:
         learnt = False
+        # a rate ratio or an odds ratio with the reference's counts reveals the group's rate
+        for r in res.comparisons.itertuples(index=False):
+            ref_k = known.get(("k", r.attribute, r.reference))
+            ref_n = known.get(("n", r.attribute, r.reference))
+            n = known.get(("n", r.attribute, r.group))
+            key = ("k", r.attribute, r.group)
+            if key in known or ref_k is None or not ref_n or not n:
+                continue
+            if not pd.isna(r.rate_ratio):
+                known[key] = round(r.rate_ratio * ref_k / ref_n * n)
+                learnt = True
+            elif not pd.isna(r.odds_ratio) and ref_n > ref_k:
+                odds = r.odds_ratio * ref_k / (ref_n - ref_k)
+                known[key] = round(n * odds / (1 + odds))
+                learnt = True
+        # the crude difference of the CMH table is a rate difference too
+        for r in getattr(res, "strata", pd.DataFrame()).itertuples(index=False):
+            ref_k = known.get(("k", r.attribute, r.reference))
+            ref_n = known.get(("n", r.attribute, r.reference))
+            n = known.get(("n", r.attribute, r.group))
+            key = ("k", r.attribute, r.group)
+            usable = ref_k is not None and ref_n and n
+            if key not in known and not pd.isna(r.crude_rate_difference) and usable:
+                known[key] = round((r.crude_rate_difference + ref_k / ref_n) * n)
+                learnt = True
+        # realized lottery rates times the published applicants
+        for r in getattr(res, "lottery", pd.DataFrame()).itertuples(index=False):
+            key = ("k", r.attribute, r.group)
+            if key not in known and not pd.isna(r.realized_selected):
+                known[key] = int(r.realized_selected)
+                learnt = True
         # rate difference + the reference's rate reveals the group's rate
         for r in res.comparisons.itertuples(index=False):
             ref_k, ref_n = (
@@ -122,13 +153,77 @@ def attack(res, total_n, total_k, stratum_totals=None):
     return {k for k in unknown if k in known}
 
 
+def assert_no_statistic_of_a_hidden_cell(res):
+    """Every published model statistic is computed from published cells only."""
+    g = res.groups
+    hidden = set(zip(g["attribute"], g["group"].where(g["suppressed"].astype(bool)), strict=True))
+    hidden = {(a, x) for a, x in hidden if isinstance(x, str)}
+    sr = res.stratum_rates
+    cell_hidden = {
+        (a, x)
+        for a, x, s in zip(sr["attribute"], sr["group"], sr["suppressed"], strict=True)
+        if bool(s)
+    }
+    dirty = {a for a, _ in hidden}
+    for r in res.strata.itertuples(index=False):
+        pair = {(r.attribute, r.group), (r.attribute, r.reference)}
+        if pair & (hidden | cell_hidden):
+            assert pd.isna(r.pooled_odds_ratio)
+            assert pd.isna(r.statistic)
+            assert pd.isna(r.crude_rate_difference)
+    for r in res.logistic.itertuples(index=False):
+        # every model here adjusts for the stratum or the other attribute
+        if r.attribute in dirty or any(a == r.attribute for a, _ in cell_hidden):
+            assert pd.isna(r.odds_ratio)
+    for r in res.lottery.itertuples(index=False):
+        if (r.attribute, r.group) in hidden or r.attribute in dirty:
+            assert pd.isna(r.p_air_below_four_fifths)
+    for r in res.lottery_summary.itertuples(index=False):
+        if r.attribute in dirty:
+            assert pd.isna(r.p_any_air_below_four_fifths)
+            assert pd.isna(r.expected_min_air_of_draws)
+    for r in res.score_gaps.itertuples(index=False):
+        if {(r.attribute, r.group), (r.attribute, r.reference)} & hidden:
+            assert pd.isna(r.difference)
+            assert pd.isna(r.n)
+    for r in res.reviewer_gaps.itertuples(index=False):
+        if (r.attribute, r.group) in hidden:
+            assert pd.isna(r.gap)
+            assert pd.isna(r.n_reviews)
+    for r in res.bootstrap.itertuples(index=False):
+        if r.attribute in dirty:
+            assert pd.isna(r.estimate)
+
+
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("min_cell", [3, 10])
 def test_no_small_cell_published_and_none_recomputable(seed, min_cell):
     d = make_decisions(seed)
-    res = audit(
-        d, groups=["gender", "stage"], intersect=True, strata="field", min_cell=min_cell, seed=seed
+    d["submission_id"] = [f"s{i}" for i in range(len(d))]
+    d["selection_probability"] = 0.25
+    rng = np.random.default_rng(seed)
+    scores = pd.DataFrame(
+        {"submission_id": d["submission_id"], "calibrated_score": rng.normal(4, 1, len(d))}
     )
+    reviews = pd.DataFrame(
+        {
+            "submission_id": np.repeat(d["submission_id"].to_numpy(), 3),
+            "reviewer_id": [f"r{i % 5}" for i in range(3 * len(d))],
+            "score": rng.integers(1, 7, 3 * len(d)),
+        }
+    )
+    res = audit(
+        d,
+        groups=["gender", "stage"],
+        intersect=True,
+        strata="field",
+        covariates=["field"],
+        min_cell=min_cell,
+        seed=seed,
+        scores=scores,
+        reviews=reviews,
+    )
+    assert_no_statistic_of_a_hidden_cell(res)
     g = res.groups
     visible = g.dropna(subset=["applicants", "selected"])
     assert (visible["applicants"] >= min_cell).all()
@@ -209,7 +304,9 @@ def test_attack_finds_an_unprotected_cell():
         stratum_rates = pd.DataFrame(
             columns=["attribute", "stratum", "group", "applicants", "selected"]
         )
-        comparisons = pd.DataFrame(columns=["attribute", "group", "reference", "rate_difference"])
+        comparisons = pd.DataFrame(
+            columns=["attribute", "group", "reference", "rate_difference", "rate_ratio"]
+        )
 
     assert attack(Fake, 60, 20) == {("k", "g", "a")}
 

@@ -12,9 +12,14 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, as_rng
 from fairpanel.audit._bootstrap import bootstrap_max_min
 from fairpanel.audit._inputs import (
+    DECISIONS,
     STAGE_PREFIX,
+    SUBMISSIONS,
     as_frame,
     check_columns,
+    covariate_column,
+    group_column,
+    tagged,
     unit_frame,
     validate_counts,
 )
@@ -24,9 +29,17 @@ from fairpanel.audit._lottery import (
     check_probabilities,
     lottery_tables,
 )
+from fairpanel.audit._notes import (
+    NOTE_DIRECTION,
+    NOTE_MERGED,
+    NOTE_MODELS_WITHHELD,
+    NOTE_WITHHELD,
+    withheld_model_notes,
+    withheld_notes,
+)
 from fairpanel.audit._publish import SEP, publish
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS, reviewer_gaps, score_gaps
+from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, cmh_table, logistic_table
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL
 from fairpanel.audit._tables import (
@@ -40,11 +53,16 @@ from fairpanel.audit._tables import (
     omnibus_table,
     pick_reference,
 )
+from fairpanel.audit._views import with_score_views
 
 __all__ = [
     "ERR_MIN_CELL",
     "ERR_NO_GROUPS",
     "ERR_UNKNOWN_REFERENCE",
+    "NOTE_DIRECTION",
+    "NOTE_MERGED",
+    "NOTE_MODELS_WITHHELD",
+    "NOTE_WITHHELD",
     "audit",
     "audit_counts",
 ]
@@ -97,12 +115,13 @@ def _assemble(
     *,
     parts: Mapping[str, tuple[str, ...]],
     stages: Sequence[str],
-    strata: bool,
+    strata: str | None,
     covariates: Sequence[str],
     reference: Reference,
     min_cell: int,
     rng: np.random.Generator,
     extra: Mapping[str, pd.DataFrame],
+    notes: Sequence[str] = (),
 ) -> AuditResult:
     counts = ["applicants", "selected", *(f"{_STAGE}{s}" for s in stages)]
     out: dict[str, list[pd.DataFrame]] = {
@@ -117,8 +136,9 @@ def _assemble(
             "funnel",
         )
     }
-    notes: list[str] = []
+    notes_: list[str] = list(notes)
     found: dict[str, list[str]] = {}
+    models: dict[str, list[str]] = {}
     for attr in attributes:
         agg = cells.groupby(attr, sort=True)[counts].sum()
         groups = np.asarray(agg.index.astype(str))
@@ -134,12 +154,12 @@ def _assemble(
         if groups.size > 1:
             out["comparisons"].append(comparison_table(attr, groups, n, k, ref, int(min_cell)))
         tests = omnibus_table(attr, n, k)
-        notes += [f"{attr}: {x}" for x in tests["note"] if x]
+        notes_ += [f"{attr}: {x}" for x in tests["note"] if x]
         out["tests"].append(tests)
         if stages:
             passed = {s: agg[f"{_STAGE}{s}"].to_numpy(np.int64) for s in stages}
             out["funnel"].append(funnel_table(attr, groups, n, passed, int(min_cell)))
-        if strata:
+        if strata is not None:
             sc = cells.groupby([attr, "stratum"], as_index=False)[["applicants", "selected"]].sum()
             sc = sc.rename(columns={attr: "group"}).astype({"group": str, "stratum": str})
             if groups.size > 1:
@@ -165,7 +185,8 @@ def _assemble(
                 covariates=covs,
             )
             out["logistic"].append(table)
-            notes += fit_notes
+            models[attr] = covs
+            notes_ += fit_notes
     _check_reference(reference, found)
     columns = {
         "groups": GROUP_COLUMNS,
@@ -188,8 +209,12 @@ def _assemble(
         ("reviewer_gaps", REVIEWER_COLUMNS),
     ):
         tables[key] = extra.get(key, _empty(cols))
-    published = publish(tables, parts, stages, int(min_cell))
-    return AuditResult(**published, min_cell=int(min_cell), notes=tuple(notes))
+    published = publish(tables, parts, stages, int(min_cell), models=models, strata=strata)
+    notes_ += withheld_notes(published["comparisons"])
+    notes_ += withheld_model_notes(
+        published["strata"], published["logistic"], published["comparisons"]
+    )
+    return AuditResult(**published, min_cell=int(min_cell), notes=tuple(notes_))
 
 
 def audit(
@@ -208,6 +233,7 @@ def audit(
     probability: str = "selection_probability",
     scores: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
+    higher_is_better: bool | None = None,
 ) -> AuditResult:
     """Audit selection outcomes by group: rates, comparisons, adjustment, funnels, lotteries.
 
@@ -233,7 +259,8 @@ def audit(
     reference : str or mapping, optional
         Reference group (one name, or ``{attribute: group}``); default: highest rate.
     min_cell : int
-        Minimum published cell size (0 disables suppression).
+        Minimum published cell size (0 disables suppression: internal use only; the
+        result's ``publishable`` is false below the default 5).
     intersect : bool
         Also audit the combination of all ``groups`` (e.g. ``gender × career_stage``).
     seed : int, str, SeedSequence, Generator or None
@@ -243,6 +270,10 @@ def audit(
     scores, reviews : DataFrame, optional
         Per-submission scores (``submission_id``, ``calibrated_score``) and reviews
         (``submission_id``, ``reviewer_id``, ``score``) for the score-gap views.
+    higher_is_better : bool, optional
+        The scale's direction, for orienting the score and reviewer gaps (positive =
+        scored better). Default: the scores table's ``higher_is_better`` column, else
+        higher is better.
 
     Returns
     -------
@@ -263,11 +294,30 @@ def audit(
         raise ValueError(ERR_NO_GROUPS)
     frame = as_frame(decisions, submissions)
     stage_list = list(stages or [])
-    needed = names + (stage_list or [selected]) + ([strata] if strata else []) + list(covariates)
-    check_columns(frame, needed)
-    unit = unit_frame(
-        frame, names, selected=selected, stages=stage_list, strata=strata, covariates=covariates
-    )
+    described = names + ([strata] if strata else []) + list(covariates)
+    if submissions is None:
+        check_columns(frame, (stage_list or [selected]) + described, table=DECISIONS)
+    else:
+        own = getattr(decisions, "table", decisions).columns
+        check_columns(frame, stage_list or [selected], table=DECISIONS)
+        # the group attributes come from the submissions table: errors name its rows
+        check_columns(submissions, [c for c in described if c not in own], table=SUBMISSIONS)
+        with tagged(SUBMISSIONS):
+            for column in names + ([strata] if strata else []):
+                if column not in own:
+                    group_column(submissions, column)
+            for column in covariates:
+                if column not in own:
+                    covariate_column(submissions, column)
+    with tagged(DECISIONS):
+        unit = unit_frame(
+            frame,
+            names,
+            selected=selected,
+            stages=stage_list,
+            strata=strata,
+            covariates=covariates,
+        )
     attributes = list(names)
     parts: dict[str, tuple[str, ...]] = {}
     if intersect and len(names) >= 2:
@@ -282,7 +332,8 @@ def audit(
     boot_rng, lottery_rng = as_rng(seed).spawn(2)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
-        p = check_probabilities(frame[probability], probability)
+        with tagged(DECISIONS):
+            p = check_probabilities(frame[probability], probability)
         extra["lottery"], extra["lottery_summary"] = lottery_tables(
             unit,
             p,
@@ -292,25 +343,32 @@ def audit(
             rng=lottery_rng,
             min_cell=int(min_cell),
         )
-    source = frame if submissions is None else submissions
-    if scores is not None:
-        extra["score_gaps"] = score_gaps(scores, source, groups=names, min_cell=min_cell)
-    if reviews is not None:
-        extra["reviewer_gaps"] = reviewer_gaps(reviews, source, groups=names, min_cell=min_cell)
     keys = attributes + (["stratum"] if strata else []) + list(covariates)
     value_cols = ["applicants", "selected", *(c for c in unit.columns if c.startswith(_STAGE))]
     cells = unit.groupby(keys, as_index=False, sort=True)[value_cols].sum()
-    return _assemble(
+    result = _assemble(
         cells,
         attributes,
         parts=parts,
         stages=stage_list,
-        strata=strata is not None,
+        strata=strata,
         covariates=list(covariates),
         reference=reference,
         min_cell=min_cell,
         rng=boot_rng,
         extra=extra,
+    )
+    if scores is None and reviews is None:
+        return result
+    return with_score_views(
+        result,
+        scores,
+        reviews,
+        frame if submissions is None else submissions,
+        source_table=DECISIONS if submissions is None else SUBMISSIONS,
+        groups=names,
+        min_cell=min_cell,
+        higher_is_better=higher_is_better,
     )
 
 
@@ -327,7 +385,9 @@ def audit_counts(
 ) -> AuditResult:
     """Audit a published counts table: one row per group (and stratum).
 
-    With ``strata_col`` the Cochran–Mantel–Haenszel analysis and a logistic regression
+    Rows repeating a group (and stratum) are added together, with a note: a table per
+    call × research area × gender audited by research area adds up the calls. With
+    ``strata_col`` the Cochran–Mantel–Haenszel analysis and a logistic regression
     on group and stratum are added. A wide table (a column pair per group) can be
     reshaped first with :func:`counts_from_wide`.
 
@@ -339,7 +399,7 @@ def audit_counts(
     True
     """
     min_cell = _check_min_cell(min_cell)
-    cells = validate_counts(
+    cells, merged = validate_counts(
         counts,
         group_col=group_col,
         applicants_col=applicants_col,
@@ -358,10 +418,13 @@ def audit_counts(
         [group_col],
         parts={},
         stages=[],
-        strata=strata_col is not None,
+        strata=strata_col,
         covariates=[strata_col] if strata_col else [],
         reference=reference,
         min_cell=min_cell,
         rng=as_rng(seed).spawn(2)[0],
         extra={},
+        notes=[NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
+        if merged
+        else [],
     )

@@ -9,7 +9,8 @@ row 1) and the column; the CLI adds the file name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Final
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from fairpanel._errors import FairpanelInputError
 
 __all__ = [
+    "DECISIONS",
     "ERR_BAD_BINARY",
     "ERR_BAD_COUNT",
     "ERR_BAD_COVARIATE",
@@ -29,11 +31,16 @@ __all__ = [
     "ERR_SELECTED_EXCEEDS",
     "ERR_STAGE_ORDER",
     "ERR_UNKNOWN_SUBMISSION",
+    "REVIEWS",
+    "SCORES",
     "STAGE_PREFIX",
+    "SUBMISSIONS",
     "as_frame",
     "binary_column",
     "check_columns",
     "counts_from_wide",
+    "covariate_column",
+    "tagged",
     "unit_frame",
     "validate_counts",
 ]
@@ -44,6 +51,7 @@ ERR_EMPTY_GROUP = "empty group value"
 ERR_BAD_BINARY = "'{value}' is not a yes/no decision"
 ERR_BAD_COUNT = "'{value}' is not a whole number of at least 0"
 ERR_SELECTED_EXCEEDS = "{selected} selected out of {applicants} applicants"
+#: No longer raised: rows sharing a group (and stratum) are summed, with a note.
 ERR_DUPLICATE_GROUP = "group '{group}' appears twice"
 ERR_STAGE_ORDER = "passed stage '{stage}' without passing the stage '{previous}' before it"
 ERR_UNKNOWN_SUBMISSION = "submission '{submission}' is not in the submissions table"
@@ -52,6 +60,13 @@ ERR_NOT_A_TABLE = "decisions must be a DataFrame or an Allocation (with .table),
 
 _TRUE: Final = frozenset({"1", "1.0", "true", "t", "yes", "y", "selected"})
 _FALSE: Final = frozenset({"0", "0.0", "false", "f", "no", "n", "not selected", ""})
+
+#: Names of the audit's input tables in errors (``FairpanelInputError.file``) until the
+#: CLI replaces them with the paths the user gave.
+DECISIONS: Final = "decisions"
+SUBMISSIONS: Final = "submissions"
+SCORES: Final = "scores"
+REVIEWS: Final = "reviews"
 
 #: Column prefix of the per-stage pass counts in the cells.
 STAGE_PREFIX: Final = "stage:"
@@ -76,8 +91,8 @@ def as_frame(decisions: Any, submissions: pd.DataFrame | None) -> pd.DataFrame:
     frame = table.reset_index(drop=True)
     if submissions is None:
         return frame
-    check_columns(frame, ["submission_id"])
-    check_columns(submissions, ["submission_id"])
+    check_columns(frame, ["submission_id"], table=DECISIONS)
+    check_columns(submissions, ["submission_id"], table=SUBMISSIONS)
     ids = frame["submission_id"].astype(str)
     known = set(submissions["submission_id"].astype(str))
     unknown = ~ids.isin(known)
@@ -85,6 +100,7 @@ def as_frame(decisions: Any, submissions: pd.DataFrame | None) -> pd.DataFrame:
         pos = int(np.flatnonzero(unknown.to_numpy())[0])
         raise FairpanelInputError(
             ERR_UNKNOWN_SUBMISSION.format(submission=ids.iloc[pos]),
+            file=DECISIONS,
             row=_row(pos),
             column="submission_id",
             hint="audit the allocation against the submissions it was made from",
@@ -94,17 +110,35 @@ def as_frame(decisions: Any, submissions: pd.DataFrame | None) -> pd.DataFrame:
     return frame.assign(submission_id=ids).merge(subs[extra], on="submission_id", how="left")
 
 
-def check_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    """Raise for the first of ``columns`` missing from ``frame``, and for an empty frame."""
+@contextmanager
+def tagged(table: str) -> Iterator[None]:
+    """Name ``table`` in an input error raised inside that names no table yet."""
+    try:
+        yield
+    except FairpanelInputError as exc:
+        if exc.file is not None:
+            raise
+        raise exc.with_file(table) from None
+
+
+def check_columns(
+    frame: pd.DataFrame, columns: Sequence[str], *, table: str | None = None
+) -> None:
+    """Raise for the first of ``columns`` missing from ``frame``, and for an empty frame.
+
+    ``table`` names the input in the error (``"reviews"``, ``"submissions"``…), so an
+    error about one of several tables says which; the CLI replaces it with the file name.
+    """
     for column in columns:
         if column not in frame.columns:
             raise FairpanelInputError(
                 ERR_MISSING_COLUMN.format(column=column),
+                file=table,
                 column=column,
                 hint=f"the table has columns {', '.join(map(str, frame.columns))}",
             )
     if len(frame) == 0:
-        raise FairpanelInputError(ERR_EMPTY, hint="give at least one applicant")
+        raise FairpanelInputError(ERR_EMPTY, file=table, hint="give at least one applicant")
 
 
 def group_column(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -164,8 +198,14 @@ def validate_counts(
     applicants_col: str,
     selected_col: str,
     strata_col: str | None,
-) -> pd.DataFrame:
-    """Check an aggregated counts table; return cells ``group[, stratum], applicants, selected``."""
+) -> tuple[pd.DataFrame, int]:
+    """Check an aggregated counts table; return its cells and how many rows were merged.
+
+    The cells have columns ``group[, stratum], applicants, selected``, one row per group
+    (and stratum). Rows sharing a group and stratum are summed: a published table is
+    often finer than the audit (the SNSF's Ambizione counts are per call × research
+    area × gender; audited by research area, the calls are added up).
+    """
     counts = counts.reset_index(drop=True)
     needed = [group_col, applicants_col, selected_col] + ([strata_col] if strata_col else [])
     check_columns(counts, needed)
@@ -186,16 +226,10 @@ def validate_counts(
     if strata_col:
         cells.insert(1, "stratum", group_column(counts, strata_col))
         keys.append("stratum")
-    dup = cells.duplicated(keys).to_numpy()
-    if dup.any():
-        pos = int(np.flatnonzero(dup)[0])
-        raise FairpanelInputError(
-            ERR_DUPLICATE_GROUP.format(group=groups.iloc[pos]),
-            row=_row(pos),
-            column=group_col,
-            hint="give one row per group" + (" and stratum" if strata_col else ""),
-        )
-    return cells
+    merged = int(cells.duplicated(keys).sum())
+    if merged:
+        cells = cells.groupby(keys, as_index=False, sort=False)[["applicants", "selected"]].sum()
+    return cells, merged
 
 
 def counts_from_wide(
@@ -292,15 +326,19 @@ def unit_frame(
     if strata:
         unit["stratum"] = group_column(frame, strata)
     for cov in covariates:
-        col = frame[cov]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            bad = ~np.isfinite(col.to_numpy(np.float64, na_value=np.nan))
-            if bad.any():
-                pos = int(np.flatnonzero(bad)[0])
-                raise FairpanelInputError(
-                    ERR_BAD_COVARIATE.format(value=col.iloc[pos]), row=pos + 2, column=cov
-                )
-            unit[cov] = col.to_numpy(np.float64)
-        else:
-            unit[cov] = group_column(frame, cov)
+        unit[cov] = covariate_column(frame, cov)
     return unit
+
+
+def covariate_column(frame: pd.DataFrame, column: str) -> np.ndarray | pd.Series:
+    """Return a covariate: finite numbers (entered linearly), or text (as indicators)."""
+    col = frame[column]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        bad = ~np.isfinite(col.to_numpy(np.float64, na_value=np.nan))
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise FairpanelInputError(
+                ERR_BAD_COVARIATE.format(value=col.iloc[pos]), row=_row(pos), column=column
+            )
+        return col.to_numpy(np.float64)
+    return group_column(frame, column)

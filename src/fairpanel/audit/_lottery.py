@@ -59,7 +59,12 @@ LOTTERY_SUMMARY_COLUMNS: Final[tuple[str, ...]] = (
     "mc_se",
     "method",
     "replicates",
+    "min_air_of_expected_rates",
+    "expected_min_air_of_draws",
 )
+#: Deprecated alias kept in the JSON (a public contract): it always held the minimum
+#: adverse-impact ratio *of the expected rates*, now ``min_air_of_expected_rates``.
+DEPRECATED_ALIASES: Final[dict[str, str]] = {"expected_min_air": "min_air_of_expected_rates"}
 #: Largest number of (outcome × tier outcome) pairs for which the exact answer is listed.
 _MAX_STATES: Final[int] = 200_000
 #: Keep each block of simulated draws under this many applicant-draws (memory, not speed).
@@ -163,6 +168,24 @@ def _any_below(
     return below, below.any(axis=-1)
 
 
+def _min_ratio_per_draw(k: np.ndarray, n: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Per draw (row of ``k``): the smallest eligible rate over the largest; nan if none."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(eligible & (n > 0), k / n, np.nan)
+    if not (eligible & (n > 0)).any():
+        return np.full(k.shape[0], np.nan)
+    top = np.nanmax(rate, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(top > 0, np.nanmin(rate, axis=-1) / top, np.nan)
+
+
+def _mean_defined(values: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted mean over the draws where the ratio is defined (someone was selected)."""
+    ok = np.isfinite(values)
+    total = float(weight[ok].sum())
+    return float(weight[ok] @ values[ok]) / total if total > 0 else float("nan")
+
+
 def _min_ratio(rate: np.ndarray, eligible: np.ndarray) -> float:
     r = rate[eligible]
     return float(r.min() / r.max()) if r.size and r.max() > 0 else float("nan")
@@ -179,6 +202,13 @@ def lottery_tables(
     min_cell: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tabulate expected vs realized rates, and P(adverse-impact ratio < 0.8 by chance).
+
+    The summary's ``min_air_of_expected_rates`` is the smallest expected rate over the
+    largest (deprecated alias ``expected_min_air``); ``expected_min_air_of_draws`` is the
+    expectation over draws of the smallest adverse-impact ratio, exact or simulated like
+    ``p_any_air_below_four_fifths`` (over draws where anyone is selected). Both
+    chances are of the *whole* selection (applicants selected for sure included), not
+    of the drawn part alone.
 
     Groups with fewer than ``min_cell`` applicants take no part in the chance of an
     adverse-impact ratio below 0.8 (``nan`` for them): a group of one applicant is below
@@ -203,6 +233,7 @@ def lottery_tables(
             below, any_below = _any_below(outcomes, n, eligible)
             p_group = weight @ below
             p_any = float(weight @ any_below)
+            mean_min = _mean_defined(_min_ratio_per_draw(outcomes, n, eligible), weight)
             mc_se, method, reps = 0.0, "exact", 0
         else:
             if cell_draws is None:
@@ -213,6 +244,8 @@ def lottery_tables(
             below, any_below = _any_below(draws, n, eligible)
             p_group = below.mean(axis=0)
             p_any = float(any_below.mean())
+            per_draw = _min_ratio_per_draw(draws, n, eligible)
+            mean_min = _mean_defined(per_draw, np.ones(per_draw.size))
             mc_se = float(np.sqrt(p_any * (1 - p_any) / replicates))
             method, reps = "monte_carlo", replicates
         exp_rate = expected / n
@@ -233,15 +266,18 @@ def lottery_tables(
                 columns=list(LOTTERY_COLUMNS),
             )
         )
+        min_expected = _min_ratio(exp_rate, eligible)
         summary.append(
             [
                 attr,
-                _min_ratio(exp_rate, eligible),
+                min_expected,  # the deprecated ``expected_min_air``
                 _min_ratio(real_rate, eligible),
                 p_any,
                 mc_se,
                 method,
                 reps,
+                min_expected,
+                mean_min,
             ]
         )
     return pd.concat(per_group, ignore_index=True), pd.DataFrame(

@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from fairpanel.audit._scores import holm_flags
 from fairpanel.audit._suppress import CellSystem, primary_hidden
 from fairpanel.audit._tables import pick_reference
 
-__all__ = ["SEP", "publish"]
+__all__ = ["SEP", "hide_score_rows", "publish"]
 
 #: Separator of an intersection's attribute names and group values.
 SEP = " × "
@@ -120,13 +121,94 @@ def _top(groups: pd.DataFrame, attr: str, min_cell: int) -> str:
     return str(g["group"].iloc[pick_reference(g["group"].to_numpy(), n, k, min_cell)])
 
 
+def _model_touches_hidden(
+    attr: str,
+    covariates: Sequence[str],
+    parts: Mapping[str, tuple[str, ...]],
+    hidden: set[tuple[str, str]],
+    cell_hidden: set[tuple[str, str]],
+    strata: str | None,
+) -> bool:
+    """Whether a withheld cell is a sum of the cells the model of ``attr`` is fitted to.
+
+    The regression of ``attr`` is fitted to the cells ``attr × covariates``; a published
+    table whose keys are among those is an aggregate of them (the attribute's groups,
+    another audited attribute among the covariates, their per-stratum cells when the
+    stratum is a covariate). Its odds ratios and intervals, with the published counts,
+    are equations in the withheld cells, so the whole model is withheld with them.
+    """
+    keys = set(parts.get(attr, (attr,))) | set(covariates)
+    for a, _ in hidden:
+        if set(parts.get(a, (a,))) <= keys:
+            return True
+    if strata is not None and strata in keys:
+        for a, _ in cell_hidden:
+            if set(parts.get(a, (a,))) <= keys:
+                return True
+    return False
+
+
+def hide_score_rows(
+    score_gaps: pd.DataFrame,
+    reviewer_gaps: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    alpha: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Withhold the score rows that involve a group the published ``groups`` withhold.
+
+    A score gap of a withheld group, or against one, and a reviewer's gap for it are
+    statistics about a group the tables hide: missing and flagged ``suppressed``. The
+    reviewer gaps' Holm adjustment is redone over the rows still published.
+    """
+    hidden = {
+        (str(a), str(x))
+        for a, x, s in zip(groups["attribute"], groups["group"], groups["suppressed"], strict=True)
+        if bool(s)
+    }
+    sg = _nullable(score_gaps)
+    if len(sg):
+        bad = np.array(
+            [
+                (a, x) in hidden or (a, r) in hidden
+                for a, x, r in zip(sg["attribute"], sg["group"], sg["reference"], strict=True)
+            ],
+            dtype=bool,
+        )
+        keep = {"attribute", "group", "reference", "suppressed", "higher_is_better"}
+        sg.loc[bad, [c for c in sg.columns if c not in keep]] = pd.NA
+        sg["suppressed"] = sg["suppressed"].fillna(False).astype(bool) | bad
+        # a suppressed row's count of scored submissions is below min_cell, or its group's
+        sg.loc[sg["suppressed"].to_numpy(bool), "n"] = pd.NA
+    rg = _nullable(reviewer_gaps)
+    if len(rg):
+        bad = np.array(
+            [(a, x) in hidden for a, x in zip(rg["attribute"], rg["group"], strict=True)],
+            dtype=bool,
+        )
+        cols = ["n_reviews", "gap", "gap_others", "contrast", "p_value"]
+        rg.loc[bad, cols] = pd.NA
+        rg["suppressed"] = rg["suppressed"].fillna(False).astype(bool) | bad
+        rg = holm_flags(rg, alpha)
+    return sg, rg
+
+
 def publish(
     tables: Mapping[str, pd.DataFrame],
     parts: Mapping[str, tuple[str, ...]],
     stages: Sequence[str],
     min_cell: int,
+    *,
+    models: Mapping[str, Sequence[str]] | None = None,
+    strata: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Return copies of the tables with suppressed cells missing and flagged."""
+    """Return copies of the tables with suppressed cells missing and flagged.
+
+    ``models`` maps an attribute to the covariates its regression was fitted on, and
+    ``strata`` names the covariate that is the stratum (if any): a model fitted to a
+    withheld cell is withheld.
+    """
+    models = models or {}
     cs = _build(tables, parts, stages, min_cell)
     t = {name: _nullable(frame) for name, frame in tables.items()}
     raw = tables["groups"]
@@ -170,19 +252,28 @@ def publish(
     o = t["tests"]
     o.loc[o["attribute"].isin(dirty), ["statistic", "p_value", "min_expected"]] = np.nan
 
+    # per-stratum cells withheld, by (attribute, group)
+    r = t["stratum_rates"]
+    cell_hidden: set[tuple[str, str]] = set()
+    if len(r):
+        for a, st, x in r[["attribute", "stratum", "group"]].astype(str).itertuples(index=False):
+            if cs.hidden(("sn", a, st, x)) or cs.hidden(("sk", a, st, x)):
+                cell_hidden.add((a, x))
+
     s = t["strata"]
     if len(s):
+        # the CMH statistics are computed from the pair's per-stratum cells: with one of
+        # them withheld, the pooled odds ratio (and the rest) would let it be solved for
         bad = np.array(
             [
-                (a, x) in hidden or (a, r) in hidden
-                for a, x, r in zip(s["attribute"], s["group"], s["reference"], strict=True)
+                bool({(a, x), (a, ref)} & (hidden | cell_hidden))
+                for a, x, ref in zip(s["attribute"], s["group"], s["reference"], strict=True)
             ],
             dtype=bool,
         )
         keep = ("attribute", "group", "reference", "test", "homogeneity_test")
         s.loc[bad, [col for col in s.columns if col not in keep]] = pd.NA
 
-    r = t["stratum_rates"]
     if len(r):
         keys = list(
             r[["attribute", "stratum", "group"]].astype(str).itertuples(index=False, name=None)
@@ -215,6 +306,17 @@ def publish(
         # An adverse-impact ratio reveals the top group's rate: hide the stage's ratios.
         f.loc[stage_bad, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
 
+    lg = t["logistic"]
+    if len(lg):
+        withheld = {
+            a
+            for a in set(lg["attribute"].astype(str))
+            if _model_touches_hidden(a, models.get(a, ()), parts, hidden, cell_hidden, strata)
+        }
+        lg.loc[lg["attribute"].isin(withheld), ["odds_ratio", "ci_low", "ci_high", "p_value"]] = (
+            np.nan
+        )
+
     b = t["bootstrap"]
     if len(b):
         b.loc[b["attribute"].isin(dirty), ["estimate", "ci_low", "ci_high"]] = np.nan
@@ -240,8 +342,19 @@ def publish(
         )
         lt.loc[no_n, "applicants"] = pd.NA
         lt["suppressed"] = bad
+        # the chances involve every eligible group, hidden ones included (and the
+        # highest-rate group they are measured against may be hidden)
+        lt.loc[lt["attribute"].isin(dirty).to_numpy(), "p_air_below_four_fifths"] = pd.NA
         ls = t["lottery_summary"]
-        ls.loc[ls["attribute"].isin(dirty), ["expected_min_air", "realized_min_air"]] = np.nan
+        derived = [
+            "expected_min_air",
+            "realized_min_air",
+            "p_any_air_below_four_fifths",
+            "mc_se",
+            "min_air_of_expected_rates",
+            "expected_min_air_of_draws",
+        ]
+        ls.loc[ls["attribute"].isin(dirty), derived] = np.nan
     sg = t["score_gaps"]
     if len(sg):
         # a group's number of scored submissions is its applicant count: hide it alike

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairpanel.audit._suppress import primary_hidden
+from fairpanel.audit._suppress import DEFAULT_MIN_CELL, primary_hidden
 
 if TYPE_CHECKING:
     from fairpanel.report._display import Block
@@ -142,6 +142,9 @@ class AuditResult:
         Score differences between groups; reviewer × applicant-group gaps.
     min_cell : int
         The minimum published cell size.
+    publishable : bool
+        Whether ``min_cell`` is at least the default (5); below it (``min_cell=0`` for
+        internal use) a report should refuse or warn.
     notes : tuple of str
         Caveats a reader must see (approximate tests, fitting problems).
     """
@@ -160,6 +163,11 @@ class AuditResult:
     reviewer_gaps: pd.DataFrame
     min_cell: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the tables were suppressed at least at the default minimum cell size."""
+        return self.min_cell >= DEFAULT_MIN_CELL
 
     @property
     def attributes(self) -> list[str]:
@@ -199,9 +207,10 @@ class AuditResult:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON layout of ``fairpanel audit --json``.
 
-        ``{"min_cell", "attributes": {name: {"groups": [...], "comparisons": [...],
-        "tests": [...], "strata": [...] (when strata were given), ...}}, "notes"}``;
-        a section appears only when it has rows. Missing values are ``None``.
+        ``{"min_cell", "publishable", "attributes": {name: {"groups": [...],
+        "comparisons": [...], "tests": [...], "strata": [...] (when strata were given),
+        ...}}, "notes"}``; a section appears only when it has rows. Missing values are
+        ``None``. ``publishable`` is false when ``min_cell`` is below the default 5.
         """
         out: dict[str, Any] = {}
         for attr in self.attributes:
@@ -214,4 +223,9 @@ class AuditResult:
                 if len(part):
                     entry[key] = records(part, drop=("attribute",))
             out[attr] = entry
-        return {"min_cell": self.min_cell, "attributes": out, "notes": list(self.notes)}
+        return {
+            "min_cell": self.min_cell,
+            "publishable": self.publishable,
+            "attributes": out,
+            "notes": list(self.notes),
+        }

@@ -4,6 +4,11 @@ A disparity can arise before any decision: in the scores. Two views:
 
 * *score gaps*: the mean (calibrated) score of each group against a reference group, as a
   difference with a Welch interval and as Hedges' g with its interval;
+
+Scores stay on the rubric's own scale, where lower may be better (an AIBS 1–40 rating,
+an SNSF letter grade). Every difference, interval, effect size and reviewer gap is
+*oriented*: multiplied by +1 or −1 so that a positive value always means "scored better
+than the reference" (or than the other reviewers), whatever the scale's direction.
 * *reviewer gaps*: does a reviewer score one group lower than the other reviewers of the
   same submissions do? Each review is compared with the mean of the *other* reviews of
   its submission (so a reviewer's own score does not pull the benchmark), and a
@@ -20,12 +25,27 @@ from typing import Final
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import SCORE_DIRECTION, score_sign
 from fairpanel.audit._inputs import check_columns, group_column
 from fairpanel.audit._stats import CONFIDENCE
 
-__all__ = ["REVIEWER_COLUMNS", "SCORE_GAP_COLUMNS", "reviewer_gaps", "score_gaps"]
+__all__ = [
+    "ERR_DIRECTION_CONFLICT",
+    "REVIEWER_COLUMNS",
+    "SCORE_GAP_COLUMNS",
+    "holm",
+    "holm_flags",
+    "resolve_sign",
+    "reviewer_gaps",
+    "score_gaps",
+]
+
+ERR_DIRECTION_CONFLICT = (
+    "the scores table says higher_is_better={table}, but higher_is_better={given} was given"
+)
+ERR_DIRECTION_VALUE = "column 'higher_is_better' must hold one value, true or false"
 
 SCORE_GAP_COLUMNS: Final[tuple[str, ...]] = (
     "attribute",
@@ -42,6 +62,7 @@ SCORE_GAP_COLUMNS: Final[tuple[str, ...]] = (
     "g_ci_high",
     "p_value",
     "suppressed",
+    "higher_is_better",
 )
 REVIEWER_COLUMNS: Final[tuple[str, ...]] = (
     "reviewer_id",
@@ -55,7 +76,65 @@ REVIEWER_COLUMNS: Final[tuple[str, ...]] = (
     "p_adjusted",
     "flagged",
     "suppressed",
+    "higher_is_better",
 )
+
+
+def resolve_sign(scores: pd.DataFrame | None, higher_is_better: bool | None) -> float:
+    """Return +1 or −1: the scale's direction, from the argument or the scores table.
+
+    The table's ``higher_is_better`` column (written by ``fairpanel score``) and an
+    explicit argument must agree; with neither, higher is taken as better.
+    """
+    table: float | None = None
+    if scores is not None and SCORE_DIRECTION in scores.columns:
+        try:
+            table = score_sign(scores)
+        except ValueError:
+            raise FairpanelInputError(
+                ERR_DIRECTION_VALUE, file="scores", column=SCORE_DIRECTION
+            ) from None
+    given = None if higher_is_better is None else (1.0 if higher_is_better else -1.0)
+    if table is not None and given is not None and table != given:
+        raise FairpanelInputError(
+            ERR_DIRECTION_CONFLICT.format(table=table > 0, given=given > 0),
+            file="scores",
+            column=SCORE_DIRECTION,
+            hint="score the reviews again with the right scale direction",
+        )
+    return given if given is not None else (table if table is not None else 1.0)
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values: ``max_{j ≤ i} min(1, (m − j + 1) p_(j))``.
+
+    As ``statsmodels.stats.multitest.multipletests(method="holm")``, which forces a
+    garbage collection on each call (a tenth of a second here).
+    """
+    m = p.size
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
+
+
+def holm_flags(frame: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Holm-adjust the p-values of the published (not suppressed) rows; flag them.
+
+    The family is what is published: a suppressed row's p-value takes no part, so the
+    published adjusted p-values reveal nothing about it.
+    """
+    out = frame.copy()
+    p = pd.to_numeric(out["p_value"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    shown = ~out["suppressed"].astype(bool).to_numpy()
+    testable = np.isfinite(p) & shown
+    adjusted = np.full(len(out), np.nan)
+    if testable.any():
+        adjusted[testable] = holm(p[testable])
+    out["p_adjusted"] = adjusted
+    out["flagged"] = np.nan_to_num(adjusted, nan=1.0) < alpha
+    return out
 
 
 def _welch(
@@ -80,8 +159,18 @@ def score_gaps(
     score: str = "calibrated_score",
     reference: str | None = None,
     min_cell: int = 5,
+    higher_is_better: bool | None = None,
+    avoid: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Mean score per group against a reference group (default: highest mean).
+    """Mean score per group against a reference group (default: the best-scored group).
+
+    ``difference`` (with its Welch interval) and ``hedges_g`` (with its interval) are
+    oriented: positive means the group scored *better* than the reference, on either
+    kind of scale. The scale's direction is ``higher_is_better`` or, by default, the
+    scores table's ``higher_is_better`` column (see :func:`fairpanel._schema.score_sign`);
+    ``mean_score`` and ``reference_mean`` stay on the scale. The default reference is
+    the group with the best mean among groups large enough to publish and not in
+    ``avoid`` (the audit passes the groups its tables withhold).
 
     ``hedges_g`` is the standardized mean difference with the small-sample correction
     ``J = 1 − 3 / (4 (n1 + n2) − 9)``; its interval ``g ± t · sqrt((n1 + n2)/(n1 n2) +
@@ -95,7 +184,11 @@ def score_gaps(
     >>> sub = pd.DataFrame({"submission_id": list("abcdefgh"), "gender": list("mmmmwwww")})
     >>> score_gaps(s, sub, groups=["gender"], min_cell=1)["difference"].round(3).tolist()
     [-1.875]
+    >>> low = s.assign(calibrated_score=7 - s["calibrated_score"], higher_is_better=False)
+    >>> score_gaps(low, sub, groups=["gender"], min_cell=1)["difference"].round(3).tolist()
+    [-1.875]
     """
+    sign = resolve_sign(scores, higher_is_better)
     check_columns(scores, ["submission_id", score])
     data = scores[["submission_id", score]].assign(
         submission_id=scores["submission_id"].astype(str)
@@ -106,15 +199,17 @@ def score_gaps(
     for attr in groups:
         g = group_column(data, attr)
         stats_ = data[score].astype(float).groupby(g).agg(["count", "mean", "var"])
-        # default reference: the highest mean among groups large enough to publish
-        big = stats_[stats_["count"] >= min_cell]
+        # default reference: the best mean among groups large enough to publish
+        big = stats_[(stats_["count"] >= min_cell) & ~stats_.index.isin(list(avoid))]
         pool = big if len(big) else stats_
-        ref = reference if reference in stats_.index else str(pool["mean"].idxmax())
+        ref = reference if reference in stats_.index else str((sign * pool["mean"]).idxmax())
         r = stats_.loc[ref]
         others = stats_.drop(index=ref)
         n1, m1, v1 = (others[c].to_numpy(np.float64) for c in ("count", "mean", "var"))
         n2, m2, v2 = (np.full(n1.shape, r[c], dtype=np.float64) for c in ("count", "mean", "var"))
         diff, lo, hi, p = _welch(m1, v1, n1, m2, v2, n2)
+        # orient: positive = better than the reference (a lower-is-better scale flips)
+        diff, lo, hi = (diff, lo, hi) if sign > 0 else (-diff, -hi, -lo)
         with np.errstate(divide="ignore", invalid="ignore"):
             pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
             hedges = diff / pooled * (1 - 3 / (4 * (n1 + n2) - 9))
@@ -137,10 +232,11 @@ def score_gaps(
                 "g_ci_high": hedges + crit * se_g,
                 "p_value": p,
                 "suppressed": hidden,
+                "higher_is_better": sign > 0,
             },
             columns=list(SCORE_GAP_COLUMNS),
         )
-        numeric = list(SCORE_GAP_COLUMNS[4:-1])
+        numeric = list(SCORE_GAP_COLUMNS[4:-2])
         frame.loc[hidden, numeric] = np.nan
         rows.append(frame)
     return pd.concat(rows, ignore_index=True)
@@ -154,6 +250,7 @@ def reviewer_gaps(
     score: str = "score",
     alpha: float = 0.05,
     min_cell: int = 5,
+    higher_is_better: bool = True,
 ) -> pd.DataFrame:
     """Per reviewer and group: mean score minus the other reviewers' mean, and a test.
 
@@ -162,8 +259,13 @@ def reviewer_gaps(
     reviewer's other submissions; ``contrast = gap − gap_others``, Welch-tested, with
     Holm-adjusted p-values over every reviewer × group row; ``flagged`` when the adjusted
     p-value is below ``alpha``. Several criteria per review are averaged first (pass
-    rubric totals as one criterion for weighted scores). Cells with fewer than
-    ``min_cell`` reviews are suppressed.
+    rubric totals as one criterion for weighted scores). The gaps are oriented by the
+    scale's direction (``higher_is_better``, e.g. ``rubric.scale.higher_is_better``):
+    a negative ``gap`` or ``contrast`` always means the reviewer scored the group
+    *worse* than the other reviewers did. A row is suppressed (its ``n_reviews`` and
+    statistics missing) when the reviewer reviewed fewer than ``min_cell`` of the
+    group's submissions, or between 1 and ``min_cell − 1`` of the others (its
+    ``gap_others`` would reveal a suppressed row); the Holm family is the published rows.
 
     Examples
     --------
@@ -174,6 +276,7 @@ def reviewer_gaps(
     [2, 2, 2, 2]
     """
     check_columns(reviews, ["submission_id", "reviewer_id", score])
+    sign = 1.0 if higher_is_better else -1.0
     per_review = (
         reviews.assign(
             submission_id=reviews["submission_id"].astype(str),
@@ -188,7 +291,8 @@ def reviewer_gaps(
     count = tot["count"].to_numpy(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         others_mean = (tot["sum"].to_numpy() - per_review["_s"].to_numpy()) / (count - 1)
-    per_review = per_review.assign(resid=per_review["_s"].to_numpy() - others_mean)
+    resid = sign * (per_review["_s"].to_numpy() - others_mean)
+    per_review = per_review.assign(resid=resid)
     per_review = per_review[count > 1]
     subs = submissions.assign(submission_id=submissions["submission_id"].astype(str))
     data = per_review.merge(subs, on="submission_id", how="inner")
@@ -227,18 +331,14 @@ def reviewer_gaps(
                     "gap_others": m2,
                     "contrast": diff,
                     "p_value": p,
+                    "suppressed": (n1 < min_cell) | ((n2 > 0) & (n2 < min_cell)),
+                    "higher_is_better": sign > 0,
                 },
             )
         )
     out = pd.concat(frames, ignore_index=True)
-    testable = np.isfinite(out["p_value"].to_numpy())
-    adjusted = np.full(len(out), np.nan)
-    if testable.any():
-        adjusted[testable] = multipletests(out["p_value"].to_numpy()[testable], method="holm")[1]
-    out["p_adjusted"] = adjusted
-    out["flagged"] = np.nan_to_num(adjusted, nan=1.0) < alpha
-    hidden = out["n_reviews"].to_numpy() < min_cell
-    out["suppressed"] = hidden
-    out.loc[hidden, ["gap", "gap_others", "contrast", "p_value", "p_adjusted"]] = np.nan
-    out.loc[hidden, "flagged"] = False
-    return out[list(REVIEWER_COLUMNS)]
+    hidden = out["suppressed"].to_numpy(bool)
+    out["n_reviews"] = out["n_reviews"].astype("Int64")
+    out.loc[hidden, "n_reviews"] = pd.NA
+    out.loc[hidden, ["gap", "gap_others", "contrast", "p_value"]] = np.nan
+    return holm_flags(out, alpha)[list(REVIEWER_COLUMNS)]

@@ -10,6 +10,7 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel.audit import AuditResult, audit, audit_counts, counts_from_wide
+from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -20,12 +21,15 @@ from fairpanel.cli._common import (
     naming,
 )
 from fairpanel.io import guard_outputs, read_table, write_json
+from fairpanel.rubric import load_rubric
 
 __all__ = [
     "DEFAULT_SEED",
     "ERR_BOTH_INPUTS",
     "ERR_COUNTS_OPTION",
     "ERR_DECISIONS_OPTION",
+    "ERR_NOT_WITH_COUNTS",
+    "ERR_NOT_WITH_DECISIONS",
     "ERR_NO_INPUT",
     "audit_command",
 ]
@@ -36,6 +40,9 @@ ERR_NO_INPUT = "give --decisions FILE or --counts FILE"
 ERR_BOTH_INPUTS = "give either --decisions or --counts, not both"
 ERR_COUNTS_OPTION = "--counts needs {option}"
 ERR_DECISIONS_OPTION = "--decisions needs at least one --group"
+ERR_NOT_WITH_COUNTS = "{option} does not apply to --counts: {hint}"
+ERR_NOT_WITH_DECISIONS = "{option} goes with --counts; with --decisions use {other}"
+_DECISIONS_ONLY = "it needs submission-level decisions (--decisions)"
 
 
 def _split(values: list[str]) -> list[str]:
@@ -45,6 +52,22 @@ def _split(values: list[str]) -> list[str]:
 def _read(path: Path, encoding: str, text: list[str]) -> object:
     with naming(path):
         return read_table(existing_file(path), encoding=encoding, text_columns=text)
+
+
+def _name_file(exc: FairpanelInputError, paths: dict[str, Path | None]) -> FairpanelInputError:
+    """Replace the library's table name (``reviews``…) with the file the user gave."""
+    path = paths.get(exc.file) if exc.file is not None else paths[DECISIONS]
+    return exc.with_file(path) if path is not None else exc
+
+
+def _refuse(given: dict[str, bool], message: str, hints: dict[str, str]) -> None:
+    for option, used in given.items():
+        if used:
+            raise FairpanelInputError(message.format(option=option, **_fill(hints[option])))
+
+
+def _fill(hint: str) -> dict[str, str]:
+    return {"hint": hint, "other": hint}
 
 
 def _summary(result: AuditResult) -> None:
@@ -89,6 +112,18 @@ def audit_command(
         Path | None,
         typer.Option("--reviews", help="Reviews table (submission_id, reviewer_id, score)."),
     ] = None,
+    rubric: Annotated[
+        Path | None,
+        typer.Option("--rubric", help="Rubric YAML: the scale's direction for --reviews."),
+    ] = None,
+    lower_is_better: Annotated[
+        bool | None,
+        typer.Option(
+            "--lower-is-better/--higher-is-better",
+            help="Scale direction of --scores/--reviews (default: the scores file's "
+            "higher_is_better column, else the rubric, else higher is better).",
+        ),
+    ] = None,
     counts: Annotated[
         Path | None, typer.Option("--counts", help="Aggregated counts table.")
     ] = None,
@@ -121,7 +156,13 @@ def audit_command(
         str | None, typer.Option("--reference", help="Reference group (default: highest rate).")
     ] = None,
     min_cell: Annotated[
-        int, typer.Option("--min-cell", min=0, help="Minimum published cell size (0: none).")
+        int,
+        typer.Option(
+            "--min-cell",
+            min=0,
+            help="Minimum published cell size (default 5; below it, including 0 for "
+            'internal use, the JSON says "publishable": false).',
+        ),
     ] = 5,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON here.")] = None,
     seed: Seed = DEFAULT_SEED,
@@ -130,7 +171,51 @@ def audit_command(
     """Audit selection rates by group, with intervals, adjustment and suppression."""
     if (decisions is None) == (counts is None):
         raise FairpanelInputError(ERR_BOTH_INPUTS if decisions else ERR_NO_INPUT)
-    guard_outputs([decisions, counts, submissions, scores, reviews], [json_out])
+    guard_outputs([decisions, counts, submissions, scores, reviews, rubric], [json_out])
+    if counts is not None:
+        _refuse(
+            {
+                "--group": bool(group),
+                "--strata": strata is not None,
+                "--intersect": intersect,
+                "--covariate": bool(covariate),
+                "--stages": stages is not None,
+                "--submissions": submissions is not None,
+                "--scores": scores is not None,
+                "--reviews": reviews is not None,
+                "--rubric": rubric is not None,
+                "--lower-is-better/--higher-is-better": lower_is_better is not None,
+            },
+            ERR_NOT_WITH_COUNTS,
+            {
+                "--group": "name the group column with --group-col",
+                "--strata": "name the strata column with --strata-col",
+                "--covariate": "a counts table is adjusted for its --strata-col only; "
+                + _DECISIONS_ONLY,
+                **dict.fromkeys(
+                    [
+                        "--intersect",
+                        "--stages",
+                        "--submissions",
+                        "--scores",
+                        "--reviews",
+                        "--rubric",
+                        "--lower-is-better/--higher-is-better",
+                    ],
+                    _DECISIONS_ONLY,
+                ),
+            },
+        )
+    else:
+        _refuse(
+            {
+                "--group-col": group_col is not None,
+                "--strata-col": strata_col is not None,
+                "--wide-groups": wide_groups is not None,
+            },
+            ERR_NOT_WITH_DECISIONS,
+            {"--group-col": "--group", "--strata-col": "--strata", "--wide-groups": "--group"},
+        )
     if counts is not None:
         wide = _split([wide_groups]) if wide_groups else []
         name = group_col or ("group" if wide else None)
@@ -169,6 +254,10 @@ def audit_command(
         ids = ["submission_id", "reviewer_id", "criterion"]
         score_table = _read(scores, encoding, ids) if scores else None
         review_table = _read(reviews, encoding, ids) if reviews else None
+        higher_is_better = None if lower_is_better is None else not lower_is_better
+        if higher_is_better is None and rubric is not None:
+            with naming(rubric):
+                higher_is_better = load_rubric(existing_file(rubric)).scale.higher_is_better
         try:
             result = audit(
                 frame,
@@ -184,9 +273,16 @@ def audit_command(
                 seed=seed,
                 scores=score_table,  # type: ignore[arg-type]
                 reviews=review_table,  # type: ignore[arg-type]
+                higher_is_better=higher_is_better,
             )
         except FairpanelInputError as exc:
-            raise exc.with_file(decisions) from None
+            paths = {
+                DECISIONS: decisions,
+                SUBMISSIONS: submissions,
+                SCORES: scores,
+                REVIEWS: reviews,
+            }
+            raise _name_file(exc, paths) from None
     if json_out is not None:
         write_json(json_out, result.to_dict())
         console.print(f"audit written to {json_out}")
