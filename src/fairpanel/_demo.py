@@ -221,9 +221,9 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
     rubric_path = builtin_rubric_path("faculty_hire")
     rubric = load_rubric(rubric_path)
     inputs = out / "hiring" / "inputs"
-    with steps.step("hiring: 400 applicants, screened → interviewed → offered"):
+    with steps.step("hiring: 800 applicants, long list → interview → offer"):
         cycle = generate_cycle(
-            rubric=rubric, seed=EXAMPLE_SEED + 7, n_submissions=400, n_reviewers=12
+            rubric=rubric, seed=EXAMPLE_SEED + 7, n_submissions=800, n_reviewers=24
         )
         files["submissions"] = write_frame(inputs / "applicants.csv", cycle.submissions)
         files["reviews"] = write_frame(inputs / "reviews.csv", cycle.reviews)
@@ -239,18 +239,22 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
         seed=seed,
         input_checksums=_checksums(files, ("submissions", "reviews")),
         command_line=f"fairpanel demo --out {out}",
-        title="Early-career faculty search (bundled example)",
+        title="Early-career faculty hiring: a year of searches pooled (bundled example)",
     )
     return report_inputs, files
 
 
 def _funnel(applicants: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    """Stage decisions by calibrated score: a long list of 80, 16 interviews, 4 offers."""
+    """Stage decisions by expected rank: a long list of 200, 60 interviews, 25 offers.
+
+    Sized like a university's year of early-career searches pooled: a single search
+    offers one or two positions, and its group counts could never be published.
+    """
     ranked = applicants.merge(scores[["submission_id", "expected_rank"]], on="submission_id")
     order = ranked["expected_rank"].to_numpy()
     position = np.argsort(np.argsort(order, kind="stable"), kind="stable")
     out = ranked.drop(columns="expected_rank")
-    for stage, size in zip(HIRING_STAGES, (80, 16, 4), strict=True):
+    for stage, size in zip(HIRING_STAGES, (200, 60, 25), strict=True):
         out[stage] = position < size
     return out
 
