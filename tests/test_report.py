@@ -257,3 +257,33 @@ def test_reviewers_are_not_named_in_the_published_report():
     html = render_html(model)
     assert "Dr " not in html
     assert "0.500" in html  # the spread is published
+
+
+def test_audit_notes_and_withheld_strata_are_explained():
+    audit = _audit()
+    body = audit["attributes"]["gender"]
+    body["strata"] = [
+        {
+            "group": "woman",
+            "reference": "man",
+            "pooled_odds_ratio": None,
+            "ci_low": None,
+            "ci_high": None,
+            "p_value": None,
+            "homogeneity_p_value": None,
+        }
+    ]
+    audit["notes"] = ["gender: within-strata comparisons are withheld; merge small strata"]
+    model = build_report(ReportInputs(audit=audit, audit_describes="the rank strategy"))
+    section = next(s for s in model.sections if s.id == "audit")
+    text = " ".join(section.paragraphs)
+    assert "These outcomes are those of the rank strategy." in text
+    assert "within-strata comparisons are withheld" in text
+    assert "analysis within strata (Cochran–Mantel–Haenszel" in text
+    assert not any(t.caption.startswith("gender: adjusted for strata") for t in section.tables)
+
+
+def test_markdown_prose_keeps_apostrophes(model):
+    md = render_markdown(model)
+    assert "&#39;" not in md
+    assert "Heyard" in md or "reviewer" in md

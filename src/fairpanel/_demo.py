@@ -206,6 +206,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         allocations=[a.table for a in allocations.values()],
         certificates=certificates,
         audit=audited.to_dict(),
+        audit_describes=f"the partial lottery (50% rank intervals) at {TELESCOPE_PLACES} places",
         simulation=sim_payload,
         ml=checks.to_dict(),
         seed=seed,

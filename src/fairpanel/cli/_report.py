@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 
 from fairpanel._errors import FairpanelInputError
@@ -31,6 +32,14 @@ def _read_json(path: Path) -> Any:
         raise FairpanelInputError(
             ERR_NOT_JSON.format(problem=f"{exc.msg} at line {exc.lineno}"), file=path
         ) from None
+
+
+def _labels(tables: list[pd.DataFrame], paths: list[Path]) -> list[str]:
+    """Label allocations by strategy, adding the file name where a strategy repeats."""
+    names = [str(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?" for t in tables]
+    return [
+        f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, paths, strict=True)
+    ]
 
 
 @friendly_errors
@@ -71,6 +80,13 @@ def report(
     min_cell: Annotated[
         int, typer.Option("--min-cell", min=1, help="Smallest group cell that may be shown.")
     ] = 5,
+    audit_describes: Annotated[
+        str | None,
+        typer.Option(
+            "--audit-describes",
+            help="Which decisions the audit is of, e.g. 'the partial lottery (50% intervals)'.",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
     allocations = list(allocation or [])
@@ -91,13 +107,16 @@ def report(
             existing_file(path)
     targets = [out / f"report.{ext}" for ext in ("html", "md", "json")]
     guard_outputs(inputs, targets)
+    tables = [read_table(p) for p in allocations]
     model = build_report(
         ReportInputs(
             rubric=load_rubric(rubric) if rubric else None,
             scores=read_table(scores) if scores else None,
             reviewers=read_table(reviewers) if reviewers else None,
             reliability=_read_json(reliability) if reliability else None,
-            allocations=[read_table(p) for p in allocations],
+            allocations=tables,
+            allocation_labels=_labels(tables, allocations),
+            audit_describes=audit_describes,
             certificates=[_read_json(p) for p in certificates],
             audit=_read_json(audit) if audit else None,
             simulation=_read_json(simulation) if simulation else None,

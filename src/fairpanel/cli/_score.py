@@ -27,7 +27,7 @@ from fairpanel.cli._common import (
     read_reviews,
 )
 from fairpanel.io import guard_outputs, write_frame, write_json
-from fairpanel.rubric import load_rubric
+from fairpanel.rubric import Rubric, load_rubric
 from fairpanel.scoring import ScoreResult, score
 
 __all__ = ["score_command"]
@@ -130,6 +130,13 @@ def score_command(
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
+    # A scale given on the command line is checked by the loader, which names the
+    # user's own column and row, like a rubric's scale.
+    checking = loaded_rubric
+    if checking is None and scale_min is not None and scale_max is not None:
+        checking = Rubric.single_criterion(
+            minimum=scale_min, maximum=scale_max, higher_is_better=not lower_is_better
+        )
     table = read_reviews(
         reviews,
         columns=ReviewColumns(
@@ -139,7 +146,7 @@ def score_command(
             score=score_col,
             conflict=conflict_col,
         ),
-        rubric=loaded_rubric,
+        rubric=checking,
         encoding=encoding,
         drop_missing=drop_missing,
     )

@@ -18,6 +18,11 @@ from fairpanel.report._text import fmt, pct, slug
 __all__ = ["SUPPRESSED", "audit_section", "suppress_small"]
 
 SUPPRESSED = "suppressed"
+WITHHELD_STRATA = (
+    "By {attr}, the analysis within strata (Cochran–Mantel–Haenszel, homogeneity, "
+    "regression) is withheld: it was fitted to cells too small to publish. Merging small "
+    "strata or groups would let it be shown, and it may change the conclusion."
+)
 
 
 def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
@@ -231,15 +236,21 @@ def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
     )
 
 
-def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
+def audit_section(
+    audit: Mapping[str, Any], *, min_cell: int, describes: str | None = None
+) -> Section:
     """Show selection rates, comparisons with the reference group, strata and funnels."""
     tables: list[Table] = []
     charts: list[Chart] = []
     paragraphs = [
         "Rates are shown with 95% intervals. The reference group is the one with the "
-        "highest rate unless the committee named another. A difference whose interval "
-        "includes zero is compatible with chance."
+        "highest rate among groups large enough to publish, unless the committee named "
+        "another. A difference whose interval includes zero is compatible with chance."
     ]
+    if describes:
+        paragraphs.append(f"These outcomes are those of {describes}.")
+    # The audit's own notes say why a table is withheld and what would let it be shown.
+    paragraphs.extend(str(note) for note in audit.get("notes") or ())
     for attr, body in (audit.get("attributes") or {}).items():
         groups = suppress_small(list(body.get("groups", [])), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
@@ -254,10 +265,14 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
             tables.append(_comparisons_table(attr, comps, hidden))
         strata = body.get("strata") or []
         if strata:
-            tables.append(_strata_table(attr, list(strata), hidden))
-        stratum_rates = body.get("stratum_rates") or []
+            table = _strata_table(attr, list(strata), hidden)
+            if table.rows:
+                tables.append(table)
+            else:
+                paragraphs.append(WITHHELD_STRATA.format(attr=attr))
+        stratum_rates = [r for r in body.get("stratum_rates") or [] if r["group"] not in hidden]
         if stratum_rates:
-            tables.append(_stratum_rates_table(attr, list(stratum_rates), min_cell))
+            tables.append(_stratum_rates_table(attr, stratum_rates, min_cell))
         if body.get("lottery"):
             tables.append(
                 _lottery_table(
@@ -272,9 +287,13 @@ def audit_section(audit: Mapping[str, Any], *, min_cell: int) -> Section:
         if body.get("reviewer_gaps") is not None:
             # Counted, not named: which reviewers is for the committee, not the public.
             paragraphs.append(
-                f"By {attr}: {len(flagged)} reviewer × group combinations score that group "
-                "differently from the rest of the panel beyond chance (after correcting for "
-                "multiple comparisons); the audit file lists them for the committee."
+                f"By {attr}: no reviewer scores one group differently from the rest of the "
+                "panel beyond chance (after correcting for multiple comparisons)."
+                if not flagged
+                else f"By {attr}: {len(flagged)} reviewer × group "
+                f"combination{'s' if len(flagged) > 1 else ''} score that group differently "
+                "from the rest of the panel beyond chance (after correcting for multiple "
+                "comparisons); the audit file names them for the committee."
             )
         funnel = body.get("funnel")
         if funnel:

@@ -100,8 +100,10 @@ class ReportInputs:
     reviewers: pd.DataFrame | None = None
     reliability: Mapping[str, Any] | None = None
     allocations: Sequence[pd.DataFrame] = ()
+    allocation_labels: Sequence[str] = ()
     certificates: Sequence[Mapping[str, Any]] = ()
     audit: Mapping[str, Any] | None = None
+    audit_describes: str | None = None
     simulation: Mapping[str, Any] | None = None
     ml: Mapping[str, Any] | None = None
     seed: str | None = None
@@ -141,9 +143,13 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if inputs.scores is not None:
         sections.append(_ranking_section(inputs.scores, inputs.allocations))
     if inputs.allocations:
-        sections.append(strategies_section(inputs.allocations, inputs.scores))
+        sections.append(
+            strategies_section(inputs.allocations, inputs.scores, inputs.allocation_labels)
+        )
     if inputs.audit is not None:
-        sections.append(audit_section(inputs.audit, min_cell=inputs.min_cell))
+        sections.append(
+            audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)
+        )
     if inputs.simulation is not None:
         sections.append(simulation_section(inputs.simulation))
     if inputs.ml is not None:
@@ -175,6 +181,12 @@ def build_report(inputs: ReportInputs) -> ReportModel:
 
 
 # ------------------------------------------------------------------- sections
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
 def _f3(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.3f}"
 
@@ -207,23 +219,29 @@ def _reliability_section(
                     "Intraclass correlation",
                     ("type", "model", "ICC", "95% CI"),
                     rows,
-                    note=str(reliability.get("notes") or ""),
+                    note=" ".join(_as_list(reliability.get("notes"))),
                 )
             )
         alpha = reliability.get("krippendorff_alpha") or {}
         alpha_ci = reliability.get("krippendorff_alpha_ci") or {}
         if alpha:
+            booted = any((alpha_ci.get(k) or {}).get("ci_low") is not None for k in alpha)
             tables.append(
                 Table(
                     "Krippendorff's α by level of measurement",
-                    ("level", "α", "95% bootstrap CI"),
+                    ("level", "α", *(["95% bootstrap CI"] if booted else [])),
                     tuple(
                         (
                             str(k),
                             _f3(v),
-                            f"{_f3(ci.get('ci_low'))} to {_f3(ci.get('ci_high'))}"
-                            if (ci := alpha_ci.get(k) or {}).get("ci_low") is not None
-                            else "–",
+                            *(
+                                [
+                                    f"{_f3((alpha_ci.get(k) or {}).get('ci_low'))} to "
+                                    f"{_f3((alpha_ci.get(k) or {}).get('ci_high'))}"
+                                ]
+                                if booted
+                                else []
+                            ),
                         )
                         for k, v in alpha.items()
                     ),
@@ -299,14 +317,15 @@ def _summary(inputs: ReportInputs) -> list[str]:
         if "n_reviews" in s:
             sentence += f" from {int(s['n_reviews'].sum())} reviews"
         if {"rank_lo90", "rank_hi90"} <= set(s.columns):
-            width = float((s["rank_hi90"] - s["rank_lo90"]).median())
+            # An interval from rank 3 to rank 7 spans five ranks.
+            width = float((s["rank_hi90"] - s["rank_lo90"] + 1).median())
             sentence += (
                 f"; a typical submission's 90% rank interval spans {width:.0f} ranks, "
                 "so neighbours that close cannot honestly be told apart"
             )
         out.append(sentence + ".")
     if inputs.allocations:
-        out.append(_allocation_summary(inputs.allocations))
+        out.append(_allocation_summary(inputs.allocations, inputs.allocation_labels))
     if inputs.audit is not None:
         out.extend(_audit_summary(inputs.audit, inputs.min_cell))
     if inputs.ml is not None:
@@ -322,9 +341,9 @@ def _summary(inputs: ReportInputs) -> list[str]:
     return out or ["No results were given to this report."]
 
 
-def _allocation_summary(allocations: Sequence[pd.DataFrame]) -> str:
+def _allocation_summary(allocations: Sequence[pd.DataFrame], labels: Sequence[str]) -> str:
     parts = []
-    for name, alloc in zip(strategy_labels(allocations), allocations, strict=True):
+    for name, alloc in zip(strategy_labels(allocations, labels), allocations, strict=True):
         tiers = alloc["tier"].value_counts()
         picked = int(alloc["selected"].sum())
         funded, lottery = int(tiers.get("funded", 0)), int(tiers.get("lottery", 0))
@@ -355,7 +374,10 @@ def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
         ]
         if not comps:
             if hidden:
-                out.append(f"By {attr}, groups too small to publish leave no comparison to show.")
+                out.append(
+                    f"By {attr}, comparisons are withheld to protect groups too small to "
+                    "publish (see the notes under Outcomes by group)."
+                )
             continue
         worst = min(comps, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
         sentence = (
@@ -372,6 +394,11 @@ def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
             for st in body.get("strata") or []
             if st.get("group") == worst["group"] and st.get("pooled_odds_ratio") is not None
         ]
+        if body.get("strata") and not strata:
+            sentence += (
+                "; the analysis within strata is withheld because it rests on cells too small "
+                "to publish, so this crude gap should not be read alone"
+            )
         if strata:
             st = strata[0]
             sentence += (

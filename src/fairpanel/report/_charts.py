@@ -145,8 +145,9 @@ def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Cha
 def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> Chart:
     """Chart each strategy's selection probability against expected rank."""
     chart = (
+        # Points, not a line: a line would carry one submission's chance to the next.
         alt.Chart(long)
-        .mark_line(interpolate="step-after")
+        .mark_point(filled=True, size=18, opacity=0.7)
         .encode(
             x=alt.X("expected_rank:Q", title="expected rank (1 = best)"),
             y=alt.Y(

@@ -12,7 +12,6 @@ import functools
 from pathlib import Path
 
 import jinja2
-import markupsafe
 import vl_convert as vlc
 
 from fairpanel.io import write_json, write_text
@@ -22,10 +21,13 @@ __all__ = ["render_html", "render_markdown", "write_report"]
 
 
 @functools.cache
-def _env() -> jinja2.Environment:
+def _env(markdown: bool = False) -> jinja2.Environment:
+    # HTML: autoescape. Markdown: no HTML autoescape (it would print "&#39;" for every
+    # apostrophe); every user string goes through md_cell, which escapes what Markdown
+    # and an HTML renderer would act on.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("fairpanel.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        autoescape=not markdown,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
@@ -33,6 +35,7 @@ def _env() -> jinja2.Environment:
     env.filters["svg_data_uri"] = _svg_data_uri
     env.filters["md_cell"] = _md_cell
     env.filters["code_block"] = _code_block
+    env.filters["code_span"] = _code_span
     return env
 
 
@@ -49,15 +52,19 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _code_block(value: object) -> markupsafe.Markup:
-    # Inside a fenced code block Markdown shows text literally and renders no HTML, so
-    # entities would appear as "&#39;"; only a closing fence must not occur.
-    return markupsafe.Markup(str(value).replace("```", "' ' '"))
+def _code_block(value: object) -> str:
+    # Inside a fenced code block Markdown renders no HTML; only a closing fence must not
+    # occur.
+    return str(value).replace("```", "' ' '")
+
+
+def _code_span(value: object) -> str:
+    return " ".join(str(value).replace("`", "'").split())
 
 
 def _md_cell(value: object) -> str:
     text = " ".join(str(value).split())
-    # "<" and ">" are left to autoescape (entities are safe in Markdown rendered to HTML).
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for ch in ("\\", "|", "*", "_", "`", "[", "]"):
         text = text.replace(ch, "\\" + ch)
     return text
@@ -71,8 +78,7 @@ def render_html(model: ReportModel) -> str:
 
 def render_markdown(model: ReportModel) -> str:
     """Render the report as Markdown (same content; charts as their data tables)."""
-    env = _env()
-    template = env.get_template("report.md.j2")
+    template = _env(markdown=True).get_template("report.md.j2")
     # Autoescape turns markup into entities; md_cell escapes Markdown's own syntax.
     return template.render(report=model)
 

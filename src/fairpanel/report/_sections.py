@@ -71,8 +71,10 @@ def _strategy_name(alloc: pd.DataFrame) -> str:
     return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
 
 
-def strategy_labels(allocations: Sequence[pd.DataFrame]) -> list[str]:
-    """Name each allocation by its strategy; repeats get a number ("partial-lottery (2)")."""
+def strategy_labels(allocations: Sequence[pd.DataFrame], labels: Sequence[str] = ()) -> list[str]:
+    """Name each allocation: the given labels, else its strategy, numbering repeats."""
+    if len(labels) == len(allocations) and labels:
+        return [str(label) for label in labels]
     names = [_strategy_name(a) for a in allocations]
     seen: dict[str, int] = {}
     out = []
@@ -119,11 +121,13 @@ def _mark(row: Mapping[str, Any]) -> str:
 
 
 def strategies_section(
-    allocations: Sequence[pd.DataFrame], scores: pd.DataFrame | None = None
+    allocations: Sequence[pd.DataFrame],
+    scores: pd.DataFrame | None = None,
+    labels: Sequence[str] = (),
 ) -> Section:
     """Show who each strategy selects, in which tier, with exact selection probabilities."""
     summary_rows = []
-    for label, alloc in zip(strategy_labels(allocations), allocations, strict=True):
+    for label, alloc in zip(strategy_labels(allocations, labels), allocations, strict=True):
         tiers = alloc["tier"].value_counts()
         summary_rows.append(
             (
@@ -143,7 +147,7 @@ def strategies_section(
         "with its standard error in the allocation file.",
     )
     # One row per submission with any chance under any strategy, strategies side by side.
-    names = strategy_labels(allocations)
+    names = strategy_labels(allocations, labels)
     wide = pd.concat(
         [
             a.set_index("submission_id")[["selection_probability", "selected"]].add_prefix(f"{n}:")
