@@ -162,7 +162,8 @@ def read_reviews(
     )
     if table.attrs.get("dropped"):
         n = table.attrs["dropped"]
-        console.print(f"{path}: left out {n} rows with no score", soft_wrap=True)
+        rows = "row" if n == 1 else "rows"
+        console.print(f"{path}: left out {n} {rows} with no score", soft_wrap=True)
     return table
 
 

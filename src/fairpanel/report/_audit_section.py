@@ -201,7 +201,8 @@ def _lottery_table(
         )
         note = (
             "Chance that a draw shows some group below four fifths of the highest rate: "
-            f"{pct(s0.get('p_any_air_below_four_fifths'))} ({how})."
+            f"{pct(s0.get('p_any_air_below_four_fifths'))} ({how}). It counts the whole "
+            "selection, including the part fixed before the draw."
         )
     return Table(
         f"{attr}: expected (exact) and realized selection rates under the lottery",

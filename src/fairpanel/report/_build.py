@@ -161,6 +161,10 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             scores=inputs.scores is not None,
             allocations=bool(inputs.allocations),
             audit=inputs.audit is not None,
+            strata=any(
+                body.get("strata")
+                for body in ((inputs.audit or {}).get("attributes") or {}).values()
+            ),
         )
     )
     provenance = Provenance(

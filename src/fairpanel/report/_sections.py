@@ -51,6 +51,8 @@ def rubric_section(rubric: Rubric) -> Section:
                 (f"{lvl.value}" + (f" – {lvl.label}" if lvl.label else ""), lvl.descriptor)
                 for lvl in c.levels
             ),
+            # A long scale (AIBS's 1–40) starts folded: the card is what applicants read.
+            collapsed=len(c.levels) > 7,
         )
         for c in rubric.criteria
     )
@@ -339,7 +341,9 @@ def certificate_section(certificates: Sequence[Mapping[str, Any]]) -> Section:
     )
 
 
-def methods_section(*, scores: bool, allocations: bool, audit: bool) -> Section:
+def methods_section(
+    *, scores: bool, allocations: bool, audit: bool, strata: bool = False
+) -> Section:
     """Summarise the methods behind what the report shows, and their limitations."""
     paragraphs = []
     if scores:
@@ -357,8 +361,12 @@ def methods_section(*, scores: bool, allocations: bool, audit: bool) -> Section:
     if audit:
         paragraphs.append(
             "Rates: Wilson intervals; differences: Newcombe's hybrid score interval; ratios: "
-            "log (Katz) interval; tests: Fisher's exact test (two groups) or chi-square; "
-            "strata: Cochran–Mantel–Haenszel with the Breslow–Day test of homogeneity."
+            "log (Katz) interval; tests: Fisher's exact test (two groups) or chi-square."
+            + (
+                " Strata: Cochran–Mantel–Haenszel with the Breslow–Day test of homogeneity."
+                if strata
+                else ""
+            )
         )
     paragraphs.append(
         "Limitations: scores measure reviewers' judgement, not merit itself; a lottery is "
