@@ -19,6 +19,13 @@ def test_demo_writes_the_three_reports(demo_output: Path) -> None:
         assert (demo_output / name).stat().st_size > 1000
     for name in ("report.html", "report.md", "report.json"):
         assert (demo_output / "hiring" / name).is_file()
+    # The rubric card and the per-submission table, as issue 2's demo promised.
+    card = (demo_output / "telescope" / "rubric-card.html").read_text(encoding="utf-8")
+    assert "Scientific merit" in card
+    assert "<html" in card
+    scores = pd.read_csv(demo_output / "telescope" / "scores.csv")
+    assert len(scores) == 300
+    assert {"submission_id", "calibrated_score", "expected_rank", "sucra"} <= set(scores.columns)
 
 
 def test_demo_html_references_no_external_url(demo_output: Path) -> None:

@@ -28,7 +28,7 @@ from fairpanel.io._checksum import file_checksums
 from fairpanel.ml import generate_history, run_checks
 from fairpanel.reliability import reliability
 from fairpanel.report import ReportInputs, build_report, write_report
-from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric
+from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric, render_card
 from fairpanel.scoring import score
 from fairpanel.simulate import Scenario, compare, generate_cycle, seed_entropy, sweep
 from fairpanel.strategies import (
@@ -125,6 +125,11 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         files["submissions"] = write_frame(inputs / "submissions.csv", cycle.submissions)
         files["reviews"] = write_frame(inputs / "reviews.csv", cycle.reviews)
         files["rubric"] = write_text(inputs / "telescope.yaml", rubric_path.read_text("utf-8"))
+        # The card handed out with the call, as `fairpanel rubric show` writes it.
+        files["card-html"] = write_text(
+            work / "rubric-card.html", render_card(rubric, format="html")
+        )
+        files["card-md"] = write_text(work / "rubric-card.md", render_card(rubric, format="md"))
     with steps.step("telescope: load and validate the tables"):
         columns = SubmissionColumns(groups=GROUPS, request="requested_hours")
         submissions = load_submissions(files["submissions"], columns=columns)
