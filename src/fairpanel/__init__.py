@@ -14,34 +14,47 @@ Examples
 ['scientific_merit', 'technical_feasibility']
 """
 
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ReviewColumns, SubmissionColumns
 from fairpanel._version import __version__
-from fairpanel.audit import AuditResult, audit, audit_counts
-from fairpanel.io import load_reviews, load_submissions, read_table
-from fairpanel.lottery import DrawCertificate, draw, inclusion_probabilities, verify_certificate
-from fairpanel.ml import CheckReport, Finding, SelectionModel, generate_history, run_checks
-from fairpanel.reliability import ReliabilityResult, icc, krippendorff_alpha, reliability
-from fairpanel.report import ReportInputs, build_report, write_report
-from fairpanel.rubric import Rubric, builtin_rubric, load_rubric, render_card
-from fairpanel.scoring import ScoreResult, score
-from fairpanel.simulate import (
-    Scenario,
-    SimulationResult,
-    SweepResult,
-    generate_cycle,
-    load_scenario,
-)
-from fairpanel.strategies import (
-    Allocation,
-    Capacity,
-    LotteryStrategy,
-    MLStrategy,
-    PartialLotteryStrategy,
-    RankStrategy,
-    Strategy,
-    TieredLotteryStrategy,
-)
+
+if TYPE_CHECKING:
+    # The same names as the lazy table below, for type checkers and IDEs.
+    from fairpanel._schema import ReviewColumns, SubmissionColumns
+    from fairpanel.audit import AuditResult, audit, audit_counts
+    from fairpanel.io import load_reviews, load_submissions, read_table
+    from fairpanel.lottery import (
+        DrawCertificate,
+        draw,
+        inclusion_probabilities,
+        verify_certificate,
+    )
+    from fairpanel.ml import CheckReport, Finding, SelectionModel, generate_history, run_checks
+    from fairpanel.reliability import ReliabilityResult, icc, krippendorff_alpha, reliability
+    from fairpanel.report import ReportInputs, build_report, write_report
+    from fairpanel.rubric import Rubric, builtin_rubric, load_rubric, render_card
+    from fairpanel.scoring import ScoreResult, score
+    from fairpanel.simulate import (
+        Scenario,
+        SimulationResult,
+        SweepResult,
+        generate_cycle,
+        load_scenario,
+    )
+    from fairpanel.strategies import (
+        Allocation,
+        Capacity,
+        LotteryStrategy,
+        MLStrategy,
+        PartialLotteryStrategy,
+        RankStrategy,
+        Strategy,
+        TieredLotteryStrategy,
+    )
 
 __all__ = [
     "Allocation",
@@ -90,3 +103,89 @@ __all__ = [
     "verify_certificate",
     "write_report",
 ]
+
+# Subpackages are imported on first use of one of their names (SPEC 1): importing
+# everything eagerly (statsmodels, scikit-learn, altair…) made every command, even
+# ``fairpanel --version``, take seconds to start.
+_LAZY: dict[str, str] = {
+    # fairpanel._schema imports pandas, which the CLI's --help and --version need not.
+    "ReviewColumns": "fairpanel._schema",
+    "SubmissionColumns": "fairpanel._schema",
+    "AuditResult": "fairpanel.audit",
+    "audit": "fairpanel.audit",
+    "audit_counts": "fairpanel.audit",
+    "load_reviews": "fairpanel.io",
+    "load_submissions": "fairpanel.io",
+    "read_table": "fairpanel.io",
+    "DrawCertificate": "fairpanel.lottery",
+    "draw": "fairpanel.lottery",
+    "inclusion_probabilities": "fairpanel.lottery",
+    "verify_certificate": "fairpanel.lottery",
+    "CheckReport": "fairpanel.ml",
+    "Finding": "fairpanel.ml",
+    "SelectionModel": "fairpanel.ml",
+    "generate_history": "fairpanel.ml",
+    "run_checks": "fairpanel.ml",
+    "ReliabilityResult": "fairpanel.reliability",
+    "icc": "fairpanel.reliability",
+    "krippendorff_alpha": "fairpanel.reliability",
+    "reliability": "fairpanel.reliability",
+    "ReportInputs": "fairpanel.report",
+    "build_report": "fairpanel.report",
+    "write_report": "fairpanel.report",
+    "Rubric": "fairpanel.rubric",
+    "builtin_rubric": "fairpanel.rubric",
+    "load_rubric": "fairpanel.rubric",
+    "render_card": "fairpanel.rubric",
+    "ScoreResult": "fairpanel.scoring",
+    "score": "fairpanel.scoring",
+    "Scenario": "fairpanel.simulate",
+    "SimulationResult": "fairpanel.simulate",
+    "SweepResult": "fairpanel.simulate",
+    "generate_cycle": "fairpanel.simulate",
+    "load_scenario": "fairpanel.simulate",
+    "Allocation": "fairpanel.strategies",
+    "Capacity": "fairpanel.strategies",
+    "LotteryStrategy": "fairpanel.strategies",
+    "MLStrategy": "fairpanel.strategies",
+    "PartialLotteryStrategy": "fairpanel.strategies",
+    "RankStrategy": "fairpanel.strategies",
+    "Strategy": "fairpanel.strategies",
+    "TieredLotteryStrategy": "fairpanel.strategies",
+}
+
+
+#: Public functions named like the subpackage that defines them (``audit``, ``reliability``).
+_SHADOWING = frozenset(name for name, module in _LAZY.items() if module == f"{__name__}.{name}")
+
+
+class _Package(types.ModuleType):
+    """The ``fairpanel`` module, keeping ``fairpanel.audit`` the function.
+
+    Importing the subpackage ``fairpanel.audit`` (from anywhere, e.g. the report)
+    binds it as an attribute of this package; with eager imports the function was
+    bound afterwards and won, so bind the function in its place.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWING and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    """Import the subpackage that defines ``name`` on first access, then cache it."""
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -23,18 +22,10 @@ from fairpanel.cli._common import (
     friendly_errors,
     naming,
 )
-from fairpanel.io import guard_outputs, load_submissions, read_table, write_frame, write_json
-from fairpanel.rubric import Rubric, load_rubric
-from fairpanel.strategies import (
-    Allocation,
-    Capacity,
-    LotteryStrategy,
-    MLStrategy,
-    PartialLotteryStrategy,
-    RankStrategy,
-    Strategy,
-    TieredLotteryStrategy,
-)
+
+if TYPE_CHECKING:
+    from fairpanel.rubric import Rubric
+    from fairpanel.strategies import Allocation, Strategy
 
 __all__ = ["StrategyName", "allocate", "build_strategy", "parse_weights"]
 
@@ -108,6 +99,14 @@ def build_strategy(
     rubric: Rubric | None = None,
 ) -> Strategy:
     """Build the strategy object the command line describes."""
+    # Imported here for start-up time: the strategies pull in scipy and scikit-learn.
+    from fairpanel.strategies import (
+        LotteryStrategy,
+        PartialLotteryStrategy,
+        RankStrategy,
+        TieredLotteryStrategy,
+    )
+
     name = StrategyName(name)
     given = {"quality-bar": quality_bar, "interval": interval, "weights": weights}
     uses = {
@@ -204,6 +203,12 @@ def allocate(
     ] = None,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
+    # Imported here for start-up time: the strategies pull in scipy and scikit-learn.
+    from fairpanel._schema import SubmissionColumns
+    from fairpanel.io import guard_outputs, load_submissions, read_table
+    from fairpanel.rubric import load_rubric
+    from fairpanel.strategies import Capacity, MLStrategy
+
     if (capacity is None) == (budget is None):
         raise FairpanelInputError(ERR_CAPACITY)
     is_ml = StrategyName(strategy) is StrategyName.ml
@@ -271,6 +276,8 @@ def allocate(
 
 
 def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:
+    from fairpanel.io import write_frame, write_json  # start-up time, as above
+
     write_frame(out, result.table)
     if json_out is not None:
         write_json(json_out, result.to_dict())

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.audit import AuditResult, audit, audit_counts, counts_from_wide
-from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -20,8 +17,9 @@ from fairpanel.cli._common import (
     friendly_errors,
     naming,
 )
-from fairpanel.io import guard_outputs, read_table, write_json
-from fairpanel.rubric import load_rubric
+
+if TYPE_CHECKING:
+    from fairpanel.audit import AuditResult
 
 __all__ = [
     "DEFAULT_SEED",
@@ -50,12 +48,16 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _read(path: Path, encoding: str, text: list[str]) -> object:
+    from fairpanel.io import read_table  # start-up time, as in audit_command
+
     with naming(path):
         return read_table(existing_file(path), encoding=encoding, text_columns=text)
 
 
 def _name_file(exc: FairpanelInputError, paths: dict[str, Path | None]) -> FairpanelInputError:
     """Replace the library's table name (``reviews``…) with the file the user gave."""
+    from fairpanel.audit._inputs import DECISIONS  # start-up time, as in audit_command
+
     path = paths.get(exc.file) if exc.file is not None else paths[DECISIONS]
     return exc.with_file(path) if path is not None else exc
 
@@ -71,6 +73,8 @@ def _fill(hint: str) -> dict[str, str]:
 
 
 def _summary(result: AuditResult) -> None:
+    import pandas as pd  # start-up time, as in audit_command
+
     for row in result.comparisons.itertuples(index=False):
         air = pd.to_numeric(pd.Series([row.adverse_impact_ratio]), errors="coerce").iloc[0]
         flag = " [below four-fifths]" if row.four_fifths_flag is True else ""
@@ -169,6 +173,13 @@ def audit_command(
     encoding: Encoding = "utf-8",
 ) -> None:
     """Audit selection rates by group, with intervals, adjustment and suppression."""
+    # Imported here, not at the top, for start-up time: the audit pulls in statsmodels
+    # and scipy, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel.audit import audit, audit_counts, counts_from_wide
+    from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
+    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.rubric import load_rubric
+
     if (decisions is None) == (counts is None):
         raise FairpanelInputError(ERR_BOTH_INPUTS if decisions else ERR_NO_INPUT)
     guard_outputs([decisions, counts, submissions, scores, reviews, rubric], [json_out])

@@ -11,16 +11,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ReviewColumns
-from fairpanel.io import load_reviews
-from fairpanel.rubric import Rubric
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fairpanel._schema import ReviewColumns
+    from fairpanel.rubric import Rubric
 
 __all__ = [
     "EXIT_INPUT",
@@ -152,6 +154,10 @@ def read_reviews(
     submissions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Load a reviews file as every command does, saying how many rows were left out."""
+    # Imported here, not at the top: every command imports this module, and
+    # `fairpanel --help` should not wait for pandas.
+    from fairpanel.io import load_reviews
+
     table = load_reviews(
         path,
         columns=columns,

@@ -7,10 +7,14 @@ from typing import Annotated
 
 import typer
 
-from fairpanel._demo import DEMO_SEED, run_demo
 from fairpanel.cli._common import console, friendly_errors
 
-__all__ = ["demo"]
+__all__ = ["DEMO_SEED", "demo"]
+
+#: ``fairpanel._demo.DEMO_SEED``, repeated (a test checks they agree) because the
+#: default must exist when the command is defined and ``fairpanel._demo`` imports every
+#: subpackage: importing it here would make every command slow to start.
+DEMO_SEED = "fairpanel-demo-2026"
 
 
 @friendly_errors
@@ -24,6 +28,9 @@ def demo(
     ] = True,
 ) -> None:
     """Run score → allocate → audit → simulate → ML checks → report on the examples."""
+    # Imported here for start-up time: the demo imports every subpackage.
+    from fairpanel._demo import run_demo
+
     result = run_demo(out, seed=seed, progress=progress)
     console.print(f"done in {result.seconds:.1f} s")
     console.print(f"telescope report: {result.report}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -18,8 +17,11 @@ from fairpanel.cli._common import (
     existing_file,
     friendly_errors,
 )
-from fairpanel.io import guard_outputs, read_table, write_json
-from fairpanel.ml import CheckReport, run_checks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fairpanel.ml import CheckReport
 
 __all__ = ["ml_check"]
 
@@ -34,6 +36,8 @@ class ModelName(StrEnum):
 
 
 def _read(path: Path, groups: list[str], encoding: str) -> pd.DataFrame:
+    from fairpanel.io import read_table  # start-up time, as in ml_check
+
     # Ids and group attributes stay text ("007", "2"); other columns become numbers when
     # every cell is one.
     return read_table(
@@ -91,6 +95,11 @@ def ml_check(
     Proxies, inherited bias, leakage, overfit and overspecialization; the findings are
     printed in plain language.
     """
+    # Imported here, not at the top, for start-up time: the checks pull in scikit-learn
+    # and fairlearn, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.ml import run_checks
+
     guard_outputs([history, shifted], [json_out])
     past = _read(history, group, encoding)
     other = None if shifted is None else _read(shifted, group, encoding)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
 
-from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
@@ -25,9 +24,9 @@ from fairpanel.cli._common import (
     naming,
     read_reviews,
 )
-from fairpanel.io import guard_outputs, write_json
-from fairpanel.reliability import ReliabilityResult, reliability
-from fairpanel.rubric import load_rubric
+
+if TYPE_CHECKING:
+    from fairpanel.reliability import ReliabilityResult
 
 __all__ = ["reliability_command"]
 
@@ -105,6 +104,13 @@ def reliability_command(
     ] = None,
 ) -> None:
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
+    # Imported here, not at the top, for start-up time: reliability pulls in scipy,
+    # which other commands (and `fairpanel --help`) do not need.
+    from fairpanel._schema import ReviewColumns
+    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.reliability import reliability
+    from fairpanel.rubric import load_rubric
+
     guard_outputs([reviews, rubric], [json_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     table = read_reviews(

@@ -6,17 +6,15 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel.cli._common import console, existing_file, friendly_errors
-from fairpanel.io import guard_outputs, read_table
-from fairpanel.io._checksum import file_checksums
-from fairpanel.report import ReportInputs, build_report, write_report
-from fairpanel.rubric import load_rubric
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["report"]
 
@@ -89,6 +87,13 @@ def report(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
+    # Imported here, not at the top, for start-up time: the report pulls in altair and
+    # vl-convert, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel.io import guard_outputs, read_table
+    from fairpanel.io._checksum import file_checksums
+    from fairpanel.report import ReportInputs, build_report, write_report
+    from fairpanel.rubric import load_rubric
+
     allocations = list(allocation or [])
     certificates = list(certificate or [])
     inputs: list[Path | None] = [

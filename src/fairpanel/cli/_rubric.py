@@ -9,8 +9,6 @@ from typing import Annotated, Literal
 import typer
 
 from fairpanel.cli._common import console, existing_file, friendly_errors
-from fairpanel.io import guard_outputs, write_text
-from fairpanel.rubric import load_rubric, render_card
 
 __all__ = ["app", "check", "show"]
 
@@ -23,6 +21,9 @@ RubricFile = Annotated[Path, typer.Argument(help="The rubric YAML file.")]
 @friendly_errors
 def check(file: RubricFile) -> None:
     """Validate a rubric file: exit 0 if it is valid, 2 with the problem if not."""
+    # Imported here for start-up time (pandas, yaml), as in every command.
+    from fairpanel.rubric import load_rubric
+
     rubric = load_rubric(existing_file(file))
     console.print(
         f"{file}: valid rubric '{rubric.name}' — {len(rubric.criteria)} criteria, "
@@ -50,6 +51,10 @@ def show(
     ] = None,
 ) -> None:
     """Render a rubric as a one-page card to hand out with the call."""
+    # Imported here for start-up time (pandas, yaml, jinja2), as in every command.
+    from fairpanel.io import guard_outputs, write_text
+    from fairpanel.rubric import load_rubric, render_card
+
     if format is None:
         format = "html" if out is not None and out.suffix.lower() in {".html", ".htm"} else "md"
     rubric = load_rubric(existing_file(file))

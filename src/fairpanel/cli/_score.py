@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
@@ -26,9 +25,11 @@ from fairpanel.cli._common import (
     naming,
     read_reviews,
 )
-from fairpanel.io import guard_outputs, write_frame, write_json
-from fairpanel.rubric import Rubric, load_rubric
-from fairpanel.scoring import ScoreResult, score
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fairpanel.scoring import ScoreResult
 
 __all__ = ["score_command"]
 
@@ -41,6 +42,17 @@ ERR_SCALE_PAIR = "give both --scale-min and --scale-max, or neither"
 ERR_RUBRIC_SCALE = (
     "{option} describes the scale without a rubric; the rubric {rubric} sets it ({scale})"
 )
+
+
+def score(reviews: pd.DataFrame, /, **options: Any) -> ScoreResult:
+    """Call :func:`fairpanel.scoring.score`, imported on the first call.
+
+    The scoring module pulls in scipy, which ``fairpanel --help`` need not wait for; a
+    module-level name (not an import inside the command) keeps it replaceable in tests.
+    """
+    from fairpanel.scoring import score as score_
+
+    return score_(reviews, **options)
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -128,6 +140,11 @@ def score_command(
     ] = None,
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
+    # Imported here for start-up time (pandas, yaml), as in every command.
+    from fairpanel._schema import ReviewColumns
+    from fairpanel.io import guard_outputs, write_frame, write_json
+    from fairpanel.rubric import Rubric, load_rubric
+
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # A scale given on the command line is checked by the loader, which names the

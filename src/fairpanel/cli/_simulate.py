@@ -10,8 +10,6 @@ from rich.table import Table
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
-from fairpanel.io import guard_outputs, write_frame, write_json
-from fairpanel.simulate import SIMULATED_STRATEGIES, compare, load_scenario
 
 __all__ = ["ERR_STRATEGY", "simulate"]
 
@@ -20,6 +18,8 @@ ERR_REPLICATES = "--replicates must be at least 2, got {value}"
 
 
 def _strategies(text: str) -> tuple[str, ...]:
+    from fairpanel.simulate import SIMULATED_STRATEGIES  # start-up time, as in simulate
+
     names = tuple(s.strip() for s in text.split(",") if s.strip())
     for name in names or ("",):
         if name not in SIMULATED_STRATEGIES:
@@ -62,6 +62,11 @@ def simulate(
     ] = True,
 ) -> None:
     """Compare selection strategies on simulated cycles where true merit is known."""
+    # Imported here, not at the top, for start-up time: the simulations pull in scipy
+    # and the strategies, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel.io import guard_outputs, write_frame, write_json
+    from fairpanel.simulate import compare, load_scenario
+
     path = existing_file(scenario)
     guard_outputs([path], [json_out, csv_out])
     if replicates < 2:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from fairpanel._schema import ReviewColumns, SubmissionColumns
 from fairpanel.cli._common import (
     ConflictCol,
     CriterionCol,
@@ -22,8 +21,6 @@ from fairpanel.cli._common import (
     friendly_errors,
     read_reviews,
 )
-from fairpanel.io import load_submissions
-from fairpanel.rubric import load_rubric
 
 __all__ = ["validate"]
 
@@ -56,6 +53,11 @@ def validate(
     drop_missing: DropMissing = False,
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""
+    # Imported here for start-up time (pandas, yaml), as in every command.
+    from fairpanel._schema import ReviewColumns, SubmissionColumns
+    from fairpanel.io import load_submissions
+    from fairpanel.rubric import load_rubric
+
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     subs = None
     if submissions is not None:

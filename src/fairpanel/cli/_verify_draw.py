@@ -10,7 +10,6 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel.cli._common import existing_file, fail, friendly_errors
-from fairpanel.lottery import verify_certificate
 
 __all__ = ["verify_draw"]
 
@@ -33,6 +32,9 @@ def verify_draw(
         raise FairpanelInputError(ERR_NOT_JSON.format(problem=exc), file=path) from None
     if not isinstance(data, dict):
         raise FairpanelInputError(ERR_NOT_OBJECT, file=path)
+    # Imported here for start-up time: the lottery pulls in numpy and scipy.
+    from fairpanel.lottery import verify_certificate
+
     try:
         result = verify_certificate(data)
     except FairpanelInputError as exc:

@@ -1,0 +1,164 @@
+"""Start-up: ``import fairpanel`` and the CLI import no heavy library until it is used.
+
+Every command used to wait 1.5–2.5 s for statsmodels, scikit-learn, altair… before doing
+anything, even ``fairpanel --version``. The package now resolves its names lazily (SPEC 1)
+and each command imports its library inside the command. Each check runs in a fresh
+interpreter, since this test process has long imported everything. No timings here:
+those belong in benchmarks.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import fairpanel
+import fairpanel._demo
+import fairpanel.cli._demo
+from fairpanel.lottery import draw
+from fairpanel.rubric import builtin_rubric_path
+
+#: Packages that take a noticeable share of a second to import.
+HEAVY = ("statsmodels", "sklearn", "fairlearn", "altair", "vl_convert", "scipy", "pandas")
+#: What a command that neither models, audits nor charts must still not import.
+MODELLING = ("statsmodels", "sklearn", "fairlearn", "altair", "vl_convert")
+#: Names bound when ``fairpanel`` is imported; every other public name is lazy.
+EAGER = {"FairpanelInputError", "__version__"}
+
+_PRINT_LOADED = (
+    "import json, sys\n"
+    "print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {packages!r})))"
+)
+
+
+def _loaded_after(code: str, *, packages: tuple[str, ...] = HEAVY) -> list[str]:
+    """Run ``code`` in a fresh interpreter; return which of ``packages`` it imported."""
+    script = f"{code}\n{_PRINT_LOADED.format(packages=set(packages))}"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_import_fairpanel_imports_no_heavy_package() -> None:
+    assert _loaded_after("import fairpanel") == []
+
+
+def test_building_the_cli_imports_no_heavy_package() -> None:
+    assert _loaded_after("import fairpanel.cli._main") == []
+
+
+def _run_cli(*argv: str) -> str:
+    # The command's own exit (Click always exits) must be 0; then list what it imported.
+    return (
+        "import sys\n"
+        "from fairpanel.cli._main import main\n"
+        f"sys.argv = ['fairpanel', *{list(argv)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+    )
+
+
+def test_help_and_version_import_no_heavy_package() -> None:
+    assert _loaded_after(_run_cli("--version")) == []
+    assert _loaded_after(_run_cli("--help")) == []
+    assert _loaded_after(_run_cli("audit", "--help")) == []
+
+
+def test_verify_draw_imports_only_what_it_uses(tmp_path: Path) -> None:
+    result = draw(["a", "b", "c", "d"], places=2, seed="startup")
+    cert = tmp_path / "cert.json"
+    cert.write_text(json.dumps(result.certificate.to_dict()), encoding="utf-8")
+    assert _loaded_after(_run_cli("verify-draw", str(cert)), packages=MODELLING) == []
+
+
+def test_rubric_check_imports_only_what_it_uses() -> None:
+    path = str(builtin_rubric_path("telescope"))
+    assert _loaded_after(_run_cli("rubric", "check", path), packages=MODELLING) == []
+
+
+def test_names_resolve_lazily_to_the_subpackage_objects() -> None:
+    code = (
+        "import sys, fairpanel\n"
+        "assert 'fairpanel.scoring' not in sys.modules\n"
+        "assert fairpanel.score is sys.modules['fairpanel.scoring'].score\n"
+        "assert 'score' in vars(fairpanel)  # cached after the first access\n"
+    )
+    _loaded_after(code)
+
+
+@pytest.mark.parametrize("name", sorted(set(fairpanel.__all__) - EAGER))
+def test_every_lazy_name_is_the_subpackage_object(name: str) -> None:
+    module = importlib.import_module(fairpanel._LAZY[name])
+    assert getattr(fairpanel, name) is getattr(module, name)
+
+
+def test_from_import_resolves_lazy_names() -> None:
+    from fairpanel import RankStrategy, audit, score
+
+    assert score is fairpanel.scoring.score
+    assert audit is sys.modules["fairpanel.audit"].audit
+    assert RankStrategy is fairpanel.strategies.RankStrategy
+
+
+def test_lazy_table_covers_all_and_nothing_else() -> None:
+    assert set(fairpanel._LAZY) | EAGER == set(fairpanel.__all__)
+    assert dir(fairpanel) == sorted(fairpanel.__all__)
+
+
+def test_type_checking_imports_match_the_lazy_table() -> None:
+    # mypy and IDEs read the `if TYPE_CHECKING:` imports; the lazy table is what runs.
+    tree = ast.parse(inspect.getsource(fairpanel))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == fairpanel._LAZY
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        fairpanel.nonexistent  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_functions_named_like_their_subpackage_stay_functions() -> None:
+    # `fairpanel.audit` is the function even when the subpackage is imported first (by
+    # the report, say), as it was when everything was imported eagerly.
+    code = (
+        "import fairpanel.audit._audit, fairpanel.reliability._icc, fairpanel, types\n"
+        "for name in ('audit', 'reliability'):\n"
+        "    value = getattr(fairpanel, name)\n"
+        "    assert not isinstance(value, types.ModuleType), name\n"
+        "    assert value is getattr(__import__('sys').modules['fairpanel.' + name], name)\n"
+    )
+    _loaded_after(code)
+    assert not isinstance(fairpanel.audit, types.ModuleType)
+    assert not isinstance(fairpanel.reliability, types.ModuleType)
+
+
+def test_demo_seed_default_matches_the_demo() -> None:
+    # The CLI repeats the constant so that defining the command needs no heavy import.
+    assert fairpanel.cli._demo.DEMO_SEED == fairpanel._demo.DEMO_SEED
