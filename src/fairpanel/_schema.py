@@ -7,9 +7,11 @@ across years): add columns, never rename them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-import pandas as pd
+if TYPE_CHECKING:
+    # Only annotated here: importing pandas would slow every command's start.
+    import pandas as pd
 
 __all__ = [
     "ALLOCATION_COLUMNS",

@@ -4,8 +4,9 @@
 ``ml`` strategy builds on the same :class:`Strategy` base.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from fairpanel.strategies._base import Allocation, Capacity, Strategy
-from fairpanel.strategies._ml import MLStrategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -23,3 +24,17 @@ __all__ = [
     "Strategy",
     "TieredLotteryStrategy",
 ]
+
+if TYPE_CHECKING:
+    from fairpanel.strategies._ml import MLStrategy
+
+
+def __getattr__(name: str) -> Any:
+    # MLStrategy pulls in scikit-learn and fairlearn: load them only for the ml strategy.
+    if name == "MLStrategy":
+        from fairpanel.strategies._ml import MLStrategy
+
+        globals()[name] = MLStrategy
+        return MLStrategy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
