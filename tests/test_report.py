@@ -287,3 +287,22 @@ def test_markdown_prose_keeps_apostrophes(model):
     md = render_markdown(model)
     assert "&#39;" not in md
     assert "Heyard" in md or "reviewer" in md
+
+
+def test_report_applies_the_audits_own_rule_to_zero_counts():
+    # 40 applicants, none selected: the audit's primary rule hides "0 selected" (fewer
+    # than 5 selected), so the report must too when a JSON made with min_cell 0 arrives.
+    from fairpanel.audit._suppress import defensive_hidden
+    from fairpanel.report._audit_section import suppress_small
+
+    rows = [
+        {"group": "a", "applicants": 40, "selected": 0, "suppressed": False},
+        {"group": "b", "applicants": 60, "selected": 20, "suppressed": False},
+        {"group": "c", "applicants": 90, "selected": 30, "suppressed": False},
+    ]
+    shown = suppress_small(rows, 5)
+    assert [r["suppressed"] for r in shown] == [True, True, False]
+    expected = defensive_hidden(
+        np.array([40, 60, 90]), np.array([0, 20, 30]), 5, hidden=np.zeros(3, dtype=bool)
+    )
+    assert [r["suppressed"] for r in shown] == expected.tolist()

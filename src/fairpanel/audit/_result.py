@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairpanel.audit._suppress import DEFAULT_MIN_CELL, primary_hidden
+from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
 
 if TYPE_CHECKING:
     from fairpanel.report._display import Block
@@ -61,18 +61,12 @@ _COMPARISON_SHOWN = (
 
 
 def _display_hidden(groups: pd.DataFrame, min_cell: int) -> npt.NDArray[np.bool_]:
-    """Return the rows of one attribute's groups that the display withholds.
-
-    The audit's own suppression, and, as defence in depth for a result built by hand,
-    any row whose counts fail the audit's primary rule; if that leaves a single row
-    hidden, the smallest other row too, so it cannot be recovered from the total.
-    """
+    """Return the rows of one attribute's groups that the display withholds."""
     n = groups["applicants"].astype("Float64").fillna(0).to_numpy(np.int64)
     k = groups["selected"].astype("Float64").fillna(0).to_numpy(np.int64)
-    hide_n, hide_k = primary_hidden(n, k, min_cell)
-    hidden: npt.NDArray[np.bool_] = groups["suppressed"].to_numpy(bool) | hide_n | hide_k
-    if hidden.sum() == 1 and (~hidden).any():
-        hidden[np.flatnonzero(~hidden)[np.argmin(n[~hidden])]] = True
+    hidden: npt.NDArray[np.bool_] = defensive_hidden(
+        n, k, min_cell, hidden=groups["suppressed"].to_numpy(bool)
+    )
     return hidden
 
 

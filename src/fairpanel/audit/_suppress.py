@@ -22,7 +22,7 @@ from typing import Final
 
 import numpy as np
 
-__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "primary_hidden"]
+__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "defensive_hidden", "primary_hidden"]
 
 #: Default minimum cell size for publishable output.
 DEFAULT_MIN_CELL: Final[int] = 5
@@ -38,6 +38,31 @@ def primary_hidden(n: np.ndarray, k: np.ndarray, min_cell: int) -> tuple[np.ndar
     hide_n = n < min_cell
     hide_k = hide_n | (k < min_cell) | ((n - k) < min_cell)
     return hide_n, hide_k
+
+
+def defensive_hidden(
+    n: np.ndarray,
+    k: np.ndarray,
+    min_cell: int,
+    *,
+    hidden: np.ndarray,
+    k_known: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rows of one attribute to withhold from display, whatever the input claims.
+
+    Defence in depth for tables that reach a display or report from outside the audit
+    (a result built by hand, a JSON made with a smaller minimum cell): rows already
+    ``hidden``, rows failing :func:`primary_hidden` (the selected count only where
+    ``k_known``), and, if that leaves exactly one row hidden, the smallest other row, so
+    the hidden one cannot be recovered from the total.
+    """
+    hide_n, hide_k = primary_hidden(n, k, min_cell)
+    known = np.ones(n.shape, dtype=bool) if k_known is None else k_known
+    out: np.ndarray = np.asarray(hidden, dtype=bool) | hide_n | (hide_k & known)
+    if out.sum() == 1 and (~out).any():
+        visible = np.flatnonzero(~out)
+        out[visible[np.argmin(n[visible])]] = True
+    return out
 
 
 class CellSystem:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from fairpanel.audit._suppress import defensive_hidden
 from fairpanel.report._charts import funnel_chart, rate_by_group_chart
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
@@ -31,28 +33,33 @@ def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
     return pct(row.get(key)) if percent else fmt(row.get(key))
 
 
-def suppress_small(groups: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
+def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
     """Defence in depth: never show a count below ``min_cell``, whatever the input says.
 
-    A cell the audit left visible but which is too small is suppressed here, and so is the
-    smallest other visible group, so the two cannot be recomputed from the total.
+    The audit's own rule (:func:`fairpanel.audit._suppress.defensive_hidden`) applied to
+    rows read from its JSON: a row left visible but too small is suppressed here, and so
+    is the smallest other row, so the two cannot be recomputed from the total.
     """
-    out = [dict(g) for g in groups]
+    out = [dict(r) for r in rows]
+    if not out:
+        return out
 
-    def small(g: Mapping[str, Any]) -> bool:
-        counts = (g.get("applicants"), g.get("selected"))
-        values = [c for c in counts if c is not None]
-        if len(values) == 2:
-            values.append(values[0] - values[1])
-        return any(0 < v < min_cell for v in values)
+    def count(row: Mapping[str, Any], key: str) -> int:
+        value = row.get(key)
+        return 0 if value is None else int(value)
 
-    newly = [g for g in out if not g.get("suppressed") and small(g)]
-    for g in newly:
-        g["suppressed"] = True
-    if sum(bool(g.get("suppressed")) for g in out) == 1:
-        visible = [g for g in out if not g.get("suppressed")]
-        if visible:
-            min(visible, key=lambda g: g.get("applicants") or 0)["suppressed"] = True
+    n = np.array([count(r, "applicants") for r in out], dtype=np.int64)
+    k = np.array([count(r, "selected") for r in out], dtype=np.int64)
+    hidden = defensive_hidden(
+        n,
+        k,
+        min_cell,
+        hidden=np.array([bool(r.get("suppressed")) for r in out]),
+        # Rows without a selected count (lottery rows) are judged on applicants alone.
+        k_known=np.array([r.get("selected") is not None for r in out]),
+    )
+    for row, hide in zip(out, hidden, strict=True):
+        row["suppressed"] = bool(hide)
     return out
 
 
