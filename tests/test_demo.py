@@ -73,3 +73,13 @@ def test_demo_command_prints_the_report_path(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("report.html")
+
+
+def test_demo_scenario_is_the_bundled_one():
+    # The demo inlines examples/scenarios/biased-reviewers.yaml so an installed package
+    # needs no files; the two must not drift apart.
+    from fairpanel._demo import BIASED_REVIEWERS
+    from fairpanel.simulate import load_scenario
+
+    bundled = load_scenario(EXAMPLES.parent / "scenarios" / "biased-reviewers.yaml")
+    assert bundled == BIASED_REVIEWERS
