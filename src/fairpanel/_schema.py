@@ -1,4 +1,10 @@
-"""The column contracts shared by modules, the CLI and the JSON outputs.
+"""fairpanel's vocabulary: the one home of every rule several modules share.
+
+What lives here, and nowhere else: how a yes/no cell is read (:func:`parse_bool`), the
+four-fifths threshold, the default minimum cell, the strategy names and their options,
+the rank-interval levels, the default seeds, the tiers, and the column specification of
+every table fairpanel reads or writes (:data:`TABLES`). The CLI takes its defaults from
+here. The module imports neither pandas nor numpy, so ``fairpanel --help`` stays fast.
 
 These names are a public interface (committees script against them, reports are compared
 across years): add columns, never rename them.
@@ -6,8 +12,12 @@ across years): add columns, never rename them.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
+
+from fairpanel._tables import INTERVAL_LEVELS, TABLES, TIERS, Column, TableSpec
 
 if TYPE_CHECKING:
     # Only annotated here: importing pandas would slow every command's start.
@@ -15,14 +25,120 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOCATION_COLUMNS",
+    "AUDIT_SEED",
+    "BOOL_HINT",
+    "DEFAULT_INTERVAL",
+    "DEFAULT_MIN_CELL",
+    "DEFAULT_SEED",
+    "DEFAULT_TIER_WEIGHTS",
+    "FALSE_WORDS",
+    "FOUR_FIFTHS",
+    "INTERVAL_LEVELS",
+    "RULE_STRATEGIES",
     "SCORE_COLUMNS",
     "SCORE_DIRECTION",
+    "STRATEGY_NAMES",
+    "STRATEGY_OPTIONS",
+    "TABLES",
     "TIERS",
+    "TRUE_WORDS",
+    "Column",
     "ReviewColumns",
     "SubmissionColumns",
+    "TableSpec",
     "Tier",
+    "parse_bool",
     "score_sign",
 ]
+
+# --------------------------------------------------------------------------- yes / no
+#: The words read as true and as false, compared after trimming and lower-casing. The
+#: documented reading is true/false, yes/no and 1/0; "1.0"/"0.0" are how a spreadsheet
+#: or pandas writes a 0/1 column that once held a blank. Nothing else is guessed: "y",
+#: "t" or "selected" are refused, since "t" may as well be a tier and "selected" a
+#: column name pasted into a cell.
+TRUE_WORDS: Final = frozenset({"true", "yes", "1", "1.0"})
+FALSE_WORDS: Final = frozenset({"false", "no", "0", "0.0"})
+#: What to tell a user whose cell is neither.
+BOOL_HINT: Final = "use true/false, yes/no or 1/0"
+
+
+def parse_bool(value: object) -> bool | None:
+    """Read one yes/no value the way every fairpanel table does.
+
+    Parameters
+    ----------
+    value : object
+        A bool (numpy's too), the number 0 or 1, or text from :data:`TRUE_WORDS` /
+        :data:`FALSE_WORDS` (case and surrounding spaces ignored).
+
+    Returns
+    -------
+    bool or None
+        None for anything else, including an empty cell and NaN: the caller decides
+        whether a blank is allowed and how to name the cell in its error.
+
+    Examples
+    --------
+    >>> [parse_bool(v) for v in (True, 1, 0.0, " Yes ", "FALSE", "1.0")]
+    [True, True, False, True, False, True]
+    >>> [parse_bool(v) for v in ("y", "t", "selected", "", None, float("nan"), 2)]
+    [None, None, None, None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ == "bool_":  # numpy.bool_, without importing numpy
+        return bool(value)
+    if isinstance(value, int | float) or type(value).__module__ == "numpy":
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        if math.isnan(number) or number not in (0.0, 1.0):
+            return None
+        return number == 1.0
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_WORDS:
+            return True
+        if text in FALSE_WORDS:
+            return False
+    return None
+
+
+# --------------------------------------------------------------------------- defaults
+#: The US EEOC's four-fifths rule of thumb: a group's rate below 0.8 of the highest
+#: publishable group's rate is flagged (29 CFR 1607.4(D)).
+FOUR_FIFTHS: Final = 0.8
+#: No published cell (applicants or selected of a group) counts fewer people than this.
+DEFAULT_MIN_CELL: Final = 5
+#: The seed of every command that draws and is given none: the same input gives the same
+#: output year after year, and the output records it.
+DEFAULT_SEED: Final = "0"
+#: The audit's default seed (bootstrap intervals); kept from the first release so audits
+#: stay comparable across years.
+AUDIT_SEED: Final = "fairpanel-audit"
+
+#: The selection rules, by the names the CLI, the JSON and the simulation use.
+STRATEGY_NAMES: Final = ("rank", "lottery", "partial-lottery", "tiered-lottery", "ml")
+#: The rules that need no model: the simulation's batched kernels run these.
+RULE_STRATEGIES: Final = STRATEGY_NAMES[:4]
+#: Which options each strategy takes (others are refused by name, not ignored).
+STRATEGY_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
+    "rank": frozenset(),
+    "lottery": frozenset({"quality_bar"}),
+    "partial-lottery": frozenset({"interval"}),
+    "tiered-lottery": frozenset({"weights"}),
+    "ml": frozenset(),
+}
+#: The partial lottery's default: proposals whose 50% interval crosses the line are drawn.
+DEFAULT_INTERVAL: Final = 0.5
+#: The tiered lottery's default band weights (the telescope and grant rubrics' bands).
+DEFAULT_TIER_WEIGHTS: Final[Mapping[str, float]] = {
+    "excellent": 3.0,
+    "very good": 2.0,
+    "good": 1.0,
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +191,6 @@ class SubmissionColumns:
 
 
 Tier = Literal["funded", "lottery", "rejected", "ineligible"]
-TIERS: Final[tuple[str, ...]] = ("funded", "lottery", "rejected", "ineligible")
 
 #: One row per submission, written by ``fairpanel score``. Rank 1 is the best.
 SCORE_COLUMNS: Final[tuple[str, ...]] = (
@@ -108,8 +223,6 @@ SCORE_DIRECTION: Final = "higher_is_better"
 ERR_DIRECTION = (
     "column 'higher_is_better' must hold one value, true or false, for every row; got {values}"
 )
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
 
 
 def score_sign(scores: pd.DataFrame) -> float:
@@ -129,9 +242,10 @@ def score_sign(scores: pd.DataFrame) -> float:
     """
     if SCORE_DIRECTION not in scores.columns or scores.empty:
         return 1.0
-    values = {str(v).strip().lower() for v in scores[SCORE_DIRECTION].unique()}
-    if values <= _TRUE:
+    raw = list(scores[SCORE_DIRECTION].unique())
+    flags = {parse_bool(v) for v in raw}
+    if flags == {True}:
         return 1.0
-    if values <= _FALSE:
+    if flags == {False}:
         return -1.0
-    raise ValueError(ERR_DIRECTION.format(values=sorted(values)))
+    raise ValueError(ERR_DIRECTION.format(values=sorted(str(v) for v in raw)))
