@@ -28,7 +28,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import fft, special
 
 __all__ = ["inclusion_probabilities"]
 
@@ -214,6 +213,9 @@ def _transition(
 @functools.lru_cache(maxsize=8)
 def _log_factorials(n_max: int) -> npt.NDArray[np.float64]:
     """``log(j!)`` for ``j = 0 .. n_max`` (cached: the same panel size recurs)."""
+    # scipy is imported where it is used: a rank allocation and verify-draw never get here.
+    from scipy import special
+
     out: npt.NDArray[np.float64] = special.gammaln(np.arange(n_max + 1) + 1.0)
     out.flags.writeable = False
     return out
@@ -283,6 +285,8 @@ def _class_probabilities(
     window_pad: float = _WINDOW_PAD,
 ) -> npt.NDArray[np.float64]:
     """Inclusion probability of one member of each weight class."""
+    from scipy import fft  # where it is used, as in _log_factorials
+
     v, qw, v_one = _transition(w, n, k, rule)
     logv = np.log(v)
     p = -np.expm1(w[None, :] * logv[:, None])  # P(an entrant's key < t), node × class
