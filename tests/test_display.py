@@ -18,11 +18,14 @@ import pytest
 from fairpanel.audit import audit, audit_counts
 from fairpanel.ml import CheckReport, Finding, generate_history, run_checks
 from fairpanel.reliability import reliability
-from fairpanel.report import Chart, Table
-from fairpanel.report._display import (
+from fairpanel.scoring import score
+from fairpanel.simulate import Scenario, compare
+from fairpanel.strategies import Capacity, LotteryStrategy, PartialLotteryStrategy
+from fairpanel.viz import (
     MISSING,
     SUPPRESSED,
-    allocation_html,
+    Chart,
+    Table,
     format_cell,
     html_chart,
     html_summary,
@@ -30,9 +33,6 @@ from fairpanel.report._display import (
     mask_rows,
     svg_is_safe,
 )
-from fairpanel.scoring import score
-from fairpanel.simulate import Scenario, compare
-from fairpanel.strategies import Capacity, LotteryStrategy, PartialLotteryStrategy
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '"><img src=x onerror=alert(2)>'
@@ -358,7 +358,7 @@ def test_check_report_display_escapes_messages():
 def test_allocation_display(scored):
     strategy = LotteryStrategy()
     allocation = strategy.allocate(scored.table, capacity=Capacity(count=2), seed=EVIL)
-    out = allocation_html(allocation)
+    out = allocation._repr_html_()
     page = _assert_no_active_content(out)
     tiers = page.table("tier").set_index("tier")
     counts = allocation.table.groupby("tier")["selected"].agg(["size", "sum"])
@@ -376,7 +376,7 @@ def test_allocation_display_without_draw(scored):
     allocation = PartialLotteryStrategy(interval=0.5).allocate(
         scored.table, capacity=Capacity(count=2), seed="s"
     )
-    page = _Page(allocation_html(allocation))
+    page = _Page(allocation._repr_html_())
     shown = page.table("submission_id")
     assert allocation.table["draw_position"].isna().all()
     assert "draw_position" not in shown.columns

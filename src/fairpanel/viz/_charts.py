@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from fairpanel.report._model import Chart, Table
+from fairpanel.viz._model import Chart, Table
 
 __all__ = [
     "caterpillar_chart",
@@ -23,6 +23,7 @@ __all__ = [
     "probability_by_rank_chart",
     "probability_vs_merit_chart",
     "rate_by_group_chart",
+    "sweep_grid_chart",
     "sweep_heatmap",
 ]
 
@@ -248,4 +249,48 @@ def sweep_heatmap(
         title=f"{value} over {x} × {y}",
         description=f"Simulated {value} for each combination of {x} and {y}",
         table=_table(df[cols], f"Sweep: {value}"),
+    )
+
+
+def sweep_grid_chart(
+    data: pd.DataFrame, *, parameters: Sequence[str], metric: str
+) -> alt.FacetChart:
+    """Return an Altair heatmap of a metric's mean over a sweep grid, one panel per strategy.
+
+    The notebook view of :meth:`fairpanel.simulate.SweepResult.chart`: an Altair chart to
+    show or save, not a report :class:`Chart` (the report draws :func:`sweep_heatmap`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per grid point and strategy: the ``parameters`` columns, then
+        ``strategy``, ``mean`` and ``mc_se``.
+    parameters : sequence of str
+        One or two grid parameters: the first runs along x, the second (if any) along y.
+    metric : str
+        The metric the means are of, for the title and the colour legend.
+
+    Returns
+    -------
+    altair.FacetChart
+        Coloured cells labelled with the mean (two decimals), one column per strategy.
+    """
+    params = list(parameters)
+    x = alt.X(f"{params[0]}:O", title=params[0].replace("_", " "))
+    enc: dict[str, Any] = {
+        "x": x,
+        "color": alt.Color("mean:Q", title=metric.replace("_", " ")),
+        "tooltip": [*params, "strategy", "mean", "mc_se"],
+    }
+    if len(params) == 2:
+        enc["y"] = alt.Y(f"{params[1]}:O", title=params[1].replace("_", " "))
+    base = alt.Chart(data).encode(**enc)
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("mean:Q", format=".2f"), color=alt.value("black")
+    )
+    return (
+        alt.layer(base.mark_rect(), text)
+        .properties(width=160, height=120)
+        .facet(column=alt.Column("strategy:N", title=None))
+        .properties(title=f"{metric.replace('_', ' ')} (mean over replicates)")
     )

@@ -20,22 +20,18 @@ import math
 import numbers
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from fairpanel.report._model import Chart
-
-if TYPE_CHECKING:
-    from fairpanel.strategies import Allocation
+from fairpanel.viz._model import Chart
 
 __all__ = [
     "MAX_ROWS",
     "MISSING",
     "SUPPRESSED",
     "Block",
-    "allocation_html",
     "format_cell",
     "html_chart",
     "html_summary",
@@ -219,54 +215,3 @@ def html_summary(
             parts.append(html_table(caption, frame, max_rows=max_rows))
     parts.append("</div>")
     return "\n".join(parts)
-
-
-def allocation_html(allocation: Allocation) -> str:
-    """Display an :class:`~fairpanel.strategies.Allocation`: tiers, submissions, chances.
-
-    Shows the capacity, the number selected and expected, the seed; a count per tier;
-    the first submissions with their tier and chance of selection; and, when the table
-    carries expected ranks, each submission's chance of selection against its rank.
-    """
-    from fairpanel.report._charts import probability_by_rank_chart
-
-    t = allocation.table
-    cap = allocation.capacity
-    tiers = t.groupby("tier", sort=False).agg(
-        submissions=("submission_id", "size"), selected=("selected", "sum")
-    )
-    cols = [
-        c
-        for c in (
-            "submission_id",
-            "expected_rank",
-            "tier",
-            "selected",
-            "selection_probability",
-            "draw_position",
-            "request",
-        )
-        # draw positions and requests only when there was a draw or a budget
-        if c in t.columns and t[c].notna().any()
-    ]
-    blocks: list[Block] = [
-        ("Tiers", tiers.reset_index()),
-        ("Submissions, best first", t[cols]),
-    ]
-    if "expected_rank" in t.columns and t["expected_rank"].notna().any():
-        long = t.loc[t["expected_rank"].notna(), ["strategy", "expected_rank"]]
-        long = long.assign(selection_probability=t["selection_probability"])
-        blocks.append(probability_by_rank_chart(long, id="allocation"))
-    what = ("budget", cap.budget) if cap.is_budget else ("capacity", cap.count)
-    return html_summary(
-        f"Allocation · {allocation.strategy}",
-        facts=[
-            what,
-            ("submissions", len(t)),
-            ("selected", int(t["selected"].sum())),
-            ("expected selected", allocation.expected_selected),
-            ("seed", allocation.seed),
-            ("draw certificate", allocation.certificate is not None),
-        ],
-        blocks=blocks,
-    )
