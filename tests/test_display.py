@@ -145,6 +145,18 @@ def test_unsafe_svg_falls_back_to_the_chart_table():
     assert page.table("group").iloc[0].tolist() == ["a", "0.5"]
 
 
+def test_viz_names_are_its_modules_objects():
+    # The chart builders resolve lazily (Altair is slow to import); the names are the same.
+    from fairpanel import viz
+    from fairpanel.viz import _charts, _display, _model
+
+    for name in viz.__all__:
+        home = _charts if name in viz._LAZY else (_model if name in _model.__all__ else _display)
+        assert getattr(viz, name) is getattr(home, name), name
+    assert set(viz.__all__) == set(_charts.__all__) | set(_display.__all__) | set(_model.__all__)
+    assert dir(viz) == sorted(viz.__all__)
+
+
 # ----------------------------------------------------------------------------- scores
 
 REVIEWS = pd.DataFrame(

@@ -106,6 +106,14 @@ def test_allocate_with_a_rank_strategy_imports_no_model(tmp_path: Path) -> None:
     assert (tmp_path / "allocation.csv").exists()  # the command did run
 
 
+def test_result_types_load_no_chart_library_until_drawn() -> None:
+    # Results draw themselves with fairpanel.viz, whose chart builders load on first use.
+    code = "import fairpanel.viz, fairpanel.scoring, fairpanel.audit, fairpanel.simulate"
+    assert _loaded_after(code, packages=("altair", "vl_convert")) == []
+    drawn = f"{code}\nfrom fairpanel.viz import caterpillar_chart"
+    assert _loaded_after(drawn, packages=("altair", "vl_convert")) == ["altair", "vl_convert"]
+
+
 def test_names_resolve_lazily_to_the_subpackage_objects() -> None:
     code = (
         "import sys, fairpanel\n"

@@ -66,6 +66,16 @@ def format_cell(value: Any) -> str:
     integers as they are; other numbers with four significant digits (whole numbers
     from 10,000 up, without exponent). Anything else is ``str(value)``, escaped later.
 
+    Parameters
+    ----------
+    value : object
+        One cell of a table, or one key number.
+
+    Returns
+    -------
+    str
+        The text shown, not yet escaped.
+
     Examples
     --------
     >>> [format_cell(v) for v in (True, 7, 0.123456, float("nan"), 123456.7, "a<b")]
@@ -103,6 +113,20 @@ def mask_rows(frame: pd.DataFrame, hidden: Any, *, keep: Sequence[str] = ()) -> 
     Columns named in ``keep`` (labels such as the group's name) stay readable. The value
     of a hidden cell never reaches the result, whatever the frame held.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to show.
+    hidden : array-like of bool
+        One flag per row of ``frame``: True withholds the row.
+    keep : sequence of str, default ()
+        Columns shown even in hidden rows.
+
+    Returns
+    -------
+    DataFrame
+        Every cell as text (:func:`format_cell`), hidden cells reading :data:`SUPPRESSED`.
+
     Examples
     --------
     >>> f = pd.DataFrame({"group": ["a", "b"], "applicants": [40, 3]})
@@ -121,6 +145,20 @@ def html_table(caption: str, frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -
     """Render a captioned table, cut to ``max_rows`` rows with a note of how many are left.
 
     Every cell is escaped; numbers are formatted by :func:`format_cell`.
+
+    Parameters
+    ----------
+    caption : str
+        The line above the table.
+    frame : DataFrame
+        The table; its index is not shown.
+    max_rows : int, default MAX_ROWS
+        Rows shown; the rest is announced as "… N more rows".
+
+    Returns
+    -------
+    str
+        An HTML fragment.
     """
     shown = frame.head(max_rows)
     body = _as_text(shown).to_html(index=False, escape=True, border=0)
@@ -138,6 +176,16 @@ def svg_is_safe(svg: str) -> bool:
     ``embed`` elements, any ``on…`` event attribute, and any ``href``/``src``
     that is not a fragment of the document itself. Text that was escaped when the SVG was
     made (a group named ``<script>``) is text, not an element, and passes.
+
+    Parameters
+    ----------
+    svg : str
+        An SVG document, as vl-convert writes it.
+
+    Returns
+    -------
+    bool
+        True when it parses and holds none of the above.
     """
     try:
         root = ET.fromstring(svg)  # vl-convert's output; expat expands no external entity
@@ -157,7 +205,18 @@ def svg_is_safe(svg: str) -> bool:
 
 
 def html_chart(chart: Chart) -> str:
-    """Embed a chart's static SVG with its title and description; its table if unsafe."""
+    """Embed a chart's static SVG with its title and description; its table if unsafe.
+
+    Parameters
+    ----------
+    chart : Chart
+        The chart; its SVG is checked by :func:`svg_is_safe` before it is embedded.
+
+    Returns
+    -------
+    str
+        An HTML ``figure`` with the SVG (or the fallback table) and an escaped caption.
+    """
     caption = f"<figcaption><b>{html.escape(chart.title)}</b>. {html.escape(chart.description)}"
     if svg_is_safe(chart.svg):
         inner = f'<div style="{_SCROLL}">{chart.svg}</div>'
