@@ -18,11 +18,14 @@ import pytest
 from fairpanel.audit import audit, audit_counts
 from fairpanel.ml import CheckReport, Finding, generate_history, run_checks
 from fairpanel.reliability import reliability
-from fairpanel.report import Chart, Table
-from fairpanel.report._display import (
+from fairpanel.scoring import score
+from fairpanel.simulate import Scenario, compare
+from fairpanel.strategies import Capacity, LotteryStrategy, PartialLotteryStrategy
+from fairpanel.viz import (
     MISSING,
     SUPPRESSED,
-    allocation_html,
+    Chart,
+    Table,
     format_cell,
     html_chart,
     html_summary,
@@ -30,9 +33,6 @@ from fairpanel.report._display import (
     mask_rows,
     svg_is_safe,
 )
-from fairpanel.scoring import score
-from fairpanel.simulate import Scenario, compare
-from fairpanel.strategies import Capacity, LotteryStrategy, PartialLotteryStrategy
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '"><img src=x onerror=alert(2)>'
@@ -143,6 +143,18 @@ def test_unsafe_svg_falls_back_to_the_chart_table():
     out = html_chart(bad)
     page = _assert_no_active_content(out)
     assert page.table("group").iloc[0].tolist() == ["a", "0.5"]
+
+
+def test_viz_names_are_its_modules_objects():
+    # The chart builders resolve lazily (Altair is slow to import); the names are the same.
+    from fairpanel import viz
+    from fairpanel.viz import _charts, _display, _model
+
+    for name in viz.__all__:
+        home = _charts if name in viz._LAZY else (_model if name in _model.__all__ else _display)
+        assert getattr(viz, name) is getattr(home, name), name
+    assert set(viz.__all__) == set(_charts.__all__) | set(_display.__all__) | set(_model.__all__)
+    assert dir(viz) == sorted(viz.__all__)
 
 
 # ----------------------------------------------------------------------------- scores
@@ -358,7 +370,7 @@ def test_check_report_display_escapes_messages():
 def test_allocation_display(scored):
     strategy = LotteryStrategy()
     allocation = strategy.allocate(scored.table, capacity=Capacity(count=2), seed=EVIL)
-    out = allocation_html(allocation)
+    out = allocation._repr_html_()
     page = _assert_no_active_content(out)
     tiers = page.table("tier").set_index("tier")
     counts = allocation.table.groupby("tier")["selected"].agg(["size", "sum"])
@@ -376,7 +388,7 @@ def test_allocation_display_without_draw(scored):
     allocation = PartialLotteryStrategy(interval=0.5).allocate(
         scored.table, capacity=Capacity(count=2), seed="s"
     )
-    page = _Page(allocation_html(allocation))
+    page = _Page(allocation._repr_html_())
     shown = page.table("submission_id")
     assert allocation.table["draw_position"].isna().all()
     assert "draw_position" not in shown.columns

@@ -58,8 +58,7 @@ def test_allocate_with_the_ml_strategy_equals_the_library(tmp_path):
     import pandas as pd
 
     from fairpanel.io import read_table
-    from fairpanel.ml import generate_history
-    from fairpanel.strategies import MLStrategy
+    from fairpanel.ml import MLStrategy, generate_history
 
     past = generate_history(150, cycles=2, proxy=True, seed=3)
     new = generate_history(120, cycles=1, proxy=True, seed=4)

@@ -6,8 +6,8 @@ import pytest
 
 from fairpanel import FairpanelInputError
 from fairpanel.ml import generate_history, selection_disparity
+from fairpanel.ml._strategy import ERR_MITIGATION, MITIGATIONS, MLStrategy
 from fairpanel.strategies import Capacity, RankStrategy
-from fairpanel.strategies._ml import ERR_MITIGATION, MITIGATIONS, MLStrategy
 
 K = 150
 

@@ -93,6 +93,27 @@ def test_rubric_check_imports_only_what_it_uses() -> None:
     assert _loaded_after(_run_cli("rubric", "check", path), packages=MODELLING) == []
 
 
+def test_allocate_with_a_rank_strategy_imports_no_model(tmp_path: Path) -> None:
+    # Only `--strategy ml` needs scikit-learn and fairlearn; the ml strategy lives in
+    # fairpanel.ml, which the strategies package no longer imports.
+    rows = [f"s{i:02d},{30 - i / 2},{i + 1}" for i in range(30)]
+    scores = tmp_path / "scores.csv"
+    scores.write_text("submission_id,calibrated_score,expected_rank\n" + "\n".join(rows) + "\n")
+    out = str(tmp_path / "allocation.csv")
+    argv = ("allocate", "--scores", str(scores), "--strategy", "rank", "--capacity", "5")
+    code = _run_cli(*argv, "--seed", "startup", "--out", out)
+    assert _loaded_after(code, packages=MODELLING) == []
+    assert (tmp_path / "allocation.csv").exists()  # the command did run
+
+
+def test_result_types_load_no_chart_library_until_drawn() -> None:
+    # Results draw themselves with fairpanel.viz, whose chart builders load on first use.
+    code = "import fairpanel.viz, fairpanel.scoring, fairpanel.audit, fairpanel.simulate"
+    assert _loaded_after(code, packages=("altair", "vl_convert")) == []
+    drawn = f"{code}\nfrom fairpanel.viz import caterpillar_chart"
+    assert _loaded_after(drawn, packages=("altair", "vl_convert")) == ["altair", "vl_convert"]
+
+
 def test_names_resolve_lazily_to_the_subpackage_objects() -> None:
     code = (
         "import sys, fairpanel\n"

@@ -33,7 +33,14 @@ if TYPE_CHECKING:
         inclusion_probabilities,
         verify_certificate,
     )
-    from fairpanel.ml import CheckReport, Finding, SelectionModel, generate_history, run_checks
+    from fairpanel.ml import (
+        CheckReport,
+        Finding,
+        MLStrategy,
+        SelectionModel,
+        generate_history,
+        run_checks,
+    )
     from fairpanel.reliability import ReliabilityResult, icc, krippendorff_alpha, reliability
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.rubric import Rubric, builtin_rubric, load_rubric, render_card
@@ -49,7 +56,6 @@ if TYPE_CHECKING:
         Allocation,
         Capacity,
         LotteryStrategy,
-        MLStrategy,
         PartialLotteryStrategy,
         RankStrategy,
         Strategy,
@@ -123,6 +129,7 @@ _LAZY: dict[str, str] = {
     "verify_certificate": "fairpanel.lottery",
     "CheckReport": "fairpanel.ml",
     "Finding": "fairpanel.ml",
+    "MLStrategy": "fairpanel.ml",
     "SelectionModel": "fairpanel.ml",
     "generate_history": "fairpanel.ml",
     "run_checks": "fairpanel.ml",
@@ -147,7 +154,6 @@ _LAZY: dict[str, str] = {
     "Allocation": "fairpanel.strategies",
     "Capacity": "fairpanel.strategies",
     "LotteryStrategy": "fairpanel.strategies",
-    "MLStrategy": "fairpanel.strategies",
     "PartialLotteryStrategy": "fairpanel.strategies",
     "RankStrategy": "fairpanel.strategies",
     "Strategy": "fairpanel.strategies",

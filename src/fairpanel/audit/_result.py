@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
-
-if TYPE_CHECKING:
-    from fairpanel.report._display import Block
+from fairpanel.viz import Block, html_summary, mask_rows
 
 __all__ = ["AuditResult", "records"]
 
@@ -72,8 +70,8 @@ def _display_hidden(groups: pd.DataFrame, min_cell: int) -> npt.NDArray[np.bool_
 
 def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
     """Return the display blocks of one attribute: groups, comparisons, and the rate chart."""
-    from fairpanel.report._charts import rate_by_group_chart
-    from fairpanel.report._display import mask_rows
+    # Imported here: Altair loads slowly, and only a display needs it.
+    from fairpanel.viz import rate_by_group_chart
 
     groups = result.groups[result.groups["attribute"] == attr].reset_index(drop=True)
     hidden = _display_hidden(groups, result.min_cell)
@@ -176,9 +174,6 @@ class AuditResult:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this package, and Altair loads slowly.
-        from fairpanel.report._display import html_summary
-
         blocks: list[Block] = []
         for attr in self.attributes:
             blocks.extend(_attribute_blocks(self, attr))

@@ -207,7 +207,7 @@ def allocate(
     from fairpanel._schema import SubmissionColumns
     from fairpanel.io import guard_outputs, load_submissions, read_table
     from fairpanel.rubric import load_rubric
-    from fairpanel.strategies import Capacity, MLStrategy
+    from fairpanel.strategies import Capacity
 
     if (capacity is None) == (budget is None):
         raise FairpanelInputError(ERR_CAPACITY)
@@ -232,6 +232,9 @@ def allocate(
         )
     rule: Strategy
     if is_ml:
+        # Imported here: only the ml strategy loads scikit-learn and fairlearn.
+        from fairpanel.ml import MLStrategy
+
         if history is None:
             raise FairpanelInputError(ERR_ML_HISTORY)
         past = read_table(

@@ -7,6 +7,8 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from fairpanel.viz import html_summary
+
 __all__ = [
     "DETAIL_COLUMNS",
     "FINDING_COLUMNS",
@@ -117,9 +119,6 @@ class CheckReport:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this package.
-        from fairpanel.report._display import html_summary
-
         table = self.table
         order = table["severity"].map({s: -i for i, s in enumerate(SEVERITIES)})
         table = table.iloc[order.argsort(kind="stable")]  # the most severe first

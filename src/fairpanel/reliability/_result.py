@@ -13,6 +13,7 @@ from fairpanel.reliability._bootstrap import alpha_bootstrap
 from fairpanel.reliability._data import as_ratings
 from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_ratings
 from fairpanel.rubric import Rubric
+from fairpanel.viz import html_summary
 
 __all__ = ["ReliabilityResult", "reliability"]
 
@@ -72,9 +73,6 @@ class ReliabilityResult:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this package.
-        from fairpanel.report._display import html_summary
-
         alpha = pd.DataFrame({"level": list(self.alpha), "alpha": list(self.alpha.values())})
         caption = "Krippendorff's α"
         if self.n_boot:

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from fairpanel.audit._suppress import defensive_hidden
-from fairpanel.report._charts import funnel_chart, rate_by_group_chart
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
+from fairpanel.viz import funnel_chart, rate_by_group_chart
 
 __all__ = ["SUPPRESSED", "audit_section", "suppress_small"]
 

@@ -16,7 +16,6 @@ import pandas as pd
 
 from fairpanel._version import __version__
 from fairpanel.report._audit_section import audit_section, suppress_small
-from fairpanel.report._charts import caterpillar_chart
 from fairpanel.report._model import Provenance, ReportModel, Section, Table
 from fairpanel.report._sections import (
     certificate_section,
@@ -31,6 +30,7 @@ from fairpanel.report._sections import (
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
+from fairpanel.viz import caterpillar_chart
 
 __all__ = ["GLOSSARY", "ReportInputs", "build_report"]
 

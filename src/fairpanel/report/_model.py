@@ -4,7 +4,8 @@ Three layers, as ydata-profiling has them: results (scores, allocations, audit, 
 this model (sections of captioned tables, charts and sentences, all strings already
 formatted) → Jinja2 templates (HTML, Markdown) or JSON. The model holds no HTML: the
 templates escape every string, so a name such as ``<script>`` taken from a user's file
-is shown, never run.
+is shown, never run. Its tables and charts are :class:`fairpanel.viz.Table` and
+:class:`fairpanel.viz.Chart`, shared with the notebook display.
 """
 
 from __future__ import annotations
@@ -12,53 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fairpanel.viz import Chart, Table
+
 __all__ = ["Chart", "Provenance", "ReportModel", "Section", "Table"]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A captioned table of preformatted cells.
-
-    Cells withheld for publishing safety hold the text "suppressed", never their value.
-    ``collapsed`` tables (long listings) start folded in the HTML page.
-    """
-
-    caption: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    note: str = ""
-    collapsed: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the table as records, for the JSON report."""
-        return {
-            "caption": self.caption,
-            "columns": list(self.columns),
-            "rows": [dict(zip(self.columns, r, strict=True)) for r in self.rows],
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True)
-class Chart:
-    """An Altair chart: its Vega-Lite spec, a static SVG, and a table for screen readers."""
-
-    id: str
-    title: str
-    description: str
-    spec: dict[str, Any]
-    svg: str
-    fallback: Table
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the chart for the JSON report (the spec and its data table, no SVG)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "description": self.description,
-            "spec": self.spec,
-            "data": self.fallback.to_dict(),
-        }
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ from typing import Any
 
 import pandas as pd
 
-from fairpanel.report._charts import (
+from fairpanel.report._model import Chart, Section, Table
+from fairpanel.report._text import fmt, pct, slug
+from fairpanel.rubric import Rubric, card_model
+from fairpanel.viz import (
     probability_by_rank_chart,
     probability_vs_merit_chart,
     sweep_heatmap,
 )
-from fairpanel.report._model import Chart, Section, Table
-from fairpanel.report._text import fmt, pct, slug
-from fairpanel.rubric import Rubric, card_model
 
 __all__ = [
     "certificate_section",

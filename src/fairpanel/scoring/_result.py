@@ -14,6 +14,7 @@ from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._design import PanelData
 from fairpanel.scoring._ranks import rank_summary
+from fairpanel.viz import html_summary
 
 __all__ = ["EXTRA_COLUMNS", "Diagnostics", "ScoreResult", "assemble"]
 
@@ -109,9 +110,8 @@ class ScoreResult:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this module, and Altair loads slowly.
-        from fairpanel.report._charts import caterpillar_chart
-        from fairpanel.report._display import html_summary
+        # Imported here: Altair loads slowly, and only a display needs it.
+        from fairpanel.viz import caterpillar_chart
 
         d, top = self.diagnostics, self.table.head(_CHART_ROWS)
         cols = [c for c in (*SCORE_COLUMNS[:5], *_RANK_SHOWN, "band") if c in self.table]

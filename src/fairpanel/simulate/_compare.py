@@ -104,7 +104,7 @@ def compare(
         The cycle to simulate (a YAML path is loaded with :func:`load_scenario`).
     strategies : sequence of str
         Any of ``rank``, ``lottery``, ``partial-lottery``, ``tiered-lottery`` and
-        ``ml`` (a :class:`~fairpanel.strategies.MLStrategy` trained once on simulated
+        ``ml`` (a :class:`~fairpanel.ml.MLStrategy` trained once on simulated
         past cycles decided by ``rank``; it ranks each cycle from features alone — see
         :mod:`fairpanel.simulate._ml`).
     replicates : int

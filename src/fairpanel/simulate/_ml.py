@@ -3,7 +3,7 @@
 Each simulated submission gets three features: ``track_record`` (true merit plus noise:
 informative), ``proxy`` (tracks the group the biased reviewers mark down: a proxy of a
 group attribute) and ``noise`` (uninformative). The model —
-:class:`fairpanel.strategies.MLStrategy`, a logistic-regression pipeline with the group
+:class:`fairpanel.ml.MLStrategy`, a logistic-regression pipeline with the group
 attribute excluded from its features — is trained once on ``ml_history_cycles`` past
 cycles of the same scenario, decided by ``rank`` on one panel's calibrated scores (so the
 history carries the panel's bias), and then ranks each new cycle from its features
@@ -69,9 +69,9 @@ def _frame(sc: Scenario, feats: F64) -> pd.DataFrame:
 
 
 def fit_ml(sc: Scenario, seed: np.random.SeedSequence) -> Any:
-    """Train :class:`~fairpanel.strategies.MLStrategy` on simulated past decisions."""
-    # MLStrategy is not yet re-exported by fairpanel.strategies; import it from its module.
-    from fairpanel.strategies import MLStrategy
+    """Train :class:`~fairpanel.ml.MLStrategy` on simulated past decisions."""
+    # Imported here: scikit-learn loads slowly, and only the ml strategy needs it.
+    from fairpanel.ml import MLStrategy
 
     cycles = seed.spawn(sc.ml_history_cycles)
     draws = draw_chunk(sc, [np.random.default_rng(s) for s in cycles])

@@ -11,6 +11,7 @@ import pandas as pd
 
 from fairpanel.simulate._metrics import METRICS
 from fairpanel.simulate._scenario import Scenario
+from fairpanel.viz import Block, html_summary
 
 __all__ = [
     "INDIVIDUAL_COLUMNS",
@@ -105,9 +106,8 @@ class SimulationResult:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this package, and Altair loads slowly.
-        from fairpanel.report._charts import probability_vs_merit_chart
-        from fairpanel.report._display import Block, html_summary
+        # Imported here: Altair loads slowly, and only a display needs it.
+        from fairpanel.viz import probability_vs_merit_chart
 
         s = self.summary()
         s = s[s["metric"] != "n_selected"]  # always the capacity, shown once above

@@ -61,9 +61,16 @@ class SweepResult:
     def chart(self, metric: str = "adverse_impact_ratio") -> Any:
         """Return an Altair heatmap of ``metric``'s mean, one panel per strategy.
 
-        The first grid parameter runs along x, the second (if any) along y.
+        The first grid parameter runs along x, the second (if any) along y; the chart is
+        drawn by :func:`fairpanel.viz.sweep_grid_chart`.
+
+        Parameters
+        ----------
+        metric : str, default "adverse_impact_ratio"
+            One of the table's metrics.
         """
-        import altair as alt
+        # Imported here: Altair loads slowly, and only a chart needs it.
+        from fairpanel.viz import sweep_grid_chart
 
         if not 1 <= len(self.parameters) <= 2:
             raise ValueError(ERR_CHART_GRID.format(n=len(self.parameters)))
@@ -73,24 +80,7 @@ class SweepResult:
         data = self.table[(self.table["metric"] == metric) & self.table["group"].isna()]
         cols = [*self.parameters, "strategy", "mean", "mc_se"]
         data = data[cols].astype({"strategy": object})
-        x = alt.X(f"{self.parameters[0]}:O", title=self.parameters[0].replace("_", " "))
-        enc: dict[str, Any] = {
-            "x": x,
-            "color": alt.Color("mean:Q", title=metric.replace("_", " ")),
-            "tooltip": [*self.parameters, "strategy", "mean", "mc_se"],
-        }
-        if len(self.parameters) == 2:
-            enc["y"] = alt.Y(f"{self.parameters[1]}:O", title=self.parameters[1].replace("_", " "))
-        base = alt.Chart(data).encode(**enc)
-        text = base.mark_text(fontSize=10).encode(
-            text=alt.Text("mean:Q", format=".2f"), color=alt.value("black")
-        )
-        return (
-            alt.layer(base.mark_rect(), text)
-            .properties(width=160, height=120)
-            .facet(column=alt.Column("strategy:N", title=None))
-            .properties(title=f"{metric.replace('_', ' ')} (mean over replicates)")
-        )
+        return sweep_grid_chart(data, parameters=self.parameters, metric=metric)
 
 
 def _point(

@@ -1,10 +1,9 @@
 """Selection rules behind one interface: scores + capacity + seed → Allocation.
 
 ``rank``, ``lottery``, ``partial-lottery`` and ``tiered-lottery`` are built in; the
-``ml`` strategy builds on the same :class:`Strategy` base.
+``ml`` strategy, :class:`fairpanel.ml.MLStrategy`, builds on the same :class:`Strategy`
+base from the layer above (so this package never loads scikit-learn).
 """
-
-from typing import TYPE_CHECKING, Any
 
 from fairpanel.strategies._base import Allocation, Capacity, Strategy
 from fairpanel.strategies._rules import (
@@ -18,22 +17,8 @@ __all__ = [
     "Allocation",
     "Capacity",
     "LotteryStrategy",
-    "MLStrategy",
     "PartialLotteryStrategy",
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",
 ]
-
-if TYPE_CHECKING:
-    from fairpanel.strategies._ml import MLStrategy
-
-
-def __getattr__(name: str) -> Any:
-    # MLStrategy pulls in scikit-learn and fairlearn: load them only for the ml strategy.
-    if name == "MLStrategy":
-        from fairpanel.strategies._ml import MLStrategy
-
-        globals()[name] = MLStrategy
-        return MLStrategy
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

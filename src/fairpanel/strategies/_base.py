@@ -208,8 +208,8 @@ class Allocation:
         )
 
     def _repr_html_(self) -> str:
-        # Imported here: the report layer imports this package, and Altair loads slowly.
-        from fairpanel.report._display import allocation_html
+        # The display has a module of its own (this one is long enough); loaded on use.
+        from fairpanel.strategies._display import allocation_html
 
         return allocation_html(self)
 

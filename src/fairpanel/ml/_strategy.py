@@ -5,6 +5,11 @@ rubric ranking and the lotteries, and always with the trust checks of
 :func:`fairpanel.ml.run_checks` -- not as a recommendation. The optional fairness
 mitigations (fairlearn's exponentiated-gradient reduction or threshold optimizer, both
 with demographic parity) exist for the same comparison.
+
+It lives with the model it ranks by, above :mod:`fairpanel.strategies`, whose
+:class:`~fairpanel.strategies.Strategy` interface and allocation engine it uses: the
+strategies package then loads no scikit-learn or fairlearn, and a rank or lottery
+allocation starts without them.
 """
 
 from __future__ import annotations
@@ -21,9 +26,8 @@ from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.ml import SelectionModel
-from fairpanel.ml._model import single_threaded, target_values
-from fairpanel.strategies._base import Allocation, Capacity, Strategy
+from fairpanel.ml._model import SelectionModel, single_threaded, target_values
+from fairpanel.strategies import Allocation, Capacity, Strategy
 from fairpanel.strategies._engine import allocate_blocks, blocks_from_score
 
 __all__ = ["MITIGATIONS", "MLStrategy"]

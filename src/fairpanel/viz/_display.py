@@ -20,22 +20,18 @@ import math
 import numbers
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from fairpanel.report._model import Chart
-
-if TYPE_CHECKING:
-    from fairpanel.strategies import Allocation
+from fairpanel.viz._model import Chart
 
 __all__ = [
     "MAX_ROWS",
     "MISSING",
     "SUPPRESSED",
     "Block",
-    "allocation_html",
     "format_cell",
     "html_chart",
     "html_summary",
@@ -69,6 +65,16 @@ def format_cell(value: Any) -> str:
     Missing values (None, NaN, ``pd.NA``) show :data:`MISSING`; booleans ``yes``/``no``;
     integers as they are; other numbers with four significant digits (whole numbers
     from 10,000 up, without exponent). Anything else is ``str(value)``, escaped later.
+
+    Parameters
+    ----------
+    value : object
+        One cell of a table, or one key number.
+
+    Returns
+    -------
+    str
+        The text shown, not yet escaped.
 
     Examples
     --------
@@ -107,6 +113,20 @@ def mask_rows(frame: pd.DataFrame, hidden: Any, *, keep: Sequence[str] = ()) -> 
     Columns named in ``keep`` (labels such as the group's name) stay readable. The value
     of a hidden cell never reaches the result, whatever the frame held.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to show.
+    hidden : array-like of bool
+        One flag per row of ``frame``: True withholds the row.
+    keep : sequence of str, default ()
+        Columns shown even in hidden rows.
+
+    Returns
+    -------
+    DataFrame
+        Every cell as text (:func:`format_cell`), hidden cells reading :data:`SUPPRESSED`.
+
     Examples
     --------
     >>> f = pd.DataFrame({"group": ["a", "b"], "applicants": [40, 3]})
@@ -125,6 +145,20 @@ def html_table(caption: str, frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -
     """Render a captioned table, cut to ``max_rows`` rows with a note of how many are left.
 
     Every cell is escaped; numbers are formatted by :func:`format_cell`.
+
+    Parameters
+    ----------
+    caption : str
+        The line above the table.
+    frame : DataFrame
+        The table; its index is not shown.
+    max_rows : int, default MAX_ROWS
+        Rows shown; the rest is announced as "… N more rows".
+
+    Returns
+    -------
+    str
+        An HTML fragment.
     """
     shown = frame.head(max_rows)
     body = _as_text(shown).to_html(index=False, escape=True, border=0)
@@ -142,6 +176,16 @@ def svg_is_safe(svg: str) -> bool:
     ``embed`` elements, any ``on…`` event attribute, and any ``href``/``src``
     that is not a fragment of the document itself. Text that was escaped when the SVG was
     made (a group named ``<script>``) is text, not an element, and passes.
+
+    Parameters
+    ----------
+    svg : str
+        An SVG document, as vl-convert writes it.
+
+    Returns
+    -------
+    bool
+        True when it parses and holds none of the above.
     """
     try:
         root = ET.fromstring(svg)  # vl-convert's output; expat expands no external entity
@@ -161,7 +205,18 @@ def svg_is_safe(svg: str) -> bool:
 
 
 def html_chart(chart: Chart) -> str:
-    """Embed a chart's static SVG with its title and description; its table if unsafe."""
+    """Embed a chart's static SVG with its title and description; its table if unsafe.
+
+    Parameters
+    ----------
+    chart : Chart
+        The chart; its SVG is checked by :func:`svg_is_safe` before it is embedded.
+
+    Returns
+    -------
+    str
+        An HTML ``figure`` with the SVG (or the fallback table) and an escaped caption.
+    """
     caption = f"<figcaption><b>{html.escape(chart.title)}</b>. {html.escape(chart.description)}"
     if svg_is_safe(chart.svg):
         inner = f'<div style="{_SCROLL}">{chart.svg}</div>'
@@ -219,54 +274,3 @@ def html_summary(
             parts.append(html_table(caption, frame, max_rows=max_rows))
     parts.append("</div>")
     return "\n".join(parts)
-
-
-def allocation_html(allocation: Allocation) -> str:
-    """Display an :class:`~fairpanel.strategies.Allocation`: tiers, submissions, chances.
-
-    Shows the capacity, the number selected and expected, the seed; a count per tier;
-    the first submissions with their tier and chance of selection; and, when the table
-    carries expected ranks, each submission's chance of selection against its rank.
-    """
-    from fairpanel.report._charts import probability_by_rank_chart
-
-    t = allocation.table
-    cap = allocation.capacity
-    tiers = t.groupby("tier", sort=False).agg(
-        submissions=("submission_id", "size"), selected=("selected", "sum")
-    )
-    cols = [
-        c
-        for c in (
-            "submission_id",
-            "expected_rank",
-            "tier",
-            "selected",
-            "selection_probability",
-            "draw_position",
-            "request",
-        )
-        # draw positions and requests only when there was a draw or a budget
-        if c in t.columns and t[c].notna().any()
-    ]
-    blocks: list[Block] = [
-        ("Tiers", tiers.reset_index()),
-        ("Submissions, best first", t[cols]),
-    ]
-    if "expected_rank" in t.columns and t["expected_rank"].notna().any():
-        long = t.loc[t["expected_rank"].notna(), ["strategy", "expected_rank"]]
-        long = long.assign(selection_probability=t["selection_probability"])
-        blocks.append(probability_by_rank_chart(long, id="allocation"))
-    what = ("budget", cap.budget) if cap.is_budget else ("capacity", cap.count)
-    return html_summary(
-        f"Allocation · {allocation.strategy}",
-        facts=[
-            what,
-            ("submissions", len(t)),
-            ("selected", int(t["selected"].sum())),
-            ("expected selected", allocation.expected_selected),
-            ("seed", allocation.seed),
-            ("draw certificate", allocation.certificate is not None),
-        ],
-        blocks=blocks,
-    )

@@ -1,4 +1,8 @@
-"""Altair charts for the report, each with a static SVG and a data-table fallback.
+"""Altair charts for the report and the notebook, each with a static SVG and a table.
+
+Each builder takes a tidy frame and returns a :class:`~fairpanel.viz.Chart`; the result
+types call them from ``_repr_html_`` and the report from its sections, so a chart looks
+the same in both.
 
 Specs are embedded in the page and drawn by one inline Vega bundle; the SVG made by
 vl-convert stands in where JavaScript does not run (print, e-mail, screen readers get
@@ -15,7 +19,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from fairpanel.report._model import Chart, Table
+from fairpanel.viz._model import Chart, Table
 
 __all__ = [
     "caterpillar_chart",
@@ -23,6 +27,7 @@ __all__ = [
     "probability_by_rank_chart",
     "probability_vs_merit_chart",
     "rate_by_group_chart",
+    "sweep_grid_chart",
     "sweep_heatmap",
 ]
 
@@ -72,6 +77,8 @@ def caterpillar_chart(
         Draws the funding line between rank ``places`` and ``places + 1``.
     lottery_ids : sequence of str
         Submissions drawn by lot; coloured as the lottery zone.
+    id : str, default "caterpillar"
+        The chart's id in the page.
     """
     cols = ["submission_id", "expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90"]
     df = scores[cols].copy()
@@ -121,7 +128,18 @@ def caterpillar_chart(
 
 
 def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Chart:
-    """Chart the selection rate per group with Wilson intervals; suppressed groups are left out."""
+    """Chart the selection rate per group with Wilson intervals; suppressed groups are left out.
+
+    Parameters
+    ----------
+    groups : DataFrame
+        One attribute's groups: ``group, applicants, selected, selection_rate,
+        rate_ci_low, rate_ci_high, suppressed``.
+    attribute : str
+        The group attribute, for the axis and the title.
+    id : str
+        The chart's id in the page.
+    """
     df = groups.loc[~groups["suppressed"].astype(bool)].copy()
     df["group"] = df["group"].astype(str)
     x = alt.X("selection_rate:Q", title="selection rate", scale=alt.Scale(domain=[0, 1]))
@@ -143,7 +161,16 @@ def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Cha
 
 
 def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> Chart:
-    """Chart each strategy's selection probability against expected rank."""
+    """Chart each strategy's selection probability against expected rank.
+
+    Parameters
+    ----------
+    long : DataFrame
+        One row per strategy and submission: ``strategy, expected_rank,
+        selection_probability``.
+    id : str, default "prob-rank"
+        The chart's id in the page.
+    """
     chart = (
         # Points, not a line: a line would carry one submission's chance to the next.
         alt.Chart(long)
@@ -174,7 +201,16 @@ def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> C
 
 
 def probability_vs_merit_chart(curve: pd.DataFrame, *, id: str = "prob-merit") -> Chart:
-    """Chart selection probability against true-merit decile, one line per strategy."""
+    """Chart selection probability against true-merit decile, one line per strategy.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``strategy, merit_decile, selection_probability`` (a simulation's
+        ``individual`` table).
+    id : str, default "prob-merit"
+        The chart's id in the page.
+    """
     df = curve[["strategy", "merit_decile", "selection_probability"]]
     chart = (
         alt.Chart(df)
@@ -200,7 +236,18 @@ def probability_vs_merit_chart(curve: pd.DataFrame, *, id: str = "prob-merit") -
 
 
 def funnel_chart(funnel: pd.DataFrame, *, attribute: str, id: str) -> Chart:
-    """Chart the selection rate at each stage, conditional on reaching it, by group."""
+    """Chart the selection rate at each stage, conditional on reaching it, by group.
+
+    Parameters
+    ----------
+    funnel : DataFrame
+        One attribute's funnel: ``stage, group, selection_rate, suppressed`` (and
+        ``applicants, selected`` for the table), stages in order.
+    attribute : str
+        The group attribute, for the legend and the title.
+    id : str
+        The chart's id in the page.
+    """
     df = funnel.loc[~funnel["suppressed"].astype(bool)].copy()
     df["group"] = df["group"].astype(str)
     stage_order = list(dict.fromkeys(df["stage"]))
@@ -227,7 +274,21 @@ def funnel_chart(funnel: pd.DataFrame, *, attribute: str, id: str) -> Chart:
 def sweep_heatmap(
     sweep: pd.DataFrame, *, x: str, y: str, value: str, facet: str | None = None, id: str
 ) -> Chart:
-    """Draw a heatmap of one simulation metric over a two-parameter grid."""
+    """Draw a heatmap of one simulation metric over a two-parameter grid.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        One row per grid point (and ``facet`` value): the columns ``x``, ``y``, ``value``.
+    x, y : str
+        The grid parameters along each axis.
+    value : str
+        The column coloured.
+    facet : str, optional
+        A column to draw one panel per value of (the strategy).
+    id : str
+        The chart's id in the page.
+    """
     df = sweep.copy()
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:O"),
@@ -248,4 +309,48 @@ def sweep_heatmap(
         title=f"{value} over {x} × {y}",
         description=f"Simulated {value} for each combination of {x} and {y}",
         table=_table(df[cols], f"Sweep: {value}"),
+    )
+
+
+def sweep_grid_chart(
+    data: pd.DataFrame, *, parameters: Sequence[str], metric: str
+) -> alt.FacetChart:
+    """Return an Altair heatmap of a metric's mean over a sweep grid, one panel per strategy.
+
+    The notebook view of :meth:`fairpanel.simulate.SweepResult.chart`: an Altair chart to
+    show or save, not a report :class:`Chart` (the report draws :func:`sweep_heatmap`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per grid point and strategy: the ``parameters`` columns, then
+        ``strategy``, ``mean`` and ``mc_se``.
+    parameters : sequence of str
+        One or two grid parameters: the first runs along x, the second (if any) along y.
+    metric : str
+        The metric the means are of, for the title and the colour legend.
+
+    Returns
+    -------
+    altair.FacetChart
+        Coloured cells labelled with the mean (two decimals), one column per strategy.
+    """
+    params = list(parameters)
+    x = alt.X(f"{params[0]}:O", title=params[0].replace("_", " "))
+    enc: dict[str, Any] = {
+        "x": x,
+        "color": alt.Color("mean:Q", title=metric.replace("_", " ")),
+        "tooltip": [*params, "strategy", "mean", "mc_se"],
+    }
+    if len(params) == 2:
+        enc["y"] = alt.Y(f"{params[1]}:O", title=params[1].replace("_", " "))
+    base = alt.Chart(data).encode(**enc)
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("mean:Q", format=".2f"), color=alt.value("black")
+    )
+    return (
+        alt.layer(base.mark_rect(), text)
+        .properties(width=160, height=120)
+        .facet(column=alt.Column("strategy:N", title=None))
+        .properties(title=f"{metric.replace('_', ' ')} (mean over replicates)")
     )
