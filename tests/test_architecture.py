@@ -43,10 +43,6 @@ KNOWN_UNTIL_MERGE: frozenset[tuple[str, str]] = frozenset(
 #: still to be untangled. Same rule: each must still exist, so that a fix removes it.
 KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
     {
-        # Rubric.from_dict / load_rubric call the parser, which builds a Rubric.
-        frozenset({"fairpanel.rubric._rubric", "fairpanel.rubric._parse"}),
-        # Scenario.from_dict / load_scenario call the parser, which builds a Scenario.
-        frozenset({"fairpanel.simulate._scenario", "fairpanel.simulate._scenario_parse"}),
         # Strategy._allocate_by_score calls the engine, which builds an Allocation.
         frozenset({"fairpanel.strategies._base", "fairpanel.strategies._engine"}),
     }

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from fairpanel import FairpanelInputError
 from fairpanel.cli import app
 from fairpanel.rubric import Rubric, card_model, load_rubric, render_card
-from fairpanel.rubric import _rubric as R
+from fairpanel.rubric import _parts as R
 from fairpanel.rubric._card import ERR_FORMAT
 from fairpanel.rubric._parse import HINT_QUOTE
 

@@ -29,14 +29,13 @@ from fairpanel.simulate._kernels import (
     review_scores,
     score_panel,
 )
-from fairpanel.simulate._scenario import (
+from fairpanel.simulate._scenario import Scenario, load_scenario
+from fairpanel.simulate._scenario_parts import (
     ERR_SHARES_SUM,
     ERR_TOO_FEW_REVIEWERS,
     ERR_UNKNOWN_GROUP,
     Bias,
     LotteryTier,
-    Scenario,
-    load_scenario,
 )
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "examples" / "scenarios"

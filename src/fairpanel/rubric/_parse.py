@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.rubric._rubric import (
+from fairpanel.rubric._parts import (
     ERR_BAD_TYPE,
     ERR_BAND_COVER,
     ERR_BAND_OFF_SCALE,
@@ -42,7 +42,6 @@ from fairpanel.rubric._rubric import (
     Band,
     Criterion,
     Level,
-    Rubric,
     Scale,
 )
 
@@ -159,8 +158,8 @@ def _list(value: Any, where: str) -> Sequence[Any]:
     return value
 
 
-def parse_rubric(data: Any, source: str | None) -> Rubric:
-    """Validate the data of a rubric file and build the :class:`Rubric`."""
+def parse_rubric(data: Any, source: str | None) -> dict[str, Any]:
+    """Validate the data of a rubric file; return the :class:`Rubric` constructor's arguments."""
     if data is None:
         raise _fail(ERR_EMPTY_FILE, None, "write the rubric's name, scale, criteria and bands")
     if not isinstance(data, Mapping):
@@ -188,7 +187,15 @@ def parse_rubric(data: Any, source: str | None) -> Rubric:
     bands = _parse_bands(_get(data, "bands", ""), scale)
     purpose = _text(data.get("purpose") or "", "purpose")
     notes = _text(data.get("notes") or "", "notes")
-    return Rubric(name, scale, criteria, bands, purpose=purpose, notes=notes, source=source)
+    return {
+        "name": name,
+        "scale": scale,
+        "criteria": criteria,
+        "bands": bands,
+        "purpose": purpose,
+        "notes": notes,
+        "source": source,
+    }
 
 
 def _parse_scale(raw: Any) -> Scale:

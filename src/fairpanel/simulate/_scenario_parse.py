@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.simulate._scenario import (
+from fairpanel.simulate._scenario_parts import (
     ERR_CAPACITY,
-    ERR_GROUP_SIZE,
     ERR_NON_NEGATIVE,
     ERR_NOT_MAPPING,
     ERR_POSITIVE,
@@ -25,8 +23,10 @@ from fairpanel.simulate._scenario import (
     Bias,
     GroupMerit,
     LotteryTier,
-    Scenario,
 )
+
+if TYPE_CHECKING:
+    from fairpanel.simulate._scenario import Scenario
 
 __all__ = ["parse_scenario"]
 
@@ -107,14 +107,27 @@ def _check_keys(data: Mapping[str, Any], allowed: tuple[str, ...], path: str) ->
             raise _err(ERR_UNKNOWN_KEY.format(allowed=", ".join(allowed)), path + str(key))
 
 
-def parse_scenario(data: Any) -> Scenario:
-    """Build and validate a scenario from plain data, naming the key of any problem."""
+def parse_scenario(data: Any, defaults: Scenario) -> dict[str, Any]:
+    """Validate a scenario's plain data; return the :class:`Scenario` constructor's arguments.
+
+    Parameters
+    ----------
+    data : mapping or None
+        The scenario's YAML content; a missing key takes its value from ``defaults``.
+    defaults : Scenario
+        The default scenario (passed in: the class calls this parser).
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`Scenario`; errors name the key of any problem.
+    """
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise FairpanelInputError(ERR_NOT_MAPPING)
     _check_keys(data, _TOP_KEYS, "")
-    d = Scenario()
+    d = defaults
     n = _int(data, "submissions", d.submissions)
 
     shares_raw = _mapping(data.get("group_shares", dict(d.group_shares)), "group_shares")
@@ -198,32 +211,28 @@ def parse_scenario(data: Any) -> Scenario:
     bar = data.get("quality_bar")
     center = data.get("center")
     spread = data.get("spread")
-    scenario = Scenario(
-        name=str(data.get("name", d.name)),
-        description=str(data.get("description", "")),
-        submissions=n,
-        group_attribute=str(data.get("group_attribute", d.group_attribute)),
-        group_shares=shares,
-        merit=merit,
-        reviewers=reviewers,
-        reviews_per_submission=m,
-        leniency_sd=_nonneg(data, "leniency_sd", d.leniency_sd),
-        noise_sd=_pos(data, "noise_sd", d.noise_sd),
-        bias=bias,
-        scale_min=smin,
-        scale_max=smax,
-        center=None if center is None else _num(data, "center", 0.0),
-        spread=None if spread is None else _pos(data, "spread", 1.0),
-        rounding=rounding,
-        capacity=cap,
-        quality_bar=None if bar is None else _num(data, "quality_bar", 0.0),
-        partial_lottery_interval=interval,
-        tiers=tuple(tiers),
-        ml_history_cycles=_int(data, "ml_history_cycles", d.ml_history_cycles),
-        ml_feature_noise_sd=_nonneg(data, "ml_feature_noise_sd", d.ml_feature_noise_sd),
-        ml_proxy_strength=_nonneg(data, "ml_proxy_strength", d.ml_proxy_strength),
-    )
-    for g, size in scenario.group_sizes.items():
-        if size == 0:
-            raise _err(ERR_GROUP_SIZE.format(group=g, n=n), f"group_shares.{g}")
-    return replace(scenario)
+    return {
+        "name": str(data.get("name", d.name)),
+        "description": str(data.get("description", "")),
+        "submissions": n,
+        "group_attribute": str(data.get("group_attribute", d.group_attribute)),
+        "group_shares": shares,
+        "merit": merit,
+        "reviewers": reviewers,
+        "reviews_per_submission": m,
+        "leniency_sd": _nonneg(data, "leniency_sd", d.leniency_sd),
+        "noise_sd": _pos(data, "noise_sd", d.noise_sd),
+        "bias": bias,
+        "scale_min": smin,
+        "scale_max": smax,
+        "center": None if center is None else _num(data, "center", 0.0),
+        "spread": None if spread is None else _pos(data, "spread", 1.0),
+        "rounding": rounding,
+        "capacity": cap,
+        "quality_bar": None if bar is None else _num(data, "quality_bar", 0.0),
+        "partial_lottery_interval": interval,
+        "tiers": tuple(tiers),
+        "ml_history_cycles": _int(data, "ml_history_cycles", d.ml_history_cycles),
+        "ml_feature_noise_sd": _nonneg(data, "ml_feature_noise_sd", d.ml_feature_noise_sd),
+        "ml_proxy_strength": _nonneg(data, "ml_proxy_strength", d.ml_proxy_strength),
+    }
