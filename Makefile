@@ -7,7 +7,7 @@ STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_BENCH := $(VENV)/.installed-bench
 
-.PHONY: demo test bench lint typecheck pytest clean
+.PHONY: demo test bench lint typecheck pytest sdist-check clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11" >&2; exit 2; }
@@ -40,6 +40,11 @@ typecheck: $(STAMP_TEST)
 
 pytest: $(STAMP_TEST)
 	$(BIN)/python -m pytest
+
+# Install the sdist in a fresh virtualenv (default dependencies, from the registry) and run
+# the installed package: its rubrics, --version, `rubric check`, the demo. CI runs it.
+sdist-check: $(STAMP_TEST)
+	.ci/sdist-check $(BIN)/python $(PYTHON)
 
 bench: $(STAMP_BENCH)
 	$(BIN)/python -m benchmarks

@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from fairpanel import FairpanelInputError
 from fairpanel.cli import app
-from fairpanel.rubric import Rubric, card_model, load_rubric, render_card
+from fairpanel.rubric import Rubric, builtin_rubric_path, card_model, load_rubric, render_card
 from fairpanel.rubric import _parts as R
 from fairpanel.rubric._card import ERR_FORMAT
 from fairpanel.rubric._parse import HINT_QUOTE
 
-RUBRICS = Path(__file__).parents[1] / "rubrics"
+RUBRICS = builtin_rubric_path("telescope").parent
 SHIPPED = ["telescope.yaml", "research_grant.yaml", "faculty_hire.yaml"]
 
 

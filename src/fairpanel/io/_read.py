@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._extras import needs_extra
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -259,7 +260,9 @@ def _read_xlsx(data: bytes, source: str) -> pd.DataFrame:
 
 
 def _read_parquet(data: bytes, source: str) -> pd.DataFrame:
-    import pyarrow as pa
+    # pyarrow is the ``parquet`` extra: CSV and Excel users need not install it.
+    with needs_extra("parquet", purpose="reading .parquet", file=source):
+        import pyarrow as pa
 
     try:
         frame = pd.read_parquet(io.BytesIO(data), engine="pyarrow")

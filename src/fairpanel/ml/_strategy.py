@@ -20,12 +20,11 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
-from fairlearn.postprocessing import ThresholdOptimizer
-from fairlearn.reductions import DemographicParity, ExponentiatedGradient
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._extras import needs_extra
 from fairpanel.ml._model import SelectionModel, single_threaded, target_values
 from fairpanel.strategies import Allocation, Capacity, Strategy
 from fairpanel.strategies._engine import allocate_blocks, blocks_from_score
@@ -67,7 +66,8 @@ class MLStrategy(Strategy):
         approach, Agarwal et al. 2018, over logistic regressions whatever ``model`` is;
         the group is needed for training only) or
         ``ThresholdOptimizer`` (group-specific thresholds, Hardt et al. 2016; the group
-        is needed for every new submission too).
+        is needed for every new submission too). Both need the ``ml`` extra
+        (``pip install 'fairpanel[ml]'``, which installs fairlearn).
     mitigation_group : str, optional
         The group attribute of the constraint; default the first of ``groups``.
     seed : int or str, optional
@@ -154,6 +154,10 @@ class MLStrategy(Strategy):
         return attr
 
     def _fit_mitigation(self, history: pd.DataFrame) -> Any:
+        # fairlearn is the ``ml`` extra: only the mitigations need it.
+        with needs_extra("ml", purpose="a fairlearn mitigation of the ml strategy"):
+            from fairlearn.postprocessing import ThresholdOptimizer
+            from fairlearn.reductions import DemographicParity, ExponentiatedGradient
         model = self.model_
         if model.task_ != "classification":
             raise ValueError(ERR_MITIGATION_TASK)

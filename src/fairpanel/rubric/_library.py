@@ -1,4 +1,8 @@
-"""The rubrics fairpanel ships (``rubrics/`` in the repository, package data when installed)."""
+"""The rubrics fairpanel ships: YAML files in ``fairpanel/rubric/library/``.
+
+They are real files inside the package (not a link to a folder elsewhere in the
+repository), so the sdist, a wheel built from it and an editable install all carry them.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,12 @@ def builtin_rubric_path(name: str) -> Path:
     Parameters
     ----------
     name : {"telescope", "research_grant", "faculty_hire"}
+        The shipped rubric (see :data:`BUILTIN_RUBRICS`).
+
+    Returns
+    -------
+    Path
+        The file inside the installed package; copy it to adapt the rubric.
 
     Examples
     --------
@@ -29,10 +39,20 @@ def builtin_rubric_path(name: str) -> Path:
     """
     if name not in BUILTIN_RUBRICS:
         raise ValueError(ERR_UNKNOWN_RUBRIC.format(name=name, known=", ".join(BUILTIN_RUBRICS)))
-    # ``library`` links to the repository's rubrics/ folder; wheels carry the files.
     return Path(str(resources.files("fairpanel.rubric") / "library" / f"{name}.yaml"))
 
 
 def builtin_rubric(name: str) -> Rubric:
-    """Load a shipped rubric by name (see :data:`BUILTIN_RUBRICS`)."""
+    """Load a shipped rubric by name.
+
+    Parameters
+    ----------
+    name : {"telescope", "research_grant", "faculty_hire"}
+        The shipped rubric (see :data:`BUILTIN_RUBRICS`).
+
+    Examples
+    --------
+    >>> builtin_rubric("telescope").scale.max
+    5
+    """
     return load_rubric(builtin_rubric_path(name))
