@@ -10,14 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from fairpanel.cli import app
-from fairpanel.cli._allocate import ERR_CAPACITY, ERR_OPTION, ERR_WEIGHTS, parse_weights
+from fairpanel.cli._allocate import ERR_CAPACITY
 from fairpanel.strategies import (
     Capacity,
     LotteryStrategy,
     PartialLotteryStrategy,
     RankStrategy,
     TieredLotteryStrategy,
+    parse_weights,
 )
+from fairpanel.strategies._factory import ERR_OPTION
+from fairpanel.strategies._factory import ERR_WEIGHTS_TEXT as ERR_WEIGHTS
 from tests.test_strategies import SNSF_P1
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from fairpanel._tables import INTERVAL_LEVELS, TABLES, TIERS, Column, TableSpec
 
@@ -34,6 +34,8 @@ __all__ = [
     "FALSE_WORDS",
     "FOUR_FIFTHS",
     "INTERVAL_LEVELS",
+    "ML_MITIGATIONS",
+    "ML_MODELS",
     "RULE_STRATEGIES",
     "SCORE_COLUMNS",
     "SCORE_DIRECTION",
@@ -43,7 +45,10 @@ __all__ = [
     "TIERS",
     "TRUE_WORDS",
     "Column",
+    "MLModel",
+    "Mitigation",
     "ReviewColumns",
+    "StrategyName",
     "SubmissionColumns",
     "TableSpec",
     "Tier",
@@ -120,9 +125,15 @@ DEFAULT_SEED: Final = "0"
 AUDIT_SEED: Final = "fairpanel-audit"
 
 #: The selection rules, by the names the CLI, the JSON and the simulation use.
-STRATEGY_NAMES: Final = ("rank", "lottery", "partial-lottery", "tiered-lottery", "ml")
+StrategyName = Literal["rank", "lottery", "partial-lottery", "tiered-lottery", "ml"]
+STRATEGY_NAMES: Final[tuple[StrategyName, ...]] = get_args(StrategyName)
 #: The rules that need no model: the simulation's batched kernels run these.
 RULE_STRATEGIES: Final = STRATEGY_NAMES[:4]
+#: The models the ``ml`` strategy can fit, and the fairlearn mitigations it can compare.
+MLModel = Literal["logistic", "gbm"]
+Mitigation = Literal["exponentiated-gradient", "threshold-optimizer"]
+ML_MODELS: Final[tuple[MLModel, ...]] = get_args(MLModel)
+ML_MITIGATIONS: Final[tuple[Mitigation, ...]] = get_args(Mitigation)
 #: Which options each strategy takes (others are refused by name, not ignored).
 STRATEGY_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
     "rank": frozenset(),

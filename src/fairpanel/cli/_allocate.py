@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -24,112 +23,18 @@ from fairpanel.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from fairpanel.rubric import Rubric
     from fairpanel.strategies import Allocation, Strategy
 
-__all__ = ["StrategyName", "allocate", "build_strategy", "parse_weights"]
+__all__ = ["allocate"]
 
 ERR_CAPACITY = "give exactly one of --capacity N or --budget B (with --request-col)"
 ERR_ML_HISTORY = "--strategy ml needs --history (past cycles with features and decisions)"
 ERR_ML_SUBMISSIONS = "--strategy ml needs --submissions (the new cycle's features)"
 ERR_ML_ONLY = "{option} is used only with --strategy ml"
 ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each request)"
-ERR_WEIGHTS = "--weights must look like 'excellent=3,very good=2,good=1'; got {value!r}"
-ERR_OPTION = "--{option} is not used by the {strategy} strategy"
 NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certificate written"
 #: The console names the submissions of a tier only up to this many (the files have all).
 CONSOLE_MAX_IDS = 20
-
-
-class StrategyName(StrEnum):
-    """The strategies the command can run."""
-
-    rank = "rank"
-    lottery = "lottery"
-    partial_lottery = "partial-lottery"
-    tiered_lottery = "tiered-lottery"
-    ml = "ml"
-
-
-class ModelName(StrEnum):
-    """The models the ``ml`` strategy can fit."""
-
-    logistic = "logistic"
-    gbm = "gbm"
-
-
-class MitigationName(StrEnum):
-    """fairlearn mitigations the ``ml`` strategy can apply, for comparison only."""
-
-    exponentiated_gradient = "exponentiated-gradient"
-    threshold_optimizer = "threshold-optimizer"
-
-
-def parse_weights(text: str) -> dict[str, float]:
-    """Parse ``"excellent=3,very good=2"`` into ``{"excellent": 3.0, "very good": 2.0}``."""
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        band, sep, value = part.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not sep or not band.strip() or not math.isfinite(number):
-            raise FairpanelInputError(ERR_WEIGHTS.format(value=text))
-        out[band.strip()] = number
-    return out
-
-
-def _quality_bar(text: str | None) -> str | float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return value if math.isfinite(value) else text
-
-
-def build_strategy(
-    name: StrategyName | str,
-    *,
-    quality_bar: str | None = None,
-    interval: float | None = None,
-    weights: str | None = None,
-    rubric: Rubric | None = None,
-) -> Strategy:
-    """Build the strategy object the command line describes."""
-    # Imported here for start-up time: the strategies pull in scipy and scikit-learn.
-    from fairpanel.strategies import (
-        LotteryStrategy,
-        PartialLotteryStrategy,
-        RankStrategy,
-        TieredLotteryStrategy,
-    )
-
-    name = StrategyName(name)
-    given = {"quality-bar": quality_bar, "interval": interval, "weights": weights}
-    uses = {
-        StrategyName.rank: set(),
-        StrategyName.lottery: {"quality-bar"},
-        StrategyName.partial_lottery: {"interval"},
-        StrategyName.tiered_lottery: {"weights"},
-        StrategyName.ml: set(),
-    }[name]
-    for option, value in given.items():
-        if value is not None and option not in uses:
-            raise FairpanelInputError(ERR_OPTION.format(option=option, strategy=name.value))
-    if name is StrategyName.rank:
-        return RankStrategy(rubric=rubric)
-    if name is StrategyName.lottery:
-        return LotteryStrategy(quality_bar=_quality_bar(quality_bar), rubric=rubric)
-    if name is StrategyName.partial_lottery:
-        return PartialLotteryStrategy(interval=0.5 if interval is None else interval)
-    if name is StrategyName.ml:
-        raise FairpanelInputError(ERR_ML_HISTORY)
-    return TieredLotteryStrategy(
-        weights=None if weights is None else parse_weights(weights), rubric=rubric
-    )
 
 
 @friendly_errors
@@ -138,7 +43,8 @@ def allocate(
         Path, typer.Option("--scores", help="The score table written by 'fairpanel score'.")
     ],
     strategy: Annotated[
-        StrategyName, typer.Option("--strategy", help="The selection rule.", case_sensitive=False)
+        StrategyName,
+        typer.Option("--strategy", help="The selection rule.", case_sensitive=False),
     ],
     seed: Seed,
     out: Annotated[Path, typer.Option("--out", help="Where to write the allocation CSV.")],
@@ -191,11 +97,15 @@ def allocate(
     ] = "selected",
     group: Groups = None,
     model: Annotated[
-        ModelName, typer.Option("--model", help="ml: the model to fit.")
-    ] = ModelName.logistic,
+        MLModel, typer.Option("--model", help="ml: the model to fit.", case_sensitive=False)
+    ] = ML_MODELS[0],
     mitigation: Annotated[
-        MitigationName | None,
-        typer.Option("--mitigation", help="ml: a fairlearn mitigation, for comparison."),
+        Mitigation | None,
+        typer.Option(
+            "--mitigation",
+            help="ml: a fairlearn mitigation, for comparison.",
+            case_sensitive=False,
+        ),
     ] = None,
     exclude: Annotated[
         list[str] | None,
@@ -207,11 +117,11 @@ def allocate(
     from fairpanel._schema import SubmissionColumns
     from fairpanel.io import guard_outputs, load_submissions, read_table
     from fairpanel.rubric import load_rubric
-    from fairpanel.strategies import Capacity
+    from fairpanel.strategies import Capacity, make_strategy
 
     if (capacity is None) == (budget is None):
         raise FairpanelInputError(ERR_CAPACITY)
-    is_ml = StrategyName(strategy) is StrategyName.ml
+    is_ml = strategy == "ml"
     if not is_ml and history is not None:
         raise FairpanelInputError(ERR_ML_ONLY.format(option="--history"))
     if is_ml and submissions is None:
@@ -244,15 +154,15 @@ def allocate(
         )
         with naming(history):
             rule = MLStrategy(
-                model=model.value,
+                model=model,
                 target=target,
                 groups=tuple(group or ()),
                 exclude=tuple(exclude or ()),
-                mitigation=None if mitigation is None else mitigation.value,
+                mitigation=mitigation,
                 seed=seed,
             ).fit(past)
     else:
-        rule = build_strategy(
+        rule = make_strategy(
             strategy,
             quality_bar=quality_bar,
             interval=interval,

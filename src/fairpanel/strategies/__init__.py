@@ -6,6 +6,7 @@ base from the layer above (so this package never loads scikit-learn).
 """
 
 from fairpanel.strategies._base import Allocation, Capacity, Strategy
+from fairpanel.strategies._factory import make_strategy, parse_quality_bar, parse_weights
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -21,4 +22,7 @@ __all__ = [
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",
+    "make_strategy",
+    "parse_quality_bar",
+    "parse_weights",
 ]
