@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed
 from fairpanel.ml import SelectionModel
 from fairpanel.ml._model import single_threaded, target_values
 from fairpanel.strategies._base import Allocation, Capacity, Strategy
@@ -66,8 +67,9 @@ class MLStrategy(Strategy):
         is needed for every new submission too).
     mitigation_group : str, optional
         The group attribute of the constraint; default the first of ``groups``.
-    seed : int or str, optional
-        Seed of the model's estimators (the allocation's draws use ``allocate``'s seed).
+    seed : int, str, Generator or None, optional
+        Seed of the model's estimators (:class:`~fairpanel.ml.SelectionModel`); the
+        allocation's draws use ``allocate``'s seed.
     n_monte_carlo : int, default 10000
         Replicates for selection probabilities under a budget.
 
@@ -106,7 +108,7 @@ class MLStrategy(Strategy):
         features: Sequence[str] | None = None,
         mitigation: Mitigation | None = None,
         mitigation_group: str | None = None,
-        seed: int | str | None = None,
+        seed: Seed = None,
         n_monte_carlo: int = 10_000,
     ) -> None:
         self.model = model
@@ -232,7 +234,7 @@ class MLStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Select the submissions the model ranks highest; equal predictions by lot.
 
