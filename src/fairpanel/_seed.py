@@ -46,7 +46,7 @@ ERR_SEED: Final = (
     "seed must be None, an int, a str, a numpy SeedSequence or a numpy Generator, got {seed!r}"
 )
 ERR_SEED_NOT_PUBLIC: Final = (
-    "a lottery draw needs a seed that can be published (an int or text), got {seed!r}"
+    "a lottery draw needs a seed that can be published (an int or text), got {kind}"
 )
 HINT_SEED_NOT_PUBLIC: Final = (
     "anyone must be able to redo the draw from the seed in its certificate: give a number "
@@ -210,7 +210,8 @@ def seed_text(seed: Seed) -> str:
     a lottery draw needs a seed that can be published (an int or text)
     """
     if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
-        raise FairpanelInputError(ERR_SEED_NOT_PUBLIC.format(seed=seed), hint=HINT_SEED_NOT_PUBLIC)
+        kind = "None" if seed is None else f"a numpy {type(seed).__name__}"
+        raise FairpanelInputError(ERR_SEED_NOT_PUBLIC.format(kind=kind), hint=HINT_SEED_NOT_PUBLIC)
     if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer | str):
         raise TypeError(ERR_SEED.format(seed=seed))
     return seed if isinstance(seed, str) else str(int(seed))
