@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 
 import fairpanel._seed
-from fairpanel._seed import ERR_SEED, as_rng, seed_entropy, seed_sequence
+from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import (
+    ERR_SEED,
+    ERR_SEED_NOT_PUBLIC,
+    as_rng,
+    seed_entropy,
+    seed_sequence,
+    seed_text,
+)
 from fairpanel.audit import audit_counts
 from fairpanel.ml._model import seed_int
 from fairpanel.reliability._bootstrap import alpha_bootstrap
@@ -65,6 +73,43 @@ def test_seed_sequence_keeps_a_seed_sequence_and_spawns_like_numpy():
     theirs = [c.generate_state(2).tolist() for c in np.random.SeedSequence(5).spawn(3)]
     assert ours == theirs
     assert seed_sequence("panel 2026").entropy == PANEL_2026
+
+
+def test_seed_sequence_of_a_generator_draws_128_bits_from_its_stream():
+    # Two generators in one state give one SeedSequence; the stream advances, so the
+    # next call gives another (as any use of a shared Generator does).
+    a, b = np.random.default_rng(9), np.random.default_rng(9)
+    expected = int.from_bytes(np.random.default_rng(9).bytes(16), "big")
+    assert seed_sequence(a).entropy == seed_sequence(b).entropy == expected
+    assert seed_sequence(a).entropy != expected
+
+
+def test_draw_text_is_digits_for_an_integer_and_the_text_itself_otherwise():
+    assert seed_text(42) == seed_text(np.int64(42)) == "42"
+    # Not normalised like seed_entropy: the certificate publishes what was hashed.
+    assert seed_text(" 42 ") == " 42 "
+    assert seed_text("panel 2026") == "panel 2026"
+
+
+@pytest.mark.parametrize(
+    ("seed", "kind"),
+    [
+        (None, "None"),
+        (np.random.default_rng(1), "a numpy Generator"),
+        (np.random.SeedSequence(1), "a numpy SeedSequence"),
+    ],
+)
+def test_draw_text_refuses_what_cannot_be_published(seed, kind):
+    with pytest.raises(FairpanelInputError) as info:
+        seed_text(seed)
+    assert info.value.message == ERR_SEED_NOT_PUBLIC.format(kind=kind)
+
+
+@pytest.mark.parametrize("bad", [1.5, True, np.True_, b"42"])
+def test_draw_text_refuses_other_types_like_seed_entropy(bad):
+    with pytest.raises(TypeError) as info:
+        seed_text(bad)
+    assert str(info.value) == ERR_SEED.format(seed=bad)
 
 
 def test_same_text_same_stream_other_text_other_stream():

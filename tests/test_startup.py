@@ -13,6 +13,7 @@ import ast
 import importlib
 import inspect
 import json
+import pkgutil
 import subprocess
 import sys
 import types
@@ -131,10 +132,11 @@ def test_every_lazy_name_is_the_subpackage_object(name: str) -> None:
 
 
 def test_from_import_resolves_lazy_names() -> None:
-    from fairpanel import RankStrategy, audit, score
+    from fairpanel import RankStrategy, assess_reliability, run_audit, score
 
     assert score is fairpanel.scoring.score
-    assert audit is sys.modules["fairpanel.audit"].audit
+    assert run_audit is sys.modules["fairpanel.audit"].run_audit
+    assert assess_reliability is sys.modules["fairpanel.reliability"].assess_reliability
     assert RankStrategy is fairpanel.strategies.RankStrategy
 
 
@@ -165,19 +167,51 @@ def test_unknown_name_is_an_attribute_error() -> None:
         fairpanel.nonexistent  # type: ignore[attr-defined]  # noqa: B018
 
 
-def test_functions_named_like_their_subpackage_stay_functions() -> None:
-    # `fairpanel.audit` is the function even when the subpackage is imported first (by
-    # the report, say), as it was when everything was imported eagerly.
-    code = (
-        "import fairpanel.audit._audit, fairpanel.reliability._icc, fairpanel, types\n"
-        "for name in ('audit', 'reliability'):\n"
-        "    value = getattr(fairpanel, name)\n"
-        "    assert not isinstance(value, types.ModuleType), name\n"
-        "    assert value is getattr(__import__('sys').modules['fairpanel.' + name], name)\n"
-    )
-    _loaded_after(code)
-    assert not isinstance(fairpanel.audit, types.ModuleType)
-    assert not isinstance(fairpanel.reliability, types.ModuleType)
+def test_no_public_name_is_also_a_subpackage() -> None:
+    # A name that is both (the function `audit` and the subpackage `fairpanel.audit`)
+    # needs the module's class swapped to decide which one wins; there is none now.
+    subpackages = {
+        info.name
+        for info in pkgutil.iter_modules(fairpanel.__path__)
+        if info.ispkg and not info.name.startswith("_")
+    }
+    assert {"audit", "reliability"} <= subpackages
+    assert not subpackages & set(fairpanel.__all__)
+    assert type(fairpanel) is types.ModuleType
+
+
+def test_audit_and_reliability_are_the_subpackages_whatever_the_import_order() -> None:
+    # Internals imported first (as the report does) and the package after, or the
+    # package alone: either way the attribute is the subpackage, reached lazily.
+    for first in ("fairpanel.audit._audit, fairpanel.reliability._icc, fairpanel", "fairpanel"):
+        code = (
+            f"import sys, types, {first}\n"
+            "for name, function in (('audit', 'run_audit'),\n"
+            "                       ('reliability', 'assess_reliability')):\n"
+            "    package = getattr(fairpanel, name)\n"
+            "    assert package is sys.modules['fairpanel.' + name], name\n"
+            "    assert getattr(fairpanel, function) is getattr(package, function), name\n"
+        )
+        _loaded_after(code)
+    assert fairpanel.audit is sys.modules["fairpanel.audit"]
+    assert fairpanel.reliability is sys.modules["fairpanel.reliability"]
+
+
+def test_the_former_function_names_are_aliases_in_their_subpackages() -> None:
+    import fairpanel.audit
+    import fairpanel.reliability
+
+    assert fairpanel.audit.audit is fairpanel.audit.run_audit
+    assert fairpanel.reliability.reliability is fairpanel.reliability.assess_reliability
+    assert fairpanel.run_audit.__name__ == "run_audit"
+    assert fairpanel.assess_reliability.__name__ == "assess_reliability"
+
+
+def test_a_name_neither_lazy_nor_a_subpackage_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'reliabilty'"):
+        fairpanel.reliabilty  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute '_audit'"):
+        fairpanel._audit  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_demo_seed_default_matches_the_demo() -> None:

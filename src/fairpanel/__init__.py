@@ -4,7 +4,7 @@ Transparent holistic rubrics, calibrated scores with honest uncertainty, rank-ba
 ML and lottery selection run the same way, disparity audits safe to publish, and
 simulation where true merit is known. Every step a committee runs from the command line
 is a function or object here; the subpackages (``fairpanel.scoring``,
-``fairpanel.audit``, …) hold the rest.
+``fairpanel.audit``, …) hold the rest, and are imported on first use too.
 
 Examples
 --------
@@ -15,8 +15,7 @@ Examples
 """
 
 import importlib
-import sys
-import types
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from fairpanel._errors import FairpanelInputError
@@ -25,7 +24,7 @@ from fairpanel._version import __version__
 if TYPE_CHECKING:
     # The same names as the lazy table below, for type checkers and IDEs.
     from fairpanel._schema import ReviewColumns, SubmissionColumns
-    from fairpanel.audit import AuditResult, audit, audit_counts
+    from fairpanel.audit import AuditResult, audit_counts, run_audit
     from fairpanel.io import load_reviews, load_submissions, read_table
     from fairpanel.lottery import (
         DrawCertificate,
@@ -41,7 +40,12 @@ if TYPE_CHECKING:
         generate_history,
         run_checks,
     )
-    from fairpanel.reliability import ReliabilityResult, icc, krippendorff_alpha, reliability
+    from fairpanel.reliability import (
+        ReliabilityResult,
+        assess_reliability,
+        icc,
+        krippendorff_alpha,
+    )
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.rubric import Rubric, builtin_rubric, load_rubric, render_card
     from fairpanel.scoring import ScoreResult, score
@@ -87,7 +91,7 @@ __all__ = [
     "SweepResult",
     "TieredLotteryStrategy",
     "__version__",
-    "audit",
+    "assess_reliability",
     "audit_counts",
     "build_report",
     "builtin_rubric",
@@ -102,8 +106,8 @@ __all__ = [
     "load_scenario",
     "load_submissions",
     "read_table",
-    "reliability",
     "render_card",
+    "run_audit",
     "run_checks",
     "score",
     "verify_certificate",
@@ -118,8 +122,8 @@ _LAZY: dict[str, str] = {
     "ReviewColumns": "fairpanel._schema",
     "SubmissionColumns": "fairpanel._schema",
     "AuditResult": "fairpanel.audit",
-    "audit": "fairpanel.audit",
     "audit_counts": "fairpanel.audit",
+    "run_audit": "fairpanel.audit",
     "load_reviews": "fairpanel.io",
     "load_submissions": "fairpanel.io",
     "read_table": "fairpanel.io",
@@ -134,9 +138,9 @@ _LAZY: dict[str, str] = {
     "generate_history": "fairpanel.ml",
     "run_checks": "fairpanel.ml",
     "ReliabilityResult": "fairpanel.reliability",
+    "assess_reliability": "fairpanel.reliability",
     "icc": "fairpanel.reliability",
     "krippendorff_alpha": "fairpanel.reliability",
-    "reliability": "fairpanel.reliability",
     "ReportInputs": "fairpanel.report",
     "build_report": "fairpanel.report",
     "write_report": "fairpanel.report",
@@ -161,36 +165,21 @@ _LAZY: dict[str, str] = {
 }
 
 
-#: Public functions named like the subpackage that defines them (``audit``, ``reliability``).
-_SHADOWING = frozenset(name for name, module in _LAZY.items() if module == f"{__name__}.{name}")
-
-
-class _Package(types.ModuleType):
-    """The ``fairpanel`` module, keeping ``fairpanel.audit`` the function.
-
-    Importing the subpackage ``fairpanel.audit`` (from anywhere, e.g. the report)
-    binds it as an attribute of this package; with eager imports the function was
-    bound afterwards and won, so bind the function in its place.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWING and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> Any:
-    """Import the subpackage that defines ``name`` on first access, then cache it."""
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+    """Import what ``name`` names on first access, then cache it.
+
+    A name of the lazy table is looked up in its subpackage; a public subpackage
+    (``fairpanel.audit``) is imported, which also binds it here.
+    """
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        value = getattr(importlib.import_module(module_name), name)
+        globals()[name] = value
+        return value
+    public = name.isidentifier() and not name.startswith("_")
+    if public and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -22,15 +22,15 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from fairpanel._schema import SubmissionColumns
-from fairpanel.audit import audit
+from fairpanel.audit import run_audit
 from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
 from fairpanel.io._checksum import file_checksums
 from fairpanel.ml import generate_history, run_checks
-from fairpanel.reliability import reliability
+from fairpanel.reliability import assess_reliability
 from fairpanel.report import ReportInputs, build_report, write_report
 from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric, render_card
 from fairpanel.scoring import score
-from fairpanel.simulate import Scenario, compare, generate_cycle, seed_entropy, sweep
+from fairpanel.simulate import Scenario, compare, generate_cycle, sweep
 from fairpanel.strategies import (
     Allocation,
     Capacity,
@@ -138,7 +138,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         scored = score(reviews, rubric=rubric, seed=seed)
         files["scores"] = write_frame(work / "scores.csv", scored.table)
         files["reviewers"] = write_frame(work / "reviewers.csv", scored.reviewers)
-        rel = reliability(reviews, rubric=rubric)
+        rel = assess_reliability(reviews, rubric=rubric)
         files["reliability"] = write_json(work / "reliability.json", rel.to_dict())
     allocations: dict[str, Allocation] = {}
     certificates: list[dict[str, Any]] = []
@@ -158,7 +158,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         decisions = submissions.merge(
             chosen[["submission_id", "selected", "selection_probability"]], on="submission_id"
         )
-        audited = audit(
+        audited = run_audit(
             decisions,
             groups=list(GROUPS),
             strata="institution_type",
@@ -175,7 +175,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             Scenario(),
             {"noise_sd": [0.5, 1.0, 2.0], "capacity": [0.1, 0.2, 0.3]},
             replicates=100,
-            seed=seed_entropy(seed),
+            seed=seed,
             progress=False,
             n_jobs=1,
         )
@@ -237,7 +237,9 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
         scored = score(reviews, rubric=rubric, method="eb", seed=seed)
         decisions = _funnel(cycle.submissions, scored.table)
         files["decisions"] = write_frame(out / "hiring" / "decisions.csv", decisions)
-        audited = audit(decisions, groups=["gender", "career_stage"], stages=list(HIRING_STAGES))
+        audited = run_audit(
+            decisions, groups=["gender", "career_stage"], stages=list(HIRING_STAGES), seed=seed
+        )
         files["audit"] = write_json(out / "hiring" / "audit.json", audited.to_dict())
     report_inputs = ReportInputs(
         rubric=rubric,

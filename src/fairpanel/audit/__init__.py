@@ -6,9 +6,13 @@ flag, Fisher's exact test); Cochran–Mantel–Haenszel and logistic-regression 
 with a Simpson's-paradox indicator; intersections and multi-stage funnels; score gaps and
 reviewer × applicant-group gaps; lottery expectations; vectorized bootstrap intervals;
 small-cell and complementary suppression for publication.
+
+:func:`run_audit` audits decisions (or an allocation), :func:`audit_counts` published
+counts. ``audit`` is :func:`run_audit` under the name it had before ``fairpanel.audit``
+became only the subpackage (kept so that existing code runs).
 """
 
-from fairpanel.audit._audit import audit, audit_counts
+from fairpanel.audit._audit import audit_counts, run_audit
 from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
 from fairpanel.audit._inputs import counts_from_wide
 from fairpanel.audit._result import AuditResult
@@ -21,6 +25,9 @@ from fairpanel.audit._stats import (
 )
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL
 
+#: Alias of :func:`run_audit`, its former name (prefer the new one).
+audit = run_audit
+
 __all__ = [
     "DEFAULT_MIN_CELL",
     "AuditResult",
@@ -32,6 +39,7 @@ __all__ = [
     "katz_ratio",
     "newcombe_difference",
     "reviewer_gaps",
+    "run_audit",
     "score_gaps",
     "wilson_interval",
     "woolf_odds_ratio",

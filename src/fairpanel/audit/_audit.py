@@ -63,8 +63,8 @@ __all__ = [
     "NOTE_MERGED",
     "NOTE_MODELS_WITHHELD",
     "NOTE_WITHHELD",
-    "audit",
     "audit_counts",
+    "run_audit",
 ]
 
 ERR_UNKNOWN_REFERENCE = "reference group '{reference}' is not a group of {attributes}"
@@ -217,7 +217,7 @@ def _assemble(
     return AuditResult(**published, min_cell=int(min_cell), notes=tuple(notes_))
 
 
-def audit(
+def run_audit(
     decisions: Any,
     *,
     groups: str | Sequence[str],
@@ -284,7 +284,7 @@ def audit(
     --------
     >>> d = pd.DataFrame({"gender": ["m"] * 80 + ["w"] * 40,
     ...                   "selected": [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28})
-    >>> res = audit(d, groups="gender")
+    >>> res = run_audit(d, groups="gender")
     >>> res.comparisons[["group", "reference", "adverse_impact_ratio"]].to_dict("records")
     [{'group': 'w', 'reference': 'm', 'adverse_impact_ratio': 0.5}]
     """

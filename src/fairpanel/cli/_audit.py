@@ -175,7 +175,7 @@ def audit_command(
     """Audit selection rates by group, with intervals, adjustment and suppression."""
     # Imported here, not at the top, for start-up time: the audit pulls in statsmodels
     # and scipy, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.audit import audit, audit_counts, counts_from_wide
+    from fairpanel.audit import audit_counts, counts_from_wide, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
     from fairpanel.io import guard_outputs, write_json
     from fairpanel.rubric import load_rubric
@@ -270,7 +270,7 @@ def audit_command(
             with naming(rubric):
                 higher_is_better = load_rubric(existing_file(rubric)).scale.higher_is_better
         try:
-            result = audit(
+            result = run_audit(
                 frame,
                 groups=groups,
                 selected=selected,

@@ -108,7 +108,7 @@ def reliability_command(
     # which other commands (and `fairpanel --help`) do not need.
     from fairpanel._schema import ReviewColumns
     from fairpanel.io import guard_outputs, write_json
-    from fairpanel.reliability import reliability
+    from fairpanel.reliability import assess_reliability
     from fairpanel.rubric import load_rubric
 
     guard_outputs([reviews, rubric], [json_out])
@@ -127,7 +127,7 @@ def reliability_command(
         drop_missing=drop_missing,
     )
     with naming(reviews):
-        result = reliability(
+        result = assess_reliability(
             table, rubric=loaded_rubric, criterion=criterion, n_boot=bootstrap, seed=seed
         )
     _show(result)

@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
 
 __all__ = [
@@ -78,13 +79,14 @@ def _check_id(sid: object) -> str:
     return sid
 
 
-def entrant_uniform(seed: str, submission_id: str) -> tuple[int, float]:
+def entrant_uniform(seed: Seed, submission_id: str) -> tuple[int, float]:
     r"""Return the 64-bit integer ``m`` and the uniform ``u`` of one entrant.
 
     Parameters
     ----------
-    seed : str
-        The seed text of the draw.
+    seed : int or str
+        The seed of the draw; its text is :func:`fairpanel._seed.seed_text` (an
+        integer's decimal digits, text as given).
     submission_id : str
         The entrant's id.
 
@@ -101,7 +103,7 @@ def entrant_uniform(seed: str, submission_id: str) -> tuple[int, float]:
     >>> 0 < u < 1
     True
     """
-    digest = hashlib.sha256(f"{seed}{SEPARATOR}{submission_id}".encode()).digest()
+    digest = hashlib.sha256(f"{seed_text(seed)}{SEPARATOR}{submission_id}".encode()).digest()
     m = int.from_bytes(digest[:8], "big")
     # Python's int / int is correctly rounded, so u is the same double everywhere.
     return m, (2 * m + 1) / (2 * _TWO64)
@@ -111,12 +113,22 @@ def _canonical_weight(w: float) -> int | float:
     return int(w) if float(w).is_integer() else float(w)
 
 
-def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed: str) -> str:
+def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed: Seed) -> str:
     """Return the canonical JSON text of everything a draw's outcome depends on.
 
-    A compact JSON object with keys in this order: ``seed``, ``places``, ``entrants``
-    (the list ``[[id, weight], ...]`` sorted by id, integer-valued weights written as
-    integers); UTF-8, non-ASCII characters unescaped.
+    A compact JSON object with keys in this order: ``seed`` (its text,
+    :func:`fairpanel._seed.seed_text`), ``places``, ``entrants`` (the list
+    ``[[id, weight], ...]`` sorted by id, integer-valued weights written as integers);
+    UTF-8, non-ASCII characters unescaped.
+
+    Parameters
+    ----------
+    entrants : sequence of (str, float)
+        Each entrant's id and weight.
+    places : int
+        How many are drawn.
+    seed : int or str
+        The seed of the draw.
 
     Examples
     --------
@@ -124,15 +136,24 @@ def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed
     '{"seed":"s","places":1,"entrants":[["P-1",2.5],["P-2",1]]}'
     """
     rows = sorted(([sid, _canonical_weight(w)] for sid, w in entrants), key=lambda r: str(r[0]))
-    data = {"seed": seed, "places": int(places), "entrants": rows}
+    data = {"seed": seed_text(seed), "places": int(places), "entrants": rows}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def input_checksum(entrants: Sequence[tuple[str, float]], *, places: int, seed: str) -> str:
+def input_checksum(entrants: Sequence[tuple[str, float]], *, places: int, seed: Seed) -> str:
     """SHA-256 (hex) of the draw's canonical inputs (:func:`canonical_inputs`).
 
     It covers the seed, the number of places and every entrant with its weight, so a
     published checksum pins down the whole outcome.
+
+    Parameters
+    ----------
+    entrants : sequence of (str, float)
+        Each entrant's id and weight.
+    places : int
+        How many are drawn.
+    seed : int or str
+        The seed of the draw.
     """
     text = canonical_inputs(entrants, places=places, seed=seed)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -161,8 +182,9 @@ def _rational(w: float) -> Fraction | None:
     return frac
 
 
-def draw_order(seed: str, ids: Sequence[str], weights: npt.ArrayLike | None = None) -> list[str]:
+def draw_order(seed: Seed, ids: Sequence[str], weights: npt.ArrayLike | None = None) -> list[str]:
     """Return ``ids`` in draw order (the verifiable order, without validation)."""
+    seed = seed_text(seed)
     ms = []
     us = np.empty(len(ids))
     for i, sid in enumerate(ids):
@@ -314,7 +336,7 @@ def draw(
     weights: Sequence[float] | npt.ArrayLike | None = None,
     *,
     places: int,
-    seed: str,
+    seed: Seed,
     context: Mapping[str, Any] | None = None,
 ) -> DrawResult:
     """Draw ``places`` of ``entrants`` (weighted, without replacement), verifiably.
@@ -328,8 +350,10 @@ def draw(
         twice as likely as one with weight 1 to be drawn next.
     places : int
         How many to draw (0 to ``len(entrants)``).
-    seed : str
-        The seed text, announced before the draw.
+    seed : int or str
+        The seed, announced before the draw. The draw hashes its text
+        (:func:`fairpanel._seed.seed_text`: an integer's decimal digits, text exactly as
+        given); ``None`` or a numpy Generator is refused, since nobody could redo the draw.
     context : mapping, optional
         Informative fields copied into the certificate (strategy, capacity); not used
         by the draw.
@@ -344,6 +368,7 @@ def draw(
     >>> res.selected == res.order[:1]
     True
     """
+    text = seed_text(seed)
     ids = [_check_id(s) for s in entrants]
     if len(set(ids)) != len(ids):
         dup = next(s for s in ids if ids.count(s) > 1)
@@ -363,13 +388,13 @@ def draw(
     if not 0 <= places <= len(ids):
         raise ValueError(ERR_PLACES.format(n=len(ids), value=places))
     equal = bool(np.all(w == w[0])) if w.size else True
-    order = draw_order(str(seed), ids, None if equal else w)
+    order = draw_order(text, ids, None if equal else w)
     pairs = tuple(sorted(zip(ids, (float(x) for x in w), strict=True)))
     cert = DrawCertificate(
-        seed=str(seed),
+        seed=text,
         entrants=pairs,
         places=int(places),
-        input_checksum=input_checksum(pairs, places=int(places), seed=str(seed)),
+        input_checksum=input_checksum(pairs, places=int(places), seed=text),
         result=tuple(order),
         context=dict(context or {}),
     )

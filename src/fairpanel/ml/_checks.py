@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from sklearn.inspection import permutation_importance
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed
 from fairpanel.ml._bias import inherited_bias
 from fairpanel.ml._evaluate import (
     features_frame,
@@ -51,7 +52,7 @@ def run_checks(
     exclude: Sequence[str] = (),
     features: Sequence[str] | None = None,
     source_names: tuple[str, str] = ("original", "shifted"),
-    seed: int | str | None = None,
+    seed: Seed = None,
 ) -> CheckReport:
     """Run every trust check on a model of past decisions.
 
@@ -76,8 +77,8 @@ def run_checks(
         As for :class:`SelectionModel`.
     source_names : (str, str)
         How messages name the training and the shifted source.
-    seed : int or str, optional
-        Seed for splits, permutations and estimators.
+    seed : int, str, Generator or None, optional
+        Seed for splits, permutations and estimators (:func:`fairpanel._seed.as_rng`).
 
     Returns
     -------
@@ -110,7 +111,7 @@ def _run_checks(
     exclude: Sequence[str],
     features: Sequence[str] | None,
     source_names: tuple[str, str],
-    seed: int | str | None,
+    seed: Seed,
 ) -> CheckReport:
     for col in (target, *groups):
         if col not in history.columns:

@@ -212,8 +212,9 @@ class SelectionModel:
     features : sequence of str, optional
         The features to use. Default: every column except ``submission_id``, ``cycle``,
         the outcomes ``selected`` and ``past_score``, ``groups`` and ``exclude``.
-    seed : int or str, optional
-        Seed for the estimators that draw random numbers.
+    seed : int, str, Generator or None, optional
+        Seed for the estimators that draw random numbers: :meth:`fit` turns it into
+        the integer ``seed_`` scikit-learn takes (:func:`seed_int`).
 
     Attributes
     ----------
@@ -226,6 +227,8 @@ class SelectionModel:
         SHA-256 of the canonical training table (features + target), see
         :func:`canonical_checksum`.
     n_training_ : int
+    seed_ : int
+        The integer seed the estimators were given.
 
     Examples
     --------
@@ -243,7 +246,7 @@ class SelectionModel:
         groups: Sequence[str] = (),
         exclude: Sequence[str] = (),
         features: Sequence[str] | None = None,
-        seed: int | str | None = None,
+        seed: Seed = None,
     ) -> None:
         self.model = model
         self.target = target

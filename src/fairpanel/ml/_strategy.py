@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._extras import needs_extra
+from fairpanel._seed import Seed
 from fairpanel.ml._model import SelectionModel, single_threaded, target_values
 from fairpanel.strategies import Allocation, Capacity, Strategy
 from fairpanel.strategies._engine import allocate_blocks, blocks_from_score
@@ -70,8 +71,9 @@ class MLStrategy(Strategy):
         (``pip install 'fairpanel[ml]'``, which installs fairlearn).
     mitigation_group : str, optional
         The group attribute of the constraint; default the first of ``groups``.
-    seed : int or str, optional
-        Seed of the model's estimators (the allocation's draws use ``allocate``'s seed).
+    seed : int, str, Generator or None, optional
+        Seed of the model's estimators (:class:`~fairpanel.ml.SelectionModel`); the
+        allocation's draws use ``allocate``'s seed.
     n_monte_carlo : int, default 10000
         Replicates for selection probabilities under a budget.
 
@@ -110,7 +112,7 @@ class MLStrategy(Strategy):
         features: Sequence[str] | None = None,
         mitigation: Mitigation | None = None,
         mitigation_group: str | None = None,
-        seed: int | str | None = None,
+        seed: Seed = None,
         n_monte_carlo: int = 10_000,
     ) -> None:
         self.model = model
@@ -240,7 +242,7 @@ class MLStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Select the submissions the model ranks highest; equal predictions by lot.
 

@@ -15,7 +15,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from fairpanel._seed import as_rng
+from fairpanel._seed import Seed, as_rng
 from fairpanel.reliability._alpha import LEVELS, delta2, pairable_counts
 from fairpanel.reliability._data import Ratings
 
@@ -64,7 +64,7 @@ def alpha_bootstrap(
     levels: tuple[str, ...] = LEVELS,
     n_boot: int = 2000,
     confidence: float = 0.95,
-    seed: int | str | np.random.Generator | None = None,
+    seed: Seed = None,
 ) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap intervals for α at each level, from one set of replicates.
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairpanel._seed import Seed
 from fairpanel.reliability._alpha import LEVELS, alpha_from_ratings
 from fairpanel.reliability._bootstrap import alpha_bootstrap
 from fairpanel.reliability._data import as_ratings
@@ -15,7 +16,7 @@ from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_ratings
 from fairpanel.rubric import Rubric
 from fairpanel.viz import html_summary
 
-__all__ = ["ReliabilityResult", "reliability"]
+__all__ = ["ReliabilityResult", "assess_reliability"]
 
 NOTE_INCOMPLETE = (
     "incomplete design ({n} of {cells} submission × reviewer cells scored): one-way ICCs "
@@ -121,14 +122,14 @@ class ReliabilityResult:
         }
 
 
-def reliability(
+def assess_reliability(
     reviews: Any,
     *,
     rubric: Rubric | None = None,
     criterion: str | None = None,
     confidence: float = 0.95,
     n_boot: int = 0,
-    seed: int | str | np.random.Generator | None = None,
+    seed: Seed = None,
 ) -> ReliabilityResult:
     """Every ICC form and Krippendorff's α at every level, on one panel's reviews.
 
@@ -147,8 +148,9 @@ def reliability(
     n_boot : int, default 0
         Bootstrap replicates for α's percentile intervals (resampling submissions); 0
         skips the bootstrap. 2000 is a sound choice.
-    seed : int, str, numpy Generator or None
-        Seed of the bootstrap (a text seed is hashed), for a reproducible interval.
+    seed : int, str, Generator or None
+        Seed of the bootstrap (:func:`fairpanel._seed.as_rng`), for a reproducible
+        interval.
 
     Returns
     -------
@@ -161,7 +163,7 @@ def reliability(
     ...     "submission_id": ["a", "a", "b", "b", "c", "c"],
     ...     "reviewer_id": ["r1", "r2", "r1", "r2", "r1", "r2"],
     ...     "score": [5, 4, 2, 2, 3, 4]})
-    >>> res = reliability(reviews)
+    >>> res = assess_reliability(reviews)
     >>> round(res.alpha["interval"], 3)
     0.773
     >>> res.icc.loc[0, "type"]

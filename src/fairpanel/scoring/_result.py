@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
+from fairpanel._seed import Seed
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._design import PanelData
 from fairpanel.scoring._ranks import rank_summary
@@ -161,7 +162,7 @@ def assemble(
     diagnostics: Diagnostics,
     components: dict[str, float],
     method: str,
-    seed: int | str | np.random.Generator | None,
+    seed: Seed,
     with_band: bool,
 ) -> ScoreResult:
     n = panel.n_sub

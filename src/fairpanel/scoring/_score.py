@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from fairpanel._seed import as_rng
+from fairpanel._seed import Seed, as_rng
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._design import PanelData, prepare_panel
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
@@ -49,7 +49,7 @@ def score(
     scale: tuple[int, int] | None = None,
     higher_is_better: bool = True,
     method: Method = "bayes",
-    seed: int | str | np.random.Generator | None = None,
+    seed: Seed = None,
     chains: int = 4,
     draws: int = 1000,
     warmup: int = 500,
@@ -79,7 +79,7 @@ def score(
     method : {"bayes", "eb"}, default "bayes"
         ``"bayes"``: the full posterior by a blocked Gibbs sampler (ERforResearch's
         priors). ``"eb"``: REML variance components held fixed (fast; for simulations).
-    seed : int, str or Generator, optional
+    seed : int, str, Generator or None, optional
         Seed for every random draw (chains and rank draws); the same seed gives the same
         result. Text is a seed too: digits read as their integer, other text hashed with
         SHA-256, so a committee can use any phrase (:func:`fairpanel._seed.as_rng`).
@@ -208,7 +208,7 @@ def _bayes_result(
     post: Draws,
     diagnostics: Diagnostics,
     priors: Priors,
-    seed: int | str | np.random.Generator | None,
+    seed: Seed,
     with_band: bool,
 ) -> ScoreResult:
     n = panel.n_sub

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 # seed_entropy is re-exported: fairpanel.simulate.seed_entropy is public.
-from fairpanel._seed import seed_entropy, seed_sequence
+from fairpanel._seed import Seed, seed_entropy, seed_sequence
 from fairpanel.simulate._kernels import (
     STRATEGIES,
     Draws,
@@ -87,7 +87,7 @@ def compare(
     *,
     strategies: Sequence[str] = STRATEGIES,
     replicates: int = 1000,
-    seed: int | str | np.random.SeedSequence | None = None,
+    seed: Seed = None,
     method: Method = "fast",
     chunk_size: int | None = None,
     progress: bool | None = None,
@@ -109,9 +109,11 @@ def compare(
         :mod:`fairpanel.simulate._ml`).
     replicates : int
         Simulated cycles.
-    seed : int, str, SeedSequence or None
-        Root seed; replicate ``r`` uses child ``r`` of ``SeedSequence(seed)``. Text
-        (as the CLI's ``--seed`` takes) is turned into an integer by :func:`seed_entropy`.
+    seed : int, str, SeedSequence, Generator or None
+        Root seed; replicate ``r`` uses child ``r`` of its ``SeedSequence``
+        (:func:`fairpanel._seed.seed_sequence`). Text (as the CLI's ``--seed`` takes) is
+        turned into an integer by :func:`seed_entropy`; a Generator gives 128 bits of
+        its stream. The result records the int or text given, else the root entropy.
     method : {"fast", "mean", "eb", "bayes"}
         ``fast``: calibrated scores with reviewer leniency removed by a one-step
         empirical Bayes estimate, batched over replicates (see ``score_panel``);

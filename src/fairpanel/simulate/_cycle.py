@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed, as_rng
 from fairpanel.rubric import Rubric
 
 __all__ = ["DEFAULT_GROUP_SHARES", "Cycle", "CycleConfig", "generate_cycle"]
@@ -289,7 +290,7 @@ def generate_cycle(
     config: CycleConfig | None = None,
     *,
     rubric: Rubric | None = None,
-    seed: int | np.random.Generator | None = None,
+    seed: Seed = None,
     **changes: Any,
 ) -> Cycle:
     """Generate a review cycle with known true merit.
@@ -302,8 +303,8 @@ def generate_cycle(
     rubric : Rubric, optional
         The rubric reviewers score on (its criteria and scale); default a single
         overall grade on 1–5.
-    seed : int or Generator, optional
-        Seed of every random draw (normalised with :func:`numpy.random.default_rng`).
+    seed : int, str, Generator or None, optional
+        Seed of every random draw (:func:`fairpanel._seed.as_rng`).
         Submissions, merit, reviewers, assignment and scores use separate child streams,
         so changing, say, the number of reviewers leaves the submissions unchanged.
     **changes
@@ -331,9 +332,7 @@ def generate_cycle(
             )
         config = replace(config, **changes)
     rubric = Rubric.single_criterion(minimum=1, maximum=5) if rubric is None else rubric
-    rng_groups, rng_merit, rng_reviewers, rng_assign, rng_scores = np.random.default_rng(
-        seed
-    ).spawn(5)
+    rng_groups, rng_merit, rng_reviewers, rng_assign, rng_scores = as_rng(seed).spawn(5)
 
     n = config.n_submissions
     width = len(str(n))

@@ -12,6 +12,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from fairpanel._seed import Seed, seed_sequence
 from fairpanel.simulate._compare import SUMMARY_COLUMNS, Method, compare
 from fairpanel.simulate._kernels import STRATEGIES
 from fairpanel.simulate._progress import LazyProgress
@@ -111,7 +112,7 @@ def sweep(
     *,
     strategies: Sequence[str] = STRATEGIES,
     replicates: int = 200,
-    seed: int | None = None,
+    seed: Seed = None,
     method: Method = "fast",
     n_jobs: int | None = None,
     backend: str | None = None,
@@ -135,8 +136,9 @@ def sweep(
         its last group if it has none).
     strategies, replicates, method
         As in :func:`compare`, per grid point.
-    seed : int, optional
-        Root seed.
+    seed : int, str, SeedSequence, Generator or None, optional
+        Root seed (:func:`fairpanel._seed.seed_sequence`); ``SweepResult.seed`` records
+        its entropy, an int.
     n_jobs : int, optional
         joblib workers; default 1 locally and every worker of the cluster with Dask.
     backend : str, optional
@@ -167,7 +169,7 @@ def sweep(
     points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
     for p in points:  # fail fast, before any worker starts, on an impossible combination
         sc.with_values(**p)
-    ss = np.random.SeedSequence(seed)
+    ss = seed_sequence(seed)
     children = ss.spawn(len(points))
     tasks = (
         delayed(_point)(sc, p, tuple(strategies), replicates, child, method)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ALLOCATION_COLUMNS
+from fairpanel._seed import Seed
 from fairpanel.lottery import DrawCertificate
 from fairpanel.rubric import Rubric
 from fairpanel.strategies._direction import score_direction
@@ -286,7 +287,7 @@ class Strategy(ABC):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Select submissions.
 
@@ -301,8 +302,11 @@ class Strategy(ABC):
             eligibility (optional boolean ``eligible`` column).
         capacity : Capacity or int
             An int is a count of places.
-        seed : str or int
-            The seed text of any draw.
+        seed : int or str
+            The seed of any draw and of the Monte Carlo estimates, as its text
+            (:func:`fairpanel._seed.seed_text`). ``None`` or a numpy Generator is
+            refused even when nothing is drawn: an allocation is published with a seed
+            anyone can reuse.
 
         Returns
         -------
@@ -361,7 +365,7 @@ class Strategy(ABC):
         score: npt.ArrayLike,
         *,
         capacity: Capacity,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Top-k (or fill the budget) by ``score`` (higher = better), ties by lot.
 

@@ -18,19 +18,19 @@ block number (lower = considered earlier) and a weight; entrants outside every b
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._schema import ALLOCATION_COLUMNS
+from fairpanel._seed import Seed, as_rng, seed_text
 from fairpanel.lottery import draw, inclusion_probabilities
 from fairpanel.strategies._base import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity, Prepared
 
-__all__ = ["allocate_blocks", "blocks_from_score", "monte_carlo_rng"]
+__all__ = ["MONTE_CARLO_PREFIX", "allocate_blocks", "blocks_from_score", "monte_carlo_rng"]
 
 #: Budgets are compared with this relative slack so that 0.1 + 0.2 hours fit in 0.3.
 _BUDGET_RTOL = 1e-9
@@ -49,14 +49,28 @@ def blocks_from_score(score: npt.ArrayLike, eligible: npt.ArrayLike) -> npt.NDAr
     return blocks
 
 
-def monte_carlo_rng(seed: str | int) -> np.random.Generator:
+#: Prefix of the Monte Carlo seed text, so the estimate's stream is not the draw's seed.
+MONTE_CARLO_PREFIX: Final = "monte-carlo\x1f"
+
+
+def monte_carlo_rng(seed: Seed) -> np.random.Generator:
     r"""Return the numpy generator for probability estimates, derived from the seed.
 
     The estimate is a property of the random mechanism, not of the realized draw, so it
-    may use numpy; its seed is ``SHA-256("monte-carlo\\x1f" + seed)`` (first 8 bytes).
+    may use numpy. Its seed is the text ``"monte-carlo\x1f"`` + the draw's seed text
+    (:func:`fairpanel._seed.seed_text`) read by :func:`fairpanel._seed.as_rng` (SHA-256,
+    first 16 bytes): one seed, published once, fixes both the draw and the estimate.
+
+    Parameters
+    ----------
+    seed : int or str
+        The allocation's seed.
+
+    Returns
+    -------
+    numpy.random.Generator
     """
-    digest = hashlib.sha256(f"monte-carlo\x1f{seed}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    return as_rng(MONTE_CARLO_PREFIX + seed_text(seed))
 
 
 def _fill_budget(
@@ -82,7 +96,7 @@ def allocate_blocks(
     weights: npt.ArrayLike | None,
     *,
     capacity: Capacity,
-    seed: str | int,
+    seed: Seed,
     strategy: str,
     params: Mapping[str, Any] | None = None,
     n_monte_carlo: int = 10_000,
@@ -91,7 +105,8 @@ def allocate_blocks(
     """Turn priority blocks into an :class:`Allocation` (see the module docstring)."""
     frame = prepared.frame
     n = len(frame)
-    seed_text = str(seed)
+    # Whether or not a draw follows: an allocation is published with its seed.
+    text = seed_text(seed)
     ids = frame["submission_id"].to_numpy(dtype=object).astype(str)
     blk = np.asarray(blocks, dtype=np.int64).reshape(-1)
     eligible = frame["eligible"].to_numpy(dtype=bool)
@@ -132,7 +147,7 @@ def allocate_blocks(
             places = k - int(block_start[straddles][0])
             tier[members] = "lottery"
             res = draw(
-                ids[members].tolist(), w[members], places=places, seed=seed_text, context=context
+                ids[members].tolist(), w[members], places=places, seed=text, context=context
             )
             certificate = res.certificate
             pos = {sid: i for i, sid in enumerate(res.order)}
@@ -155,7 +170,7 @@ def allocate_blocks(
                 ids[drawn_idx].tolist(),
                 w[drawn_idx],
                 places=int(drawn_idx.size),
-                seed=seed_text,
+                seed=text,
                 context=context,
             )
             certificate = res.certificate
@@ -180,7 +195,7 @@ def allocate_blocks(
                 w[ent_idx],
                 req[ent_idx],
                 budget,
-                rng=monte_carlo_rng(seed_text),
+                rng=monte_carlo_rng(text),
                 n_replicates=n_monte_carlo,
             )
 
@@ -221,7 +236,7 @@ def allocate_blocks(
     return Allocation(
         table=table,
         strategy=strategy,
-        seed=seed_text,
+        seed=text,
         capacity=capacity,
         certificate=certificate,
         params=dict(params or {}),

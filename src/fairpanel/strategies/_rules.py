@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._seed import Seed
 from fairpanel.rubric import Rubric
 from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
 from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
@@ -140,7 +141,7 @@ class RankStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Select the best-scored submissions; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
@@ -214,7 +215,7 @@ class LotteryStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Draw the places among the submissions above the bar; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
@@ -285,7 +286,7 @@ class TieredLotteryStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Draw the places with band weights; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
@@ -365,7 +366,7 @@ class PartialLotteryStrategy(Strategy):
         submissions: pd.DataFrame | None = None,
         *,
         capacity: Capacity | int,
-        seed: str | int,
+        seed: Seed,
     ) -> Allocation:
         """Fund the clear top, draw among the uncertain middle; see the class docstring."""
         n_mc = _check_n_mc(self.n_monte_carlo)
