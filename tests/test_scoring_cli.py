@@ -13,6 +13,7 @@ from fairpanel._schema import SCORE_COLUMNS
 from fairpanel.cli import _score as cli_score
 from fairpanel.cli._main import app
 from fairpanel.io._checks import ERR_MISSING_COLUMN
+from fairpanel.rubric._scale import ERR_SCALE_PAIR
 from fairpanel.scoring import score
 from tests.test_scoring import p1_reviews
 
@@ -103,7 +104,7 @@ def test_unconverged_is_refused_or_marked(tmp_path, monkeypatch) -> None:  # typ
     ("extra", "message"),
     [
         (["--method", "mcmc"], cli_score.ERR_METHOD.format(method="mcmc")),
-        (["--scale-min", "1"], cli_score.ERR_SCALE_PAIR),
+        (["--scale-min", "1"], ERR_SCALE_PAIR),
     ],
 )
 def test_bad_options_exit_2(tmp_path, extra, message) -> None:  # type: ignore[no-untyped-def]
@@ -133,4 +134,3 @@ def test_rubric_sets_the_scale(tmp_path) -> None:  # type: ignore[no-untyped-def
     clash = runner.invoke(app, [*args, "--lower-is-better"])
     assert clash.exit_code == 2
     assert "--lower-is-better describes the scale without a rubric" in clash.output
-    assert cli_score.ERR_RUBRIC_SCALE.startswith("{option} describes the scale")

@@ -38,10 +38,6 @@ ERR_UNCONVERGED = (
     "Rerun with more --draws, or pass --allow-unconverged to write them marked provisional"
 )
 ERR_METHOD = "--method must be bayes or eb, got {method!r}"
-ERR_SCALE_PAIR = "give both --scale-min and --scale-max, or neither"
-ERR_RUBRIC_SCALE = (
-    "{option} describes the scale without a rubric; the rubric {rubric} sets it ({scale})"
-)
 
 
 def score(reviews: pd.DataFrame, /, **options: Any) -> ScoreResult:
@@ -143,17 +139,19 @@ def score_command(
     # Imported here for start-up time (pandas, yaml), as in every command.
     from fairpanel._schema import ReviewColumns
     from fairpanel.io import guard_outputs, write_frame, write_json
-    from fairpanel.rubric import Rubric, load_rubric
+    from fairpanel.rubric import choose_scale, load_rubric
 
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # A scale given on the command line is checked by the loader, which names the
     # user's own column and row, like a rubric's scale.
-    checking = loaded_rubric
-    if checking is None and scale_min is not None and scale_max is not None:
-        checking = Rubric.single_criterion(
-            minimum=scale_min, maximum=scale_max, higher_is_better=not lower_is_better
-        )
+    chosen = choose_scale(
+        loaded_rubric,
+        minimum=scale_min,
+        maximum=scale_max,
+        lower_is_better=lower_is_better,
+        rubric_name=None if rubric is None else str(rubric),
+    )
     table = read_reviews(
         reviews,
         columns=ReviewColumns(
@@ -163,35 +161,17 @@ def score_command(
             score=score_col,
             conflict=conflict_col,
         ),
-        rubric=checking,
+        rubric=chosen.check,
         encoding=encoding,
         drop_missing=drop_missing,
     )
-    if loaded_rubric is not None:
-        rubric_scale = loaded_rubric.scale
-        described = (
-            f"{rubric_scale.min}–{rubric_scale.max}, "
-            f"{'higher' if rubric_scale.higher_is_better else 'lower'} is better"
-        )
-        option = None
-        if scale_min is not None or scale_max is not None:
-            option = "--scale-min/--scale-max"
-        elif lower_is_better and rubric_scale.higher_is_better:
-            option = "--lower-is-better"
-        if option is not None:
-            raise fail(ERR_RUBRIC_SCALE.format(option=option, rubric=rubric, scale=described))
-    scale = None
-    if scale_min is not None or scale_max is not None:
-        if scale_min is None or scale_max is None:
-            raise fail(ERR_SCALE_PAIR)
-        scale = (scale_min, scale_max)
     if method not in ("bayes", "eb"):
         raise fail(ERR_METHOD.format(method=method))
     with naming(reviews):
         result = score(
             table,
             rubric=loaded_rubric,
-            scale=scale,
+            scale=chosen.scale,
             higher_is_better=not lower_is_better,
             method="eb" if method == "eb" else "bayes",
             seed=seed,

@@ -3,6 +3,7 @@
 from fairpanel.rubric._card import card_model, render_card
 from fairpanel.rubric._library import BUILTIN_RUBRICS, builtin_rubric, builtin_rubric_path
 from fairpanel.rubric._rubric import Band, Criterion, Level, Rubric, Scale, load_rubric
+from fairpanel.rubric._scale import ScaleChoice, choose_scale
 
 __all__ = [
     "BUILTIN_RUBRICS",
@@ -11,9 +12,11 @@ __all__ = [
     "Level",
     "Rubric",
     "Scale",
+    "ScaleChoice",
     "builtin_rubric",
     "builtin_rubric_path",
     "card_model",
+    "choose_scale",
     "load_rubric",
     "render_card",
 ]
