@@ -11,8 +11,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
+from fairpanel.panel import Panel
 from fairpanel.rubric import Rubric
-from fairpanel.scoring._design import PanelData
 from fairpanel.scoring._ranks import rank_summary
 
 __all__ = ["EXTRA_COLUMNS", "Diagnostics", "ScoreResult", "assemble"]
@@ -151,7 +151,7 @@ class ScoreResult:
 
 
 def assemble(
-    panel: PanelData,
+    panel: Panel,
     *,
     eta_mean: FloatArray,
     eta_sd: FloatArray,
