@@ -11,12 +11,12 @@ from fairpanel.panel import as_panel, fit_reml, from_codes, from_matrix, from_re
 from fairpanel.panel._build import (
     ERR_CONFLICT_VALUE,
     ERR_DUPLICATE,
-    ERR_DUPLICATE_PAIR,
     ERR_NEED_RUBRIC,
     ERR_NOT_NUMBER,
     ERR_OFF_SCALE,
     ERR_UNKNOWN_CRITERION,
 )
+from fairpanel.panel._matrix import ERR_DUPLICATE_PAIR
 from fairpanel.panel._panel import ERR_NO_SCALE
 from fairpanel.panel._reml import _Equations
 from fairpanel.reliability import icc

@@ -17,14 +17,8 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from fairpanel import FairpanelInputError
 from fairpanel._seed import ERR_SEED, as_rng
 from fairpanel.panel import as_panel, fit_reml
-from fairpanel.panel._build import (
-    ERR_CRITERION_NOT_FOUND,
-    ERR_CRITERION_WIDE,
-    ERR_DUPLICATE,
-    ERR_LONG_COLUMNS,
-    ERR_NEED_RUBRIC,
-    ERR_WIDE_NUMERIC,
-)
+from fairpanel.panel._build import ERR_CRITERION_NOT_FOUND, ERR_DUPLICATE, ERR_NEED_RUBRIC
+from fairpanel.panel._matrix import ERR_CRITERION_WIDE, ERR_LONG_COLUMNS, ERR_WIDE_NUMERIC
 from fairpanel.reliability import (
     ICC_COLUMNS,
     LEVELS,

@@ -7,7 +7,8 @@ residual variance components of the crossed random-effects model on it. Reliabil
 from these two.
 """
 
-from fairpanel.panel._build import as_panel, from_codes, from_matrix, from_reviews
+from fairpanel.panel._build import from_reviews
+from fairpanel.panel._matrix import as_panel, from_codes, from_matrix
 from fairpanel.panel._panel import Panel
 from fairpanel.panel._reml import VarianceComponents, fit_reml
 

@@ -1,4 +1,4 @@
-"""Building a :class:`Panel`: from a reviews table, a wide matrix, or integer codes.
+"""Building a :class:`Panel` from a reviews table.
 
 A multi-criterion rubric review becomes its *total* (:meth:`Rubric.totals`, the weighted
 mean of its criterion scores on the rubric's scale), the number the committee ranks on,
@@ -11,18 +11,18 @@ with a rubric every score must lie on its scale and name one of its criteria.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import BOOL_HINT, parse_bool
+from fairpanel._schema import BOOL_HINT, TABLES, parse_bool
 from fairpanel.panel._panel import FloatArray, Panel
 from fairpanel.rubric import Rubric
 
-__all__ = ["as_panel", "from_codes", "from_matrix", "from_reviews"]
+__all__ = ["REQUIRED", "from_reviews"]
 
 SUBMISSION, REVIEWER, CRITERION, SCORE, CONFLICT = (
     "submission_id",
@@ -31,17 +31,13 @@ SUBMISSION, REVIEWER, CRITERION, SCORE, CONFLICT = (
     "score",
     "conflict",
 )
+#: The columns a reviews table cannot do without (its contract, :data:`TABLES`).
+REQUIRED = TABLES["reviews"].required
 #: The criterion of a table without a criterion column: one overall grade per review.
 OVERALL = "overall"
 
 ERR_MISSING_COLUMN = "the reviews table has no column '{column}'"
 HINT_LOAD = "load the table with fairpanel.io.load_reviews"
-ERR_LONG_COLUMNS = (
-    "a reviews table needs the columns submission_id, reviewer_id and score; got {columns}"
-)
-ERR_WIDE_NUMERIC = "a wide ratings matrix must hold numbers only (NaN for a missing rating)"
-ERR_WIDE_SHAPE = "a wide ratings matrix must be two-dimensional, got {ndim} dimension(s)"
-ERR_CRITERION_WIDE = "criterion= applies to a long reviews table, not to a wide matrix"
 ERR_NEED_RUBRIC = (
     "the reviews score {n} criteria; pass the rubric so each review's weighted total "
     "can be used, or choose one criterion"
@@ -57,8 +53,6 @@ ERR_OFF_SCALE = "score {value:g} is off the scale {min}–{max}"
 ERR_FLAT_SCALE = "every score is {value:g}: a scale cannot be inferred from the data"
 ERR_NO_REVIEWS = "there are no scored reviews"
 ERR_CONFLICT_VALUE = "conflict flag {value!r} is not yes or no"
-ERR_DUPLICATE_PAIR = "each (submission, reviewer) pair may occur once; codes repeat a pair"
-ERR_CODES = "sub, rev and values must be one-dimensional and of equal length"
 
 Scale = tuple[int, int] | Literal["data"] | None
 
@@ -111,7 +105,7 @@ def from_reviews(
     >>> panel.submissions.tolist(), panel.raw_total.tolist(), panel.complete
     (['a', 'b'], [5.0, 4.0, 2.0], False)
     """
-    for column in (SUBMISSION, REVIEWER, SCORE):
+    for column in REQUIRED:
         if column not in reviews.columns:
             raise FairpanelInputError(
                 ERR_MISSING_COLUMN.format(column=column), column=column, hint=HINT_LOAD
@@ -281,126 +275,3 @@ def _assemble(long: pd.DataFrame, rubric: Rubric | None) -> Panel:
         criterion=str(wide.columns[0]) if wide.shape[1] == 1 else None,
         scale_rubric=rubric,
     )
-
-
-def from_codes(
-    sub: npt.ArrayLike,
-    rev: npt.ArrayLike,
-    values: npt.ArrayLike,
-    *,
-    submissions: npt.ArrayLike | None = None,
-    reviewers: npt.ArrayLike | None = None,
-) -> Panel:
-    """Build a panel (without a scale) from integer codes and one value per review.
-
-    Parameters
-    ----------
-    sub, rev : array_like of int
-        Codes of each review's submission and reviewer (0, 1, …).
-    values : array_like of float
-        One finite value per review.
-    submissions, reviewers : array_like, optional
-        The ids the codes index (default: the codes as text). Ids without a review are
-        dropped and the codes renumbered.
-
-    Returns
-    -------
-    Panel
-
-    Examples
-    --------
-    >>> panel = from_codes([0, 0, 1], [0, 1, 1], [4.0, 5.0, 2.0])
-    >>> panel.n_sub, panel.n_rev, panel.wide().tolist()
-    (2, 2, [[4.0, 5.0], [nan, 2.0]])
-    """
-    s = np.asarray(sub, dtype=np.intp)
-    r = np.asarray(rev, dtype=np.intp)
-    v = np.asarray(values, dtype=float)
-    if not (s.ndim == r.ndim == v.ndim == 1) or not (s.size == r.size == v.size):
-        raise ValueError(ERR_CODES)
-    if v.size == 0:
-        raise FairpanelInputError(ERR_NO_REVIEWS)
-    # Drop submissions and reviewers without any review (empty matrix rows/columns), so
-    # the counts describe the design actually observed.
-    s_used, s_new = np.unique(s, return_inverse=True)
-    r_used, r_new = np.unique(r, return_inverse=True)
-    if np.unique(s_new * r_used.size + r_new).size != v.size:
-        raise ValueError(ERR_DUPLICATE_PAIR)
-    s_ids = np.asarray(s_used if submissions is None else np.asarray(submissions)[s_used])
-    r_ids = np.asarray(r_used if reviewers is None else np.asarray(reviewers)[r_used])
-    return Panel(
-        submissions=pd.Index([str(i) for i in s_ids], name=SUBMISSION, dtype="object"),
-        reviewers=pd.Index([str(i) for i in r_ids], name=REVIEWER, dtype="object"),
-        sub=s_new.astype(np.intp).reshape(-1),
-        rev=r_new.astype(np.intp).reshape(-1),
-        raw_total=v,
-        y=v,
-        contributions=pd.DataFrame({SCORE: v}),
-        criterion=None,
-    )
-
-
-def from_matrix(data: Any) -> Panel:
-    """Build a panel from a wide matrix: one row per submission, one column per reviewer.
-
-    Parameters
-    ----------
-    data : DataFrame or array_like
-        Numbers, NaN where a reviewer did not score a submission. A DataFrame's index
-        and columns give the ids (default: positions).
-
-    Returns
-    -------
-    Panel
-        Rows and columns without any score are dropped.
-
-    Raises
-    ------
-    FairpanelInputError
-        If the matrix holds anything but numbers, or no number at all.
-    """
-    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(_as_2d(data))
-    try:
-        values = frame.to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError):
-        raise FairpanelInputError(ERR_WIDE_NUMERIC) from None
-    t, r = np.nonzero(np.isfinite(values))
-    return from_codes(
-        t, r, values[t, r], submissions=list(frame.index), reviewers=list(frame.columns)
-    )
-
-
-def _as_2d(data: Any) -> FloatArray:
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError):
-        raise FairpanelInputError(ERR_WIDE_NUMERIC) from None
-    if arr.ndim != 2:
-        raise ValueError(ERR_WIDE_SHAPE.format(ndim=arr.ndim))
-    return arr
-
-
-def as_panel(data: Any, *, rubric: Rubric | None = None, criterion: str | None = None) -> Panel:
-    """Read a long reviews table or a wide matrix as a :class:`Panel`, whichever it is.
-
-    Parameters
-    ----------
-    data : DataFrame or array_like
-        A long reviews table (columns ``submission_id``, ``reviewer_id``, ``score``; see
-        :func:`from_reviews`) or a wide matrix (see :func:`from_matrix`).
-    rubric : Rubric, optional
-        For a long table: reduce multi-criterion reviews to their weighted totals.
-    criterion : str, optional
-        For a long table: keep only this criterion's scores.
-
-    Returns
-    -------
-    Panel
-    """
-    if isinstance(data, pd.DataFrame) and {SUBMISSION, REVIEWER, SCORE} <= set(data.columns):
-        return from_reviews(data, rubric=rubric, criterion=criterion)
-    if criterion is not None:
-        raise ValueError(ERR_CRITERION_WIDE)
-    if isinstance(data, pd.DataFrame) and {SCORE, SUBMISSION, REVIEWER} & set(data.columns):
-        raise FairpanelInputError(ERR_LONG_COLUMNS.format(columns=list(data.columns)))
-    return from_matrix(data)
