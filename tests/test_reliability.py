@@ -16,6 +16,9 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from fairpanel import FairpanelInputError
 from fairpanel._seed import ERR_SEED, as_rng
+from fairpanel.panel import as_panel, fit_reml
+from fairpanel.panel._build import ERR_CRITERION_NOT_FOUND, ERR_DUPLICATE, ERR_NEED_RUBRIC
+from fairpanel.panel._matrix import ERR_CRITERION_WIDE, ERR_LONG_COLUMNS, ERR_WIDE_NUMERIC
 from fairpanel.reliability import (
     ICC_COLUMNS,
     LEVELS,
@@ -32,15 +35,7 @@ from fairpanel.reliability._alpha import (
     coincidence_matrix,
 )
 from fairpanel.reliability._bootstrap import ERR_N_BOOT, alpha_bootstrap, alpha_replicates
-from fairpanel.reliability._data import (
-    ERR_CRITERION_WIDE,
-    ERR_DUPLICATE,
-    ERR_LONG_COLUMNS,
-    ERR_NEED_RUBRIC,
-    ERR_UNKNOWN_CRITERION,
-    ERR_WIDE_NUMERIC,
-    as_ratings,
-)
+from fairpanel.reliability._ftest import two_way_f_test
 from fairpanel.reliability._icc import (
     ERR_CONFIDENCE,
     ERR_NO_REPLICATION,
@@ -49,7 +44,6 @@ from fairpanel.reliability._icc import (
     _complete,
     _incomplete,
 )
-from fairpanel.reliability._reml import fit_crossed, two_way_f_test
 from fairpanel.rubric import Rubric
 
 # Shrout, P. E. & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
@@ -180,8 +174,8 @@ def test_icc_confidence_level_widens_interval():
 def test_incomplete_path_reduces_to_anova_on_a_complete_design():
     # The unbalanced one-way ANOVA with n0 = k, the REML variance components and the
     # adjusted F test must all reproduce the balanced ANOVA when nothing is missing.
-    ratings = as_ratings(_panel(3, n=30, k=6))
-    counts = np.bincount(ratings.target)
+    ratings = as_panel(_panel(3, n=30, k=6))
+    counts = np.bincount(ratings.sub)
     balanced = pd.DataFrame(_complete(ratings.wide(), 0.05))
     unbalanced = pd.DataFrame(_incomplete(ratings, counts, 0.05))
     np.testing.assert_allclose(unbalanced["icc"], balanced["icc"], rtol=1e-5)
@@ -199,7 +193,7 @@ def test_incomplete_path_reduces_to_anova_on_a_complete_design():
 
 def _statsmodels_components(ratings, *, raters_random):
     frame = pd.DataFrame(
-        {"t": ratings.target.astype(str), "r": ratings.rater.astype(str), "y": ratings.value}
+        {"t": ratings.sub.astype(str), "r": ratings.rev.astype(str), "y": ratings.raw_total}
     )
     frame["g"] = 1
     with warnings.catch_warnings():
@@ -219,16 +213,16 @@ def test_reml_components_match_statsmodels_mixedlm(raters_random):
     # Independent implementation: statsmodels MixedLM, REML, crossed random effects as
     # variance components of one group (raters random) or random submission intercepts
     # with fixed reviewer means (raters fixed).
-    ratings = as_ratings(_panel(5, n=30, k=8, missing=0.4))
-    ours = fit_crossed(ratings.target, ratings.rater, ratings.value, raters_random=raters_random)
+    ratings = as_panel(_panel(5, n=30, k=8, missing=0.4))
+    ours = fit_reml(ratings, reviewers_random=raters_random)
     target, rater, resid = _statsmodels_components(ratings, raters_random=raters_random)
     # statsmodels stops a little short of the optimum (our REML criterion is lower at our
     # estimates than at its by 1e-10 to 3e-8), so agreement is to its tolerance: 1e-4
     # relative on the submission and residual components, 1e-3 on the reviewer one.
-    assert ours.target == pytest.approx(target, rel=1e-4)
+    assert ours.submission == pytest.approx(target, rel=1e-4)
     assert ours.residual == pytest.approx(resid, rel=1e-4)
     if raters_random:
-        assert ours.rater == pytest.approx(rater, rel=1e-3)
+        assert ours.reviewer == pytest.approx(rater, rel=1e-3)
 
 
 def test_incomplete_one_way_matches_statsmodels_anova():
@@ -257,8 +251,8 @@ def test_two_way_f_test_matches_statsmodels_type3_on_incomplete_design():
 
     y = _panel(8, n=25, k=6, missing=0.3)
     reviews = _long(y)
-    ratings = as_ratings(reviews)
-    f, df1, df2 = two_way_f_test(ratings.target, ratings.rater, ratings.value)
+    ratings = as_panel(reviews)
+    f, df1, df2 = two_way_f_test(ratings)
     ref = anova_lm(smf.ols("score ~ C(reviewer_id) + C(submission_id)", reviews).fit(), typ=2)
     assert f == pytest.approx(ref.loc["C(submission_id)", "F"], rel=1e-9)
     assert df1 == ref.loc["C(submission_id)", "df"]
@@ -339,7 +333,7 @@ def test_alpha_matches_krippendorff_package_with_missing_values(level, seed):
 def test_coincidence_matrix_of_krippendorff_2011():
     # Krippendorff (2011), nominal section: the coincidence matrix has n = 40 pairable
     # values with marginals n_1..n_5 = 9, 13, 10, 5, 3 (unit 12's lone value drops out).
-    ratings = as_ratings(KRIPPENDORFF_2011.T)
+    ratings = as_panel(KRIPPENDORFF_2011.T)
     o, values = coincidence_matrix(ratings)
     np.testing.assert_allclose(o, o.T)
     assert values.tolist() == [1, 2, 3, 4, 5]
@@ -425,7 +419,7 @@ def test_reviews_input_errors():
     assert info.value.message == ERR_NEED_RUBRIC.format(n=2)
     with pytest.raises(FairpanelInputError) as info2:
         icc(reviews, criterion="novelty")
-    assert info2.value.message == ERR_UNKNOWN_CRITERION.format(
+    assert info2.value.message == ERR_CRITERION_NOT_FOUND.format(
         criterion="novelty", found="feasibility, merit"
     )
     twice = pd.concat([reviews.iloc[:1], reviews], ignore_index=True)
@@ -487,7 +481,7 @@ def test_bootstrap_replicates_equal_krippendorff_on_resampled_submissions(level)
     rng = np.random.default_rng(0)
     n = pairable.shape[0]
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=12).astype(float)
-    ours = alpha_replicates(as_ratings(y), level, weights)
+    ours = alpha_replicates(as_panel(y), level, weights)
     expected = [
         krippendorff.alpha(
             reliability_data=np.repeat(pairable, w.astype(int), axis=0).T,
@@ -500,7 +494,7 @@ def test_bootstrap_replicates_equal_krippendorff_on_resampled_submissions(level)
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():
     y = _panel(15, n=60, k=5, missing=0.25)
-    ratings = as_ratings(y)
+    ratings = as_panel(y)
     first = alpha_bootstrap(ratings, n_boot=500, seed="panel 2026")
     again = alpha_bootstrap(ratings, n_boot=500, seed="panel 2026")
     other = alpha_bootstrap(ratings, n_boot=500, seed=7)
@@ -512,7 +506,7 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
 
 
 def test_bootstrap_argument_errors():
-    ratings = as_ratings(SHROUT_FLEISS)
+    ratings = as_panel(SHROUT_FLEISS)
     with pytest.raises(ValueError, match="n_boot") as info:
         alpha_bootstrap(ratings, n_boot=0)
     assert str(info.value) == ERR_N_BOOT.format(n_boot=0)
@@ -531,7 +525,7 @@ def test_reliability_with_bootstrap_fills_alpha_ci():
     assert plain.alpha_ci == {}
     assert all(np.isnan(v["ci_low"]) for v in plain.to_dict()["krippendorff_alpha_ci"].values())
     assert boot.n_boot == 300
-    assert boot.alpha_ci == alpha_bootstrap(as_ratings(y), n_boot=300, seed=1)
+    assert boot.alpha_ci == alpha_bootstrap(as_panel(y), n_boot=300, seed=1)
     payload = boot.to_dict()["krippendorff_alpha_ci"]
     low, high = boot.alpha_ci["interval"]
     assert payload["interval"] == {"ci_low": low, "ci_high": high}

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from fairpanel import ReviewColumns
 from fairpanel.cli._main import app
 from fairpanel.io import load_reviews
+from fairpanel.panel._build import ERR_NEED_RUBRIC
 from fairpanel.reliability import reliability
-from fairpanel.reliability._data import ERR_NEED_RUBRIC
 from fairpanel.reliability._icc import ERR_NO_REPLICATION
 
 runner = CliRunner()

@@ -8,10 +8,11 @@ import pytest
 
 from fairpanel import FairpanelInputError
 from fairpanel._schema import SCORE_COLUMNS
+from fairpanel.panel import from_codes
 from fairpanel.rubric import Rubric
-from fairpanel.scoring import METHODS, ScoreResult, _design, _score, score
+from fairpanel.scoring import METHODS, ScoreResult, _score, score
 from fairpanel.scoring._diagnostics import ess_bulk
-from fairpanel.scoring._gibbs import Design, GibbsSampler, Priors
+from fairpanel.scoring._gibbs import GibbsSampler, Priors
 
 # The mock panel p1 of the SNSF's R package ERforResearch (`get_mock_data()`, MIT licence,
 # https://github.com/snsf-data/ERforResearch): 15 proposals graded by 5 assessors on the
@@ -244,7 +245,7 @@ def test_gibbs_matches_exact_posterior_with_known_variances() -> None:
     eta_mean = to_eta @ mean
     eta_sd = np.sqrt(np.diag(to_eta @ cov @ to_eta.T))
 
-    design = Design(sub.astype(np.intp), rev.astype(np.intp), y, n, m)
+    design = from_codes(sub, rev, y)
     rngs = np.random.default_rng(99).spawn(4)
     sampler = GibbsSampler(design, Priors(2.0, omega), rngs, fixed_variances=(tau, s))
     draws = sampler.sample(2000)
@@ -314,7 +315,7 @@ def test_bad_options_and_inputs() -> None:
 
 def test_error_messages_are_constants() -> None:
     assert "{method!r}" in _score.ERR_METHOD
-    assert "{n}" in _design.ERR_TOO_FEW_SUBMISSIONS
+    assert "{n}" in _score.ERR_TOO_FEW_SUBMISSIONS
 
 
 def test_unconverged_chains_are_marked_provisional() -> None:

@@ -21,8 +21,8 @@ from fairpanel._seed import (
 )
 from fairpanel.audit import audit_counts
 from fairpanel.ml._model import seed_int
+from fairpanel.panel import as_panel
 from fairpanel.reliability._bootstrap import alpha_bootstrap
-from fairpanel.reliability._data import as_ratings
 from fairpanel.scoring import score
 from fairpanel.simulate import Scenario, compare
 
@@ -137,7 +137,7 @@ def test_docstring_examples_run():
 def test_every_module_reads_a_seed_the_same_way():
     # "7" and 7 are one seed everywhere (the CLI passes --seed as text), and a phrase is
     # the same seed as its SHA-256 integer.
-    ratings = as_ratings(np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6]]))
+    ratings = as_panel(np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6]]))
     boot = {s: alpha_bootstrap(ratings, n_boot=50, seed=s) for s in ("7", 7)}
     assert boot["7"] == boot[7]
     counts = pd.DataFrame({"g": ["a", "b"], "n": [40, 30], "k": [12, 6]})

@@ -21,13 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.reliability._data import Ratings, as_ratings
+from fairpanel.panel import Panel, as_panel
 from fairpanel.rubric import Rubric
 
 __all__ = [
     "LEVELS",
     "Level",
-    "alpha_from_ratings",
+    "alpha_from_panel",
     "coincidence_matrix",
     "delta2",
     "krippendorff_alpha",
@@ -101,13 +101,18 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise ValueError(ERR_LEVEL.format(allowed=", ".join(LEVELS), level=level))
-    return alpha_from_ratings(as_ratings(reviews, rubric=rubric, criterion=criterion), level)
+    return alpha_from_panel(as_panel(reviews, rubric=rubric, criterion=criterion), level)
 
 
 def coincidence_matrix(
-    ratings: Ratings,
+    panel: Panel,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Return the coincidence matrix of the pairable values and the sorted values it indexes.
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel; units are its submissions, values its ``raw_total``.
 
     Returns
     -------
@@ -116,24 +121,29 @@ def coincidence_matrix(
     values : ndarray, shape (V,)
         The distinct pairable values, ascending.
     """
-    counts, weights, values = pairable_counts(ratings)
+    counts, weights, values = pairable_counts(panel)
     o = (counts * weights[:, None]).T @ counts
     o[np.diag_indices_from(o)] -= (counts * weights[:, None]).sum(axis=0)
     return o, values
 
 
 def pairable_counts(
-    ratings: Ratings,
+    panel: Panel,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Value counts n_uc of the pairable units, their weights 1 / (m_u − 1), the values.
 
     Only units with two or more values, and only values occurring in them, are kept: a
     lone value pairs with nothing and carries no information on agreement.
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel; units are its submissions, values its ``raw_total``.
     """
-    values, code = np.unique(ratings.value, return_inverse=True)
-    n_units, n_values = ratings.n_targets, values.size
+    values, code = np.unique(panel.raw_total, return_inverse=True)
+    n_units, n_values = panel.n_sub, values.size
     counts = (
-        np.bincount(ratings.target * n_values + code, minlength=n_units * n_values)
+        np.bincount(panel.sub * n_values + code, minlength=n_units * n_values)
         .reshape(n_units, n_values)
         .astype(float)
     )
@@ -171,11 +181,19 @@ def delta2(
     return ordinal
 
 
-def alpha_from_ratings(ratings: Ratings, level: str) -> float:
-    """Compute :func:`krippendorff_alpha` on already normalised :class:`Ratings`."""
+def alpha_from_panel(panel: Panel, level: str) -> float:
+    """Compute :func:`krippendorff_alpha` on a panel already built (:mod:`fairpanel.panel`).
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel; α is computed on its ``raw_total``.
+    level : {'nominal', 'ordinal', 'interval', 'ratio'}
+        Level of measurement.
+    """
     if level not in LEVELS:
         raise ValueError(ERR_LEVEL.format(allowed=", ".join(LEVELS), level=level))
-    o, values = coincidence_matrix(ratings)
+    o, values = coincidence_matrix(panel)
     if values.size < 2:
         raise FairpanelInputError(ERR_ONE_VALUE.format(value=f"{values[0]:g}"))
     if level == "ratio" and values[0] < 0:

@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from fairpanel._seed import Seed, as_rng
+from fairpanel.panel import Panel
 from fairpanel.reliability._alpha import LEVELS, delta2, pairable_counts
-from fairpanel.reliability._data import Ratings
 
 __all__ = ["alpha_bootstrap", "alpha_replicates"]
 
@@ -28,7 +28,7 @@ _BLOCK: Final[int] = 256
 
 
 def alpha_replicates(
-    ratings: Ratings, level: str, weights: npt.NDArray[np.float64]
+    panel: Panel, level: str, weights: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """α for each row of unit ``weights`` (replicates × pairable units).
 
@@ -36,7 +36,7 @@ def alpha_replicates(
     :func:`~fairpanel.reliability._alpha.pairable_counts`) occurs in replicate b. A
     replicate whose values are all equal has no expected disagreement: its α is NaN.
     """
-    counts, unit_w, values = pairable_counts(ratings)
+    counts, unit_w, values = pairable_counts(panel)
     n_values = values.size
     # Each unit's contribution to the coincidence matrix, flattened: (U, V²).
     contrib = counts[:, :, None] * counts[:, None, :]
@@ -59,7 +59,7 @@ def alpha_replicates(
 
 
 def alpha_bootstrap(
-    ratings: Ratings,
+    panel: Panel,
     *,
     levels: tuple[str, ...] = LEVELS,
     n_boot: int = 2000,
@@ -73,12 +73,12 @@ def alpha_bootstrap(
     if n_boot < 1 or int(n_boot) != n_boot:
         raise ValueError(ERR_N_BOOT.format(n_boot=n_boot))
     rng = as_rng(seed)
-    n_units = pairable_counts(ratings)[0].shape[0]
+    n_units = pairable_counts(panel)[0].shape[0]
     weights = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(float)
     tail = 100.0 * (1.0 - confidence) / 2.0
     out: dict[str, tuple[float, float]] = {}
     for level in levels:
-        reps = alpha_replicates(ratings, level, weights)
+        reps = alpha_replicates(panel, level, weights)
         reps = reps[np.isfinite(reps)]
         if reps.size == 0:
             out[level] = (float("nan"), float("nan"))

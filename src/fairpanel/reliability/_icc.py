@@ -30,11 +30,11 @@ import pandas as pd
 from scipy import special, stats
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.reliability._data import Ratings, as_ratings
-from fairpanel.reliability._reml import fit_crossed, two_way_f_test
+from fairpanel.panel import Panel, as_panel, fit_reml
+from fairpanel.reliability._ftest import two_way_f_test
 from fairpanel.rubric import Rubric
 
-__all__ = ["ICC_COLUMNS", "icc", "icc_from_ratings"]
+__all__ = ["ICC_COLUMNS", "icc", "icc_from_panel"]
 
 #: Columns of the frame :func:`icc` returns (pingouin-like, plus the design it used).
 ICC_COLUMNS: Final[tuple[str, ...]] = (
@@ -138,22 +138,30 @@ def icc(
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(ERR_CONFIDENCE.format(confidence=confidence))
-    return icc_from_ratings(
-        as_ratings(reviews, rubric=rubric, criterion=criterion), confidence=confidence
+    return icc_from_panel(
+        as_panel(reviews, rubric=rubric, criterion=criterion), confidence=confidence
     )
 
 
-def icc_from_ratings(ratings: Ratings, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Compute :func:`icc` on already normalised :class:`Ratings`."""
-    if ratings.n_targets < 2:
-        raise FairpanelInputError(ERR_TOO_FEW_TARGETS.format(n=ratings.n_targets))
-    counts = np.bincount(ratings.target, minlength=ratings.n_targets)
+def icc_from_panel(panel: Panel, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Compute :func:`icc` on a panel already built (:mod:`fairpanel.panel`).
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel; the ICCs are computed on its ``raw_total`` (one number per review).
+    confidence : float, default 0.95
+        Level of the confidence intervals.
+    """
+    if panel.n_sub < 2:
+        raise FairpanelInputError(ERR_TOO_FEW_TARGETS.format(n=panel.n_sub))
+    counts = panel.reviews_per_submission
     if counts.max() < 2:
         raise FairpanelInputError(ERR_NO_REPLICATION)
-    if ratings.complete:
-        rows = _complete(ratings.wide(), 1.0 - confidence)
+    if panel.complete:
+        rows = _complete(panel.wide(), 1.0 - confidence)
     else:
-        rows = _incomplete(ratings, counts, 1.0 - confidence)
+        rows = _incomplete(panel, counts, 1.0 - confidence)
     frame = pd.DataFrame(rows)
     frame.insert(0, "description", list(DESCRIPTIONS))
     frame.insert(0, "mcgraw_wong", list(MCGRAW_WONG))
@@ -261,9 +269,9 @@ def _agreement_ci(
     return float(low), float(high)
 
 
-def _incomplete(ratings: Ratings, counts: npt.NDArray[np.intp], a: float) -> list[dict[str, Any]]:
-    t, r, y = ratings.target, ratings.rater, ratings.value
-    n_total, n_t = y.size, ratings.n_targets
+def _incomplete(panel: Panel, counts: npt.NDArray[np.int64], a: float) -> list[dict[str, Any]]:
+    t, y = panel.sub, panel.raw_total
+    n_total, n_t = y.size, panel.n_sub
     # Unbalanced one-way ANOVA (Snedecor & Cochran; Searle 1971, §3.6).
     means = np.bincount(t, weights=y, minlength=n_t) / counts
     ss_between = float((counts * (means - y.mean()) ** 2).sum())
@@ -286,20 +294,24 @@ def _incomplete(ratings: Ratings, counts: npt.NDArray[np.intp], a: float) -> lis
         _row(icc1k, f1, df_b, df_w, ci1k, k_h, one),
     )
 
-    if np.bincount(r).max() < 2:
+    if panel.reviews_per_reviewer.max() < 2:
         raise FairpanelInputError(ERR_NOT_CROSSED)
-    f2, d1, d2 = two_way_f_test(t, r, y)
-    rand = fit_crossed(t, r, y, raters_random=True)
-    mixed = fit_crossed(t, r, y, raters_random=False)
+    f2, d1, d2 = two_way_f_test(panel)
+    rand = fit_reml(panel, reviewers_random=True)
+    mixed = fit_reml(panel, reviewers_random=False)
+    # numpy scalars: scores that are all equal (every component zero) give NaN, as the
+    # complete design's ANOVA does, not a ZeroDivisionError.
+    s_r, r_r, e_r = (np.float64(v) for v in (rand.submission, rand.reviewer, rand.residual))
+    s_m, e_m = np.float64(mixed.submission), np.float64(mixed.residual)
     with np.errstate(divide="ignore", invalid="ignore"):
-        icc2 = rand.target / (rand.target + rand.rater + rand.residual)
-        icc3 = mixed.target / (mixed.target + mixed.residual)
-        icc2k = rand.target / (rand.target + (rand.rater + rand.residual) / k_h)
-        icc3k = mixed.target / (mixed.target + mixed.residual / k_h)
+        icc2 = s_r / (s_r + r_r + e_r)
+        icc3 = s_m / (s_m + e_m)
+        icc2k = s_r / (s_r + (r_r + e_r) / k_h)
+        icc3k = s_m / (s_m + e_m / k_h)
     # Wald intervals on the logit of each ICC, which is a function of the REML log
     # variance ratios θ_s = log σ²_s/σ²_e, θ_r = log σ²_r/σ²_e only:
     #   logit ICC(C,k) = θ_s + log k,  logit ICC(A,k) = θ_s + log k − log(1 + e^θ_r).
-    gamma_r = rand.rater / rand.residual if rand.residual > 0 else float("nan")
+    gamma_r = rand.reviewer / rand.residual if rand.residual > 0 else float("nan")
     grad_a = np.array([1.0, -gamma_r / (1.0 + gamma_r)])
     grad_c = np.array([1.0, 0.0])
     ci2 = _logit_ci(icc2, grad_a, rand.log_ratio_cov, 1.0, a)

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._seed import Seed
-from fairpanel.reliability._alpha import LEVELS, alpha_from_ratings
+from fairpanel.panel import as_panel
+from fairpanel.reliability._alpha import LEVELS, alpha_from_panel
 from fairpanel.reliability._bootstrap import alpha_bootstrap
-from fairpanel.reliability._data import as_ratings
-from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_ratings
+from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_panel
 from fairpanel.rubric import Rubric
 from fairpanel.viz import html_summary
 
@@ -171,34 +171,34 @@ def assess_reliability(
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(ERR_CONFIDENCE.format(confidence=confidence))
-    ratings = as_ratings(reviews, rubric=rubric, criterion=criterion)
-    table = icc_from_ratings(ratings, confidence=confidence)
+    panel = as_panel(reviews, rubric=rubric, criterion=criterion)
+    table = icc_from_panel(panel, confidence=confidence)
     alpha: dict[str, float] = {}
     for level in LEVELS:
-        if level == "ratio" and ratings.value.min() < 0:
+        if level == "ratio" and panel.raw_total.min() < 0:
             alpha[level] = float("nan")
         else:
-            alpha[level] = alpha_from_ratings(ratings, level)
+            alpha[level] = alpha_from_panel(panel, level)
     alpha_ci: dict[str, tuple[float, float]] = {}
     if n_boot:
         levels = tuple(level for level, value in alpha.items() if np.isfinite(value))
         alpha_ci = alpha_bootstrap(
-            ratings, levels=levels, n_boot=n_boot, confidence=confidence, seed=seed
+            panel, levels=levels, n_boot=n_boot, confidence=confidence, seed=seed
         )
     notes: list[str] = []
     if (
-        ratings.criterion is None
+        panel.criterion is None
         and isinstance(reviews, pd.DataFrame)
         and ("criterion" in reviews.columns)
     ):
         notes.append(NOTE_TOTALS)
-    if not ratings.complete:
-        counts = np.bincount(ratings.target)
-        n0 = (ratings.n - float((counts**2).sum()) / ratings.n) / (ratings.n_targets - 1)
+    if not panel.complete:
+        counts = panel.reviews_per_submission
+        n0 = (panel.n_reviews - float((counts**2).sum()) / panel.n_reviews) / (panel.n_sub - 1)
         notes.append(
             NOTE_INCOMPLETE.format(
-                n=ratings.n,
-                cells=ratings.n_targets * ratings.n_raters,
+                n=panel.n_reviews,
+                cells=panel.n_sub * panel.n_rev,
                 n0=n0,
                 k=float(table["k"].iloc[3]),
             )
@@ -206,11 +206,11 @@ def assess_reliability(
     return ReliabilityResult(
         icc=table,
         alpha=alpha,
-        n_submissions=ratings.n_targets,
-        n_reviewers=ratings.n_raters,
-        n_reviews=ratings.n,
-        complete=ratings.complete,
-        criterion=ratings.criterion,
+        n_submissions=panel.n_sub,
+        n_reviewers=panel.n_rev,
+        n_reviews=panel.n_reviews,
+        complete=panel.complete,
+        criterion=panel.criterion,
         notes=tuple(notes),
         alpha_ci=alpha_ci,
         n_boot=n_boot,

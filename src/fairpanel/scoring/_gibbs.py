@@ -41,31 +41,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import linalg, special
 
-__all__ = ["Design", "GibbsSampler", "Priors", "draw_locations", "location_system"]
+from fairpanel.panel import Panel
+
+__all__ = ["GibbsSampler", "Priors", "draw_locations", "location_system"]
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: Random numbers are drawn per chain in blocks of this many iterations.
 _BLOCK = 256
-
-
-@dataclass(frozen=True)
-class Design:
-    """The sufficient structure of a panel: who reviewed what, and the oriented totals."""
-
-    sub: IntArray
-    rev: IntArray
-    y: FloatArray
-    n_sub: int
-    n_rev: int
-
-    @property
-    def incidence(self) -> FloatArray:
-        """(submissions × reviewers) matrix of review counts (0 or 1)."""
-        c = np.zeros((self.n_sub, self.n_rev))
-        np.add.at(c, (self.sub, self.rev), 1.0)
-        return c
 
 
 @dataclass(frozen=True)
@@ -81,9 +64,9 @@ class Priors:
 
 
 class _Cache:
-    """Per-design arrays reused at every iteration."""
+    """Per-panel arrays reused at every iteration (the panel's oriented totals ``y``)."""
 
-    def __init__(self, d: Design) -> None:
+    def __init__(self, d: Panel) -> None:
         self.design = d
         self.c = d.incidence
         self.ct = np.ascontiguousarray(self.c.T)
@@ -208,7 +191,8 @@ class GibbsSampler:
 
     Parameters
     ----------
-    design : Design
+    design : Panel
+        The panel (:func:`fairpanel.panel.from_reviews`); its oriented totals are fitted.
     priors : Priors
     rngs : sequence of Generator
         One per chain (children of the user's seed): each chain's random stream is its
@@ -220,7 +204,7 @@ class GibbsSampler:
 
     def __init__(
         self,
-        design: Design,
+        design: Panel,
         priors: Priors,
         rngs: Sequence[np.random.Generator],
         *,

@@ -12,8 +12,8 @@ import pandas as pd
 
 from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
 from fairpanel._seed import Seed
+from fairpanel.panel import Panel
 from fairpanel.rubric import Rubric
-from fairpanel.scoring._design import PanelData
 from fairpanel.scoring._ranks import rank_summary
 from fairpanel.viz import html_summary
 
@@ -152,7 +152,7 @@ class ScoreResult:
 
 
 def assemble(
-    panel: PanelData,
+    panel: Panel,
     *,
     eta_mean: FloatArray,
     eta_sd: FloatArray,

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, as_rng
+from fairpanel.panel import Panel, from_reviews
 from fairpanel.rubric import Rubric
-from fairpanel.scoring._design import PanelData, prepare_panel
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
 from fairpanel.scoring._eb import fit_eb
-from fairpanel.scoring._gibbs import Design, Draws, GibbsSampler, Priors
+from fairpanel.scoring._gibbs import Draws, GibbsSampler, Priors
 from fairpanel.scoring._result import Diagnostics, ScoreResult, assemble
 
 __all__ = ["METHODS", "score"]
@@ -25,6 +26,7 @@ ERR_METHOD = "method must be one of {allowed}, got {method!r}"
 ERR_CHAINS = "chains must be an integer of at least 2 (R-hat compares chains), got {chains!r}"
 ERR_POSITIVE = "{name} must be a positive integer, got {value!r}"
 ERR_EXTENSIONS = "max_extensions must be a non-negative integer, got {value!r}"
+ERR_TOO_FEW_SUBMISSIONS = "at least two submissions are needed for a ranking, got {n}"
 
 #: Fraction of the scale's range bounding the uniform priors of the SDs, and the fixed
 #: prior SD of a reviewer's leniency: ERforResearch's 2 and 0.5 on its 1–6 scale.
@@ -121,15 +123,22 @@ def score(
     draws = _check_int("draws", draws, 4)
     warmup = _check_int("warmup", warmup, 1)
     max_extensions = _check_int("max_extensions", max_extensions, 0)
-    panel = prepare_panel(reviews, rubric=rubric, scale=scale, higher_is_better=higher_is_better)
+    # Without a rubric the scale is the one given, else the data's own range.
+    panel = from_reviews(
+        reviews,
+        rubric=rubric,
+        scale="data" if scale is None else scale,
+        higher_is_better=higher_is_better,
+    )
+    if panel.n_sub < 2:
+        raise FairpanelInputError(ERR_TOO_FEW_SUBMISSIONS.format(n=panel.n_sub))
     rng = as_rng(seed)
-    design = Design(panel.sub, panel.rev, panel.y, panel.n_sub, panel.n_rev)
     if method == "bayes":
         priors = Priors(
             sd_upper=SD_UPPER_FRACTION * panel.scale_range,
             leniency_sd=LENIENCY_SD_FRACTION * panel.scale_range,
         )
-        sampler = GibbsSampler(design, priors, rng.spawn(chains))
+        sampler = GibbsSampler(panel, priors, rng.spawn(chains))
         # The sampler's matrices are small (reviewers × reviewers): a multithreaded BLAS
         # only adds spinning threads, which on a shared machine cost several times the
         # work itself. One thread, for the duration of the sampling.
@@ -167,7 +176,7 @@ def score(
         )
         return _bayes_result(panel, post, diagnostics, priors, seed, rubric is not None)
     with threadpool_limits(limits=1, user_api="blas"):
-        fit = fit_eb(design, n_draws=chains * draws, rng=rng)
+        fit = fit_eb(panel, n_draws=chains * draws, rng=rng)
     diagnostics = Diagnostics(
         "eb",
         fit.converged,
@@ -204,7 +213,7 @@ def score(
 
 
 def _bayes_result(
-    panel: PanelData,
+    panel: Panel,
     post: Draws,
     diagnostics: Diagnostics,
     priors: Priors,

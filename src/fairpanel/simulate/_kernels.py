@@ -27,6 +27,7 @@ __all__ = [
     "assign_reviewers",
     "draw_chunk",
     "score_panel",
+    "select_best",
     "topk_mask",
 ]
 
@@ -37,9 +38,6 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 
-# Relative size of the tie-break added to calibrated scores: far below any real
-# difference, so it only orders exact ties (identical scores at the funding line).
-_TIE = 1e-9
 # Newton's method for the funding-line roots of the expected-count function (see
 # ``gray_zone``): stop when the count is within 1e-3 of a rank of its target (two
 # steps from the normal start in the example scenarios), at most 20 steps.
@@ -243,6 +241,34 @@ def topk_mask(key: F64, k: int) -> B:
     return mask
 
 
+def select_best(priority: F64, keys: F64, k: int) -> B:
+    """Select the ``k`` best of each row by ``priority``, exact ties by the larger key.
+
+    The order is exactly lexicographic in (priority, key), as the strategies' blocks are
+    (:func:`~fairpanel.strategies._engine.blocks_from_score`): any difference in
+    priority decides, however small, and equal priorities (the same score, or the same
+    expected rank) are ordered by the uniform keys, i.e. by lot — whatever the
+    magnitude of the scores.
+
+    Parameters
+    ----------
+    priority : ndarray, shape (c, n)
+        Higher is selected first; ``-inf`` for those that never enter.
+    keys : ndarray, shape (c, n)
+        Uniform keys in [0, 1), one per submission and replicate.
+    k : int
+        Places per replicate.
+    """
+    c, n = priority.shape
+    if k <= 0:
+        return np.zeros((c, n), dtype=bool)
+    if k >= n:
+        return np.ones((c, n), dtype=bool)
+    # The k-th largest priority of each row: above it, in; at it, by key; below, out.
+    line = -np.partition(-priority, k - 1, axis=1)[:, k - 1 : k]
+    return topk_mask(np.where(priority > line, 2.0, np.where(priority == line, keys, -1.0)), k)
+
+
 def gray_zone(panel: Panel, k: int, interval: float) -> tuple[B, B]:
     """Funded and lottery tiers of the partial lottery from normal-approximation rank intervals.
 
@@ -326,8 +352,8 @@ def allocate_batch(strategy: str, scenario: Scenario, panel: Panel, keys: F64, k
     """
     mu = panel.score
     if strategy == "rank":
-        # Top k by calibrated score; exact ties at the line are broken at random.
-        return topk_mask(mu + _TIE * keys, k)
+        # Top k by calibrated score; exact ties at the line are broken by lot.
+        return select_best(mu, keys, k)
     if strategy == "lottery":
         if scenario.quality_bar is None:
             return topk_mask(keys, k)
@@ -335,9 +361,13 @@ def allocate_batch(strategy: str, scenario: Scenario, panel: Panel, keys: F64, k
         return topk_mask(np.where(eligible, keys, -1.0), k) & eligible
     if strategy == "partial-lottery":
         funded, lottery = gray_zone(panel, k, scenario.partial_lottery_interval)
-        # Funded first (best first if ever more than k), then a uniform draw in the gray zone.
-        key = np.where(funded, 2.0 + np.tanh(mu), np.where(lottery, keys, -1.0))
-        return topk_mask(key, k) & (funded | lottery)
+        # Funded first, best first if ever more than k (by expected rank, as the strategy
+        # orders them, else by score; equal ones by lot), then a uniform draw among the
+        # gray zone: every lottery entrant shares one priority below every funded one.
+        order = -panel.ranks["expected_rank"] if panel.ranks is not None else mu
+        floor = order.min(axis=1, keepdims=True) - 1.0
+        priority = np.where(funded, order, np.where(lottery, floor, -np.inf))
+        return select_best(priority, keys, k) & (funded | lottery)
     if strategy == "tiered-lottery":
         # Efraimidis–Spirakis (2006): the k largest U^(1/w), i.e. the k largest ln(U)/w,
         # is a weighted draw without replacement (successive sampling).

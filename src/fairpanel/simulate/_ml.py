@@ -24,7 +24,7 @@ from fairpanel.simulate._kernels import (
     group_index,
     review_scores,
     score_panel,
-    topk_mask,
+    select_best,
 )
 from fairpanel.simulate._scenario import Scenario
 
@@ -34,7 +34,6 @@ F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 
 FEATURES = ("track_record", "proxy", "noise")
-_TIE = 1e-9
 
 
 def _proxy_target(sc: Scenario) -> npt.NDArray[np.bool_]:
@@ -77,7 +76,7 @@ def fit_ml(sc: Scenario, seed: np.random.SeedSequence) -> Any:
     draws = draw_chunk(sc, [np.random.default_rng(s) for s in cycles])
     y, flat = review_scores(sc, draws, 0)
     panel = score_panel(y, flat, sc.reviewers)
-    selected = topk_mask(panel.score + _TIE * draws.keys[0], sc.k)
+    selected = select_best(panel.score, draws.keys[0], sc.k)
     history = _frame(sc, draw_features(sc, draws.merit, cycles))
     history["selected"] = selected.ravel().astype(int)
     history.insert(0, "submission_id", [f"H{i:07d}" for i in range(len(history))])
@@ -88,4 +87,4 @@ def ml_select(model: Any, sc: Scenario, feats: F64, keys: F64) -> B:
     """Return the selected mask (c, n): the top ``k`` by predicted probability."""
     c, n, _ = feats.shape
     score = np.asarray(model.predict(_frame(sc, feats)), dtype=float).reshape(c, n)
-    return topk_mask(score + _TIE * keys, sc.k)
+    return select_best(score, keys, sc.k)
