@@ -6,7 +6,8 @@
 
 from typing import TYPE_CHECKING, Any
 
-from fairpanel.strategies._base import Allocation, Capacity, Strategy
+from fairpanel.strategies._allocation import Allocation, Capacity
+from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
