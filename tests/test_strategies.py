@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ALLOCATION_COLUMNS
+from fairpanel.io._checks import ERR_DUPLICATE_ID, ERR_MISSING_COLUMN, ERR_NOT_BOOL
+from fairpanel.io._columns import ERR_NOT_FINITE
 from fairpanel.lottery import inclusion_probabilities, verify_certificate
 from fairpanel.rubric import Band, Rubric
 from fairpanel.strategies import (
@@ -24,8 +26,6 @@ from fairpanel.strategies import (
     Strategy,
     TieredLotteryStrategy,
 )
-from fairpanel.io._checks import ERR_DUPLICATE_ID, ERR_MISSING_COLUMN, ERR_NOT_BOOL
-from fairpanel.io._columns import ERR_NOT_FINITE
 from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
 from fairpanel.strategies._rules import ERR_INTERVAL, ERR_NO_BAND, ERR_UNKNOWN_BAND
 

@@ -15,20 +15,11 @@ from fairpanel.audit._inputs import (
     DECISIONS,
     STAGE_PREFIX,
     SUBMISSIONS,
-    as_frame,
-    check_columns,
-    covariate_column,
-    group_column,
-    tagged,
+    as_table,
+    merge_cells,
     unit_frame,
-    validate_counts,
 )
-from fairpanel.audit._lottery import (
-    LOTTERY_COLUMNS,
-    LOTTERY_SUMMARY_COLUMNS,
-    check_probabilities,
-    lottery_tables,
-)
+from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS, lottery_tables
 from fairpanel.audit._notes import (
     NOTE_DIRECTION,
     NOTE_MERGED,
@@ -54,6 +45,7 @@ from fairpanel.audit._tables import (
     pick_reference,
 )
 from fairpanel.audit._views import with_score_views
+from fairpanel.io import load_counts, load_decisions, load_submissions
 
 __all__ = [
     "ERR_MIN_CELL",
@@ -100,6 +92,12 @@ def _check_reference(reference: Reference, found: dict[str, list[str]]) -> None:
                 ERR_UNKNOWN_REFERENCE.format(reference=name, attributes=attr or ", ".join(found)),
                 hint=f"choose one of: {', '.join(sorted(set(pool)))}",
             )
+
+
+def _unnamed(frame: object, name: str) -> str | None:
+    """Name a table the caller gave as a plain frame; a loaded one names its file."""
+    named = isinstance(frame, pd.DataFrame) and frame.attrs.get("fairpanel_source")
+    return None if named else name
 
 
 def _check_min_cell(min_cell: object) -> int:
@@ -292,32 +290,24 @@ def audit(
     names = [groups] if isinstance(groups, str) else list(groups)
     if not names:
         raise ValueError(ERR_NO_GROUPS)
-    frame = as_frame(decisions, submissions)
     stage_list = list(stages or [])
-    described = names + ([strata] if strata else []) + list(covariates)
-    if submissions is None:
-        check_columns(frame, (stage_list or [selected]) + described, table=DECISIONS)
-    else:
-        own = getattr(decisions, "table", decisions).columns
-        check_columns(frame, stage_list or [selected], table=DECISIONS)
-        # the group attributes come from the submissions table: errors name its rows
-        check_columns(submissions, [c for c in described if c not in own], table=SUBMISSIONS)
-        with tagged(SUBMISSIONS):
-            for column in names + ([strata] if strata else []):
-                if column not in own:
-                    group_column(submissions, column)
-            for column in covariates:
-                if column not in own:
-                    covariate_column(submissions, column)
-    with tagged(DECISIONS):
-        unit = unit_frame(
-            frame,
-            names,
-            selected=selected,
-            stages=stage_list,
-            strata=strata,
-            covariates=covariates,
-        )
+    table = as_table(decisions)
+    subs = None
+    if submissions is not None:
+        subs = load_submissions(submissions, source=_unnamed(submissions, SUBMISSIONS))
+    # The tables are checked where they enter (a loaded frame is not checked twice).
+    frame = load_decisions(
+        table,
+        groups=names,
+        selected=selected,
+        stages=stage_list,
+        strata=strata,
+        covariates=covariates,
+        probability=probability,
+        submissions=subs,
+        source=_unnamed(table, DECISIONS),
+    )
+    unit = unit_frame(frame, names, stages=stage_list, strata=strata, covariates=covariates)
     attributes = list(names)
     parts: dict[str, tuple[str, ...]] = {}
     if intersect and len(names) >= 2:
@@ -332,8 +322,7 @@ def audit(
     boot_rng, lottery_rng = as_rng(seed).spawn(2)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
-        with tagged(DECISIONS):
-            p = check_probabilities(frame[probability], probability)
+        p = frame[probability].to_numpy(dtype=np.float64)
         extra["lottery"], extra["lottery_summary"] = lottery_tables(
             unit,
             p,
@@ -364,8 +353,8 @@ def audit(
         result,
         scores,
         reviews,
-        frame if submissions is None else submissions,
-        source_table=DECISIONS if submissions is None else SUBMISSIONS,
+        frame if subs is None else subs,
+        source_table=DECISIONS if subs is None else SUBMISSIONS,
         groups=names,
         min_cell=min_cell,
         higher_is_better=higher_is_better,
@@ -399,13 +388,14 @@ def audit_counts(
     True
     """
     min_cell = _check_min_cell(min_cell)
-    cells, merged = validate_counts(
+    counts = load_counts(
         counts,
         group_col=group_col,
         applicants_col=applicants_col,
         selected_col=selected_col,
         strata_col=strata_col,
     )
+    cells, merged = merge_cells(counts, strata=strata_col is not None)
     # the same cell order as counted decisions, so the same seed gives the same bootstrap
     keys = ["group", "stratum"] if strata_col else ["group"]
     cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)

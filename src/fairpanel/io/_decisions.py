@@ -18,7 +18,7 @@ from fairpanel.io._checks import (
     empty_cells,
     require_columns,
 )
-from fairpanel.io._columns import is_loaded, mark, other_columns, raise_first
+from fairpanel.io._columns import is_loaded, mark, other_columns, raise_first, read_column
 from fairpanel.io._counts import ERR_EMPTY_GROUP, HINT_EMPTY_GROUP
 from fairpanel.io._read import Table, maybe_numeric
 from fairpanel.io._submissions import load_submissions
@@ -47,6 +47,8 @@ HINT_UNKNOWN_SUBMISSION = "audit the allocation against the submissions it was m
 ERR_EMPTY_COVARIATE = "the covariate '{column}' is empty"
 HINT_EMPTY_COVARIATE = "fill it in, or leave the covariate out"
 ERR_COLUMN_CLASH = "the file has a column '{name}' besides the column '{column}' named as it"
+#: ``attrs`` key of a loaded decisions table: the submissions table it was joined to.
+_JOINED = "fairpanel_joined"
 #: How many repeated ids, and rows of each, the error names.
 _SHOWN = 3
 
@@ -60,6 +62,7 @@ def load_decisions(
     submission_col: str = "submission_id",
     strata: str | None = None,
     covariates: Sequence[str] = (),
+    probability: str | None = "selection_probability",
     submissions: pd.DataFrame | None = None,
     encoding: str = "utf-8",
     source: str | None = None,
@@ -86,6 +89,9 @@ def load_decisions(
         The column of the stratum (discipline, cycle) of each applicant.
     covariates : sequence of str
         Columns the audit adjusts for: numbers (every cell a number) or text.
+    probability : str or None, default "selection_probability"
+        The column of each applicant's selection probability (an allocation's), read
+        when the table has it: a number in [0, 1].
     submissions : DataFrame, optional
         A submissions table (see :func:`load_submissions`): every decision must be of
         one of its submissions, and the group, strata and covariate columns the
@@ -101,7 +107,8 @@ def load_decisions(
     DataFrame
         ``submission_id`` (when there is an id column), the group and strata columns
         (text), the covariates (float or text), the stages (bool) and ``selected``
-        (bool; with stages, the last one), then every other column of the file and of
+        (bool; with stages, the last one), the probability (float) when present, then
+        every other column of the file and of
         ``submissions``. ``attrs["fairpanel_source"]`` names the source.
 
     Raises
@@ -123,7 +130,9 @@ def load_decisions(
     stage_list = list(stages or [])
     attributes = [*groups, *([strata] if strata else [])]
     wanted = [*attributes, *covariates, *stage_list]
-    if submissions is None and is_loaded(decisions, "decisions", wanted):
+    if is_loaded(decisions, "decisions", wanted) and (
+        submissions is None or _joined(decisions) == _source(submissions)
+    ):
         return decisions
     if is_loaded(decisions, "decisions"):
         # Checked once already, under fairpanel's names for the id and the decision.
@@ -165,6 +174,10 @@ def load_decisions(
     for column in here:
         out[column] = frame[column].astype("str")
     covs = {c: _covariate(table, c, checks) for c in covariates if c in frame.columns}
+    chance = None
+    if probability is not None and probability in frame.columns:
+        chance, more = read_column(table, probability, "probability")
+        checks.extend(more)
     passed = []
     for column in stage_list or [selected]:
         values, more = booleans(table, column)
@@ -178,6 +191,8 @@ def load_decisions(
     for column, values in zip(stage_list, passed, strict=False):
         out[column] = values
     out["selected"] = passed[-1]
+    if probability is not None and chance is not None:
+        out[probability] = chance
     out = other_columns(out, table, [submission_col, selected])
     if subs is not None:
         extra = [c for c in subs.columns if c not in out.columns]
@@ -186,7 +201,22 @@ def load_decisions(
     kinds.update(dict.fromkeys(attributes, "text"))
     kinds.update({c: "number" if out[c].dtype.kind == "f" else "text" for c in covariates})
     kinds.update(dict.fromkeys([*stage_list, "selected"], "bool"))
-    return mark(out, table="decisions", source=table.source, checked=kinds)
+    if probability is not None and chance is not None:
+        kinds[probability] = "probability"
+    out = mark(out, table="decisions", source=table.source, checked=kinds)
+    if subs is not None:
+        out.attrs[_JOINED] = _source(subs)
+    return out
+
+
+def _source(frame: pd.DataFrame) -> str | None:
+    name = frame.attrs.get("fairpanel_source")
+    return None if name is None else str(name)
+
+
+def _joined(frame: pd.DataFrame) -> str:
+    # Never equal to a raw frame's source (None): a raw submissions table is checked.
+    return str(frame.attrs.get(_JOINED, "\0not joined"))
 
 
 def _refuse_clash(table: Table, selected: str | None, submission_col: str) -> None:
