@@ -27,7 +27,8 @@ from fairpanel.strategies import (
     TieredLotteryStrategy,
 )
 from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
-from fairpanel.strategies._rules import ERR_INTERVAL, ERR_NO_BAND, ERR_UNKNOWN_BAND
+from fairpanel.strategies._bands import ERR_NO_BAND, ERR_UNKNOWN_BAND
+from fairpanel.strategies._rules import ERR_INTERVAL
 
 # The SNSF mock panel p1 of the ERforResearch R package (Heyard et al. 2022; 15 proposals,
 # 5 assessors, grades 1-6). Engineer C's Bayesian scoring was not available when this was
