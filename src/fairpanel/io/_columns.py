@@ -81,7 +81,8 @@ def read_column(
     if kind == "bool":
         return booleans(table, column, empty_means=False if empty_ok else None)
     if not empty_ok:
-        checks.append(empty_cells(table, column, f"'{column}' cell"))
+        what = "submission id" if kind == "id" else f"'{column}' cell"
+        checks.append(empty_cells(table, column, what))
     if kind in ("id", "text"):
         return raw.astype("str"), checks
     if kind == "tier":
