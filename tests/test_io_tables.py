@@ -345,3 +345,14 @@ def test_a_loaded_frame_whose_types_were_overwritten_is_read_again(tmp_path: Pat
     # Still named after the file it came from, at the row of the changed cell.
     path = tmp_path / "table.csv"
     assert text == _line(path, 2, "selected", C.ERR_NOT_BOOL.format(value="y"), BOOL_HINT)
+
+
+def test_io_does_not_import_the_rubric() -> None:
+    # io sits below rubric in the layers (lower never imports higher): it uses a rubric it is
+    # handed through its attributes, and imports the module only for type checking.
+    import subprocess
+    import sys
+
+    code = "import sys, fairpanel.io; print('fairpanel.rubric' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
