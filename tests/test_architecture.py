@@ -28,26 +28,6 @@ DOC = ROOT / "docs" / "architecture.md"
 #: The top-level package's own module (``fairpanel/__init__.py``) in the layer table.
 TOP = "__init__"
 
-#: Upward imports that another branch of issue 16 removes, listed so that this check can
-#: land first. Each entry must still be present (``test_allowances_are_still_needed``):
-#: when the fix is merged, that test fails and the entry is deleted here.
-KNOWN_UNTIL_MERGE: frozenset[tuple[str, str]] = frozenset(
-    {
-        # io reads the rubric to check scores against its scale; the io branch makes it
-        # take plain scale data instead (io must not import rubric at run time).
-        ("fairpanel.io._reviews", "fairpanel.rubric"),
-    }
-)
-
-#: Cycles inside one subpackage, each closed by an import inside a function, that are
-#: still to be untangled. Same rule: each must still exist, so that a fix removes it.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        # Strategy._allocate_by_score calls the engine, which builds an Allocation.
-        frozenset({"fairpanel.strategies._base", "fairpanel.strategies._engine"}),
-    }
-)
-
 _BEGIN, _END = "<!-- layers -->", "<!-- /layers -->"
 
 
@@ -196,7 +176,7 @@ def test_the_layer_table_holds_the_planned_order() -> None:
 
 
 def test_no_import_runs_up_the_layers() -> None:
-    found = _upward() - KNOWN_UNTIL_MERGE
+    found = _upward()
     described = [
         f"{a} (layer {LAYERS[unit_of(a)]}) imports {b} (layer {LAYERS[unit_of(b)]})"
         for a, b in sorted(found)
@@ -205,20 +185,14 @@ def test_no_import_runs_up_the_layers() -> None:
 
 
 def test_no_import_cycle_between_modules() -> None:
-    found = set(cycles(EDGES)) - KNOWN_CYCLES
+    found = set(cycles(EDGES))
     assert sorted(sorted(c) for c in found) == []
 
 
 def test_no_import_cycle_between_subpackages() -> None:
     # Same-layer imports (scoring and reliability, say) are allowed only one way.
-    units = {(unit_of(a), unit_of(b)) for a, b in EDGES - KNOWN_UNTIL_MERGE}
+    units = {(unit_of(a), unit_of(b)) for a, b in EDGES}
     assert cycles((a, b) for a, b in units if a != b) == []
-
-
-def test_allowances_are_still_needed() -> None:
-    # A fixed edge or cycle must leave the allowance lists, or they would hide a regression.
-    assert sorted(KNOWN_UNTIL_MERGE - _upward()) == []
-    assert sorted(sorted(c) for c in KNOWN_CYCLES - set(cycles(EDGES))) == []
 
 
 def test_results_draw_with_viz_and_strategies_leave_ml_alone() -> None:

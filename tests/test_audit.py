@@ -11,17 +11,11 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from fairpanel import FairpanelInputError
 from fairpanel.audit import AuditResult, audit, audit_counts, counts_from_wide
 from fairpanel.audit._audit import ERR_UNKNOWN_REFERENCE
-from fairpanel.audit._inputs import (
-    ERR_BAD_BINARY,
-    ERR_BAD_COUNT,
-    ERR_EMPTY,
-    ERR_EMPTY_GROUP,
-    ERR_MISSING_COLUMN,
-    ERR_SELECTED_EXCEEDS,
-    ERR_STAGE_ORDER,
-    ERR_UNKNOWN_SUBMISSION,
-)
 from fairpanel.audit._tables import COMPARISON_COLUMNS, GROUP_COLUMNS
+from fairpanel.io._checks import ERR_MISSING_COLUMN, ERR_NO_ROWS, ERR_NOT_BOOL
+from fairpanel.io._columns import ERR_BAD_COUNT
+from fairpanel.io._counts import ERR_EMPTY_GROUP, ERR_SELECTED_EXCEEDS
+from fairpanel.io._decisions import ERR_STAGE_ORDER, ERR_UNKNOWN_SUBMISSION
 
 # EEOC et al. (1979), Questions and Answers on the Uniform Guidelines (44 FR 11996), the
 # answer on how adverse impact is determined: hiring
@@ -308,15 +302,20 @@ def test_allocation_is_joined_to_submissions():
     [
         (
             pd.DataFrame({"g": ["a"], "selected": [1]}),
-            ERR_MISSING_COLUMN.format(column="gender"),
+            ERR_MISSING_COLUMN.format(column="gender", found="'g', 'selected'"),
             None,
             "gender",
         ),
-        (pd.DataFrame({"gender": [], "selected": []}), ERR_EMPTY, None, None),
-        (pd.DataFrame({"gender": ["a", None], "selected": [1, 0]}), ERR_EMPTY_GROUP, 3, "gender"),
+        (pd.DataFrame({"gender": [], "selected": []}), ERR_NO_ROWS, None, None),
+        (
+            pd.DataFrame({"gender": ["a", None], "selected": [1, 0]}),
+            ERR_EMPTY_GROUP.format(column="gender"),
+            3,
+            "gender",
+        ),
         (
             pd.DataFrame({"gender": ["a", "b"], "selected": [1, "maybe"]}),
-            ERR_BAD_BINARY.format(value="maybe"),
+            ERR_NOT_BOOL.format(value="maybe"),
             3,
             "selected",
         ),
@@ -341,18 +340,28 @@ def test_bad_decisions(frame, message, row, column):
         ),
         (
             pd.DataFrame({"g": ["a", "b"], "n": [10, -5], "k": [3, 0]}),
-            ERR_BAD_COUNT.format(value=-5),
+            ERR_BAD_COUNT.format(value="-5"),
             3,
             "n",
         ),
         (
             pd.DataFrame({"g": ["a", "b"], "n": [10, 2.5], "k": [3, 0]}),
-            ERR_BAD_COUNT.format(value=2.5),
+            ERR_BAD_COUNT.format(value="2.5"),
             3,
             "n",
         ),
-        (pd.DataFrame({"g": ["a", ""], "n": [10, 5], "k": [3, 0]}), ERR_EMPTY_GROUP, 3, "g"),
-        (pd.DataFrame({"g": ["a"], "n": [10]}), ERR_MISSING_COLUMN.format(column="k"), None, "k"),
+        (
+            pd.DataFrame({"g": ["a", ""], "n": [10, 5], "k": [3, 0]}),
+            ERR_EMPTY_GROUP.format(column="g"),
+            3,
+            "g",
+        ),
+        (
+            pd.DataFrame({"g": ["a"], "n": [10]}),
+            ERR_MISSING_COLUMN.format(column="k", found="'g', 'n'"),
+            None,
+            "k",
+        ),
     ],
 )
 def test_bad_counts(frame, message, row, column):

@@ -8,9 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from fairpanel.audit import audit, audit_counts, counts_from_wide
-from fairpanel.audit._inputs import ERR_MISSING_COLUMN, ERR_SELECTED_EXCEEDS
 from fairpanel.cli._audit import DEFAULT_SEED, ERR_BOTH_INPUTS, ERR_NO_INPUT
 from fairpanel.cli._main import app
+from fairpanel.io._checks import ERR_MISSING_COLUMN
+from fairpanel.io._counts import ERR_SELECTED_EXCEEDS
 
 runner = CliRunner()
 
@@ -159,7 +160,7 @@ def test_wide_counts(tmp_path):
         (
             "g,n\na,10\n",
             ["--group-col", "g", "--applicants-col", "n", "--selected-col", "k"],
-            ERR_MISSING_COLUMN.format(column="k"),
+            ERR_MISSING_COLUMN.format(column="k", found="'g', 'n'"),
         ),
     ],
 )

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from fairpanel import FairpanelInputError
 from fairpanel.audit import audit, audit_counts, reviewer_gaps, score_gaps
-from fairpanel.audit._inputs import ERR_MISSING_COLUMN
 from fairpanel.cli._main import app
+from fairpanel.io._checks import ERR_MISSING_COLUMN
 
 runner = CliRunner()
 
@@ -287,7 +287,8 @@ def test_errors_name_the_file_they_are_about(tmp_path):
     assert result.exit_code == 2
     assert "rev.csv" in result.stderr
     assert "dec.csv" not in result.stderr
-    assert ERR_MISSING_COLUMN.format(column="submission_id") in result.stderr
+    found = "'proposal', 'assessor', 'score'"
+    assert ERR_MISSING_COLUMN.format(column="submission_id", found=found) in result.stderr
     s.drop(columns="gender").assign(sex="m").to_csv(tmp_path / "subs.csv", index=False)
     result = runner.invoke(app, base)
     assert result.exit_code == 2

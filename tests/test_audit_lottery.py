@@ -10,7 +10,8 @@ from scipy import stats
 from fairpanel import FairpanelInputError
 from fairpanel.audit import _lottery as lottery
 from fairpanel.audit import audit, bootstrap_max_min, bootstrap_selection_rates
-from fairpanel.audit._lottery import ERR_BAD_PROBABILITY, _any_below, exact_counts, simulate_draws
+from fairpanel.audit._lottery import _any_below, exact_counts, simulate_draws
+from fairpanel.io._columns import ERR_BAD_PROBABILITY
 
 
 def test_simulated_draw_is_fixed_size_with_exact_marginals():
@@ -126,7 +127,7 @@ def test_bad_probability_is_an_input_error():
     d = pd.DataFrame({"g": ["a", "b"], "selected": [1, 0], "selection_probability": [0.5, 1.5]})
     with pytest.raises(FairpanelInputError) as err:
         audit(d, groups="g")
-    assert err.value.message == ERR_BAD_PROBABILITY.format(value=1.5)
+    assert err.value.message == ERR_BAD_PROBABILITY.format(value="1.5")
     assert err.value.row == 3
 
 

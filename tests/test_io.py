@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from fairpanel import FairpanelInputError, ReviewColumns, SubmissionColumns
 from fairpanel.cli import app
 from fairpanel.io import (
+    ERR_NOT_BOOL,
     _checks,
     _read,
     _reviews,
@@ -388,7 +389,11 @@ def test_conflict_flags(tmp_path):
     assert (err.row, err.column) == (3, "conflict")
     assert "removed before scoring" in err.hint
     err = _raises(load_reviews, _csv(tmp_path, hdr + "P1,R1,a,3,perhaps\n"))
-    assert err.message == _reviews.ERR_CONFLICT_VALUE.format(value="perhaps")
+    assert err.message == ERR_NOT_BOOL.format(value="perhaps")
+    # One yes/no reading for every table: the spellings "y", "t" and "x" are refused.
+    for flag in ("y", "t", "x"):
+        err = _raises(load_reviews, _csv(tmp_path, hdr + f"P1,R1,a,3,{flag}\n"))
+        assert (err.message, err.row) == (ERR_NOT_BOOL.format(value=flag), 2)
 
 
 def test_the_first_offending_row_is_reported_whatever_the_check(tmp_path, rubric):

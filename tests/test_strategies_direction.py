@@ -16,8 +16,8 @@ from fairpanel.strategies import (
     RankStrategy,
     TieredLotteryStrategy,
 )
+from fairpanel.strategies._bands import ERR_UNKNOWN_BAND, ERR_UNKNOWN_WEIGHT_BAND
 from fairpanel.strategies._direction import ERR_DIRECTION_CONFLICT
-from fairpanel.strategies._rules import ERR_UNKNOWN_BAND, ERR_UNKNOWN_WEIGHT_BAND
 
 # An AIBS-like panel: ratings 1-40 where 1 is best (the AIBS grid of
 # /work/shared/data/panel_ratings_aibs.csv), scores kept on that scale as `fairpanel score`

@@ -2,58 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, as_rng
-from fairpanel.audit._bootstrap import bootstrap_max_min
+from fairpanel.audit._assemble import ERR_UNKNOWN_REFERENCE, REPLICATES, Reference, assemble
 from fairpanel.audit._inputs import (
     DECISIONS,
     STAGE_PREFIX,
     SUBMISSIONS,
-    as_frame,
-    check_columns,
-    covariate_column,
-    group_column,
-    tagged,
+    as_table,
+    merge_cells,
     unit_frame,
-    validate_counts,
 )
-from fairpanel.audit._lottery import (
-    LOTTERY_COLUMNS,
-    LOTTERY_SUMMARY_COLUMNS,
-    check_probabilities,
-    lottery_tables,
-)
+from fairpanel.audit._lottery import lottery_tables
 from fairpanel.audit._notes import (
     NOTE_DIRECTION,
     NOTE_MERGED,
     NOTE_MODELS_WITHHELD,
     NOTE_WITHHELD,
-    withheld_model_notes,
-    withheld_notes,
 )
-from fairpanel.audit._publish import SEP, publish
+from fairpanel.audit._publish import SEP
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS
-from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, cmh_table, logistic_table
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL
-from fairpanel.audit._tables import (
-    COMPARISON_COLUMNS,
-    FUNNEL_COLUMNS,
-    GROUP_COLUMNS,
-    TEST_COLUMNS,
-    comparison_table,
-    funnel_table,
-    group_table,
-    omnibus_table,
-    pick_reference,
-)
 from fairpanel.audit._views import with_score_views
+from fairpanel.io import load_counts, load_decisions, load_submissions
 
 __all__ = [
     "ERR_MIN_CELL",
@@ -67,39 +43,14 @@ __all__ = [
     "run_audit",
 ]
 
-ERR_UNKNOWN_REFERENCE = "reference group '{reference}' is not a group of {attributes}"
 ERR_NO_GROUPS = "name at least one group attribute"
 ERR_MIN_CELL = "min_cell must be a whole number of at least 0, not {value!r}"
 
-_STAGE = STAGE_PREFIX
-_REPLICATES: Final[int] = 2000
-STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
 
-Reference = str | Mapping[str, str] | None
-
-
-def _empty(columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(columns))
-
-
-def _resolve_reference(reference: Reference, attr: str, groups: np.ndarray) -> str | None:
-    name = reference.get(attr) if isinstance(reference, Mapping) else reference
-    return name if name is not None and name in set(groups.tolist()) else None
-
-
-def _check_reference(reference: Reference, found: dict[str, list[str]]) -> None:
-    if reference is None:
-        return
-    wanted = reference.items() if isinstance(reference, Mapping) else [(None, reference)]
-    for attr, name in wanted:
-        pool = (
-            found.get(attr, []) if attr is not None else [g for gs in found.values() for g in gs]
-        )
-        if name not in pool:
-            raise FairpanelInputError(
-                ERR_UNKNOWN_REFERENCE.format(reference=name, attributes=attr or ", ".join(found)),
-                hint=f"choose one of: {', '.join(sorted(set(pool)))}",
-            )
+def _unnamed(frame: object, name: str) -> str | None:
+    """Name a table the caller gave as a plain frame; a loaded one names its file."""
+    named = isinstance(frame, pd.DataFrame) and frame.attrs.get("fairpanel_source")
+    return None if named else name
 
 
 def _check_min_cell(min_cell: object) -> int:
@@ -107,114 +58,6 @@ def _check_min_cell(min_cell: object) -> int:
     if isinstance(min_cell, bool) or not isinstance(min_cell, int | np.integer) or min_cell < 0:
         raise ValueError(ERR_MIN_CELL.format(value=min_cell))
     return int(min_cell)
-
-
-def _assemble(
-    cells: pd.DataFrame,
-    attributes: Sequence[str],
-    *,
-    parts: Mapping[str, tuple[str, ...]],
-    stages: Sequence[str],
-    strata: str | None,
-    covariates: Sequence[str],
-    reference: Reference,
-    min_cell: int,
-    rng: np.random.Generator,
-    extra: Mapping[str, pd.DataFrame],
-    notes: Sequence[str] = (),
-) -> AuditResult:
-    counts = ["applicants", "selected", *(f"{_STAGE}{s}" for s in stages)]
-    out: dict[str, list[pd.DataFrame]] = {
-        k: []
-        for k in (
-            "groups",
-            "comparisons",
-            "tests",
-            "strata",
-            "stratum_rates",
-            "logistic",
-            "funnel",
-        )
-    }
-    notes_: list[str] = list(notes)
-    found: dict[str, list[str]] = {}
-    models: dict[str, list[str]] = {}
-    for attr in attributes:
-        agg = cells.groupby(attr, sort=True)[counts].sum()
-        groups = np.asarray(agg.index.astype(str))
-        found[attr] = groups.tolist()
-        n, k = agg["applicants"].to_numpy(np.int64), agg["selected"].to_numpy(np.int64)
-        name = _resolve_reference(reference, attr, groups)
-        ref = (
-            groups.tolist().index(name)
-            if name is not None
-            else pick_reference(groups, n, k, int(min_cell))
-        )
-        out["groups"].append(group_table(attr, groups, n, k))
-        if groups.size > 1:
-            out["comparisons"].append(comparison_table(attr, groups, n, k, ref, int(min_cell)))
-        tests = omnibus_table(attr, n, k)
-        notes_ += [f"{attr}: {x}" for x in tests["note"] if x]
-        out["tests"].append(tests)
-        if stages:
-            passed = {s: agg[f"{_STAGE}{s}"].to_numpy(np.int64) for s in stages}
-            out["funnel"].append(funnel_table(attr, groups, n, passed, int(min_cell)))
-        if strata is not None:
-            sc = cells.groupby([attr, "stratum"], as_index=False)[["applicants", "selected"]].sum()
-            sc = sc.rename(columns={attr: "group"}).astype({"group": str, "stratum": str})
-            if groups.size > 1:
-                out["strata"].append(cmh_table(attr, sc, groups.tolist(), str(groups[ref])))
-            for stratum, part in sc.groupby("stratum", sort=True):
-                part = part[part["applicants"] > 0]
-                gt = group_table(
-                    attr,
-                    part["group"].to_numpy(),
-                    part["applicants"].to_numpy(np.int64),
-                    part["selected"].to_numpy(np.int64),
-                )
-                gt.insert(1, "stratum", str(stratum))
-                out["stratum_rates"].append(gt)
-        # an attribute is not adjusted for itself (nor an intersection for its parts)
-        covs = [c for c in covariates if c != attr and c not in parts.get(attr, ())]
-        if covs and groups.size > 1:
-            lc = cells.groupby([attr, *covs], as_index=False)[["applicants", "selected"]].sum()
-            table, fit_notes = logistic_table(
-                attr,
-                lc.rename(columns={attr: "group"}),
-                reference=str(groups[ref]),
-                covariates=covs,
-            )
-            out["logistic"].append(table)
-            models[attr] = covs
-            notes_ += fit_notes
-    _check_reference(reference, found)
-    columns = {
-        "groups": GROUP_COLUMNS,
-        "comparisons": COMPARISON_COLUMNS,
-        "tests": TEST_COLUMNS,
-        "strata": STRATA_COLUMNS,
-        "stratum_rates": STRATUM_RATE_COLUMNS,
-        "logistic": LOGISTIC_COLUMNS,
-        "funnel": FUNNEL_COLUMNS,
-    }
-    tables = {
-        key: pd.concat(frames, ignore_index=True) if frames else _empty(columns[key])
-        for key, frames in out.items()
-    }
-    tables["bootstrap"] = bootstrap_max_min(cells, attributes, replicates=_REPLICATES, seed=rng)
-    for key, cols in (
-        ("lottery", LOTTERY_COLUMNS),
-        ("lottery_summary", LOTTERY_SUMMARY_COLUMNS),
-        ("score_gaps", SCORE_GAP_COLUMNS),
-        ("reviewer_gaps", REVIEWER_COLUMNS),
-    ):
-        tables[key] = extra.get(key, _empty(cols))
-    published = publish(tables, parts, stages, int(min_cell), models=models, strata=strata)
-    notes_ += withheld_notes(published["comparisons"])
-    notes_ += withheld_model_notes(
-        published["strata"], published["logistic"], published["comparisons"]
-    )
-    return AuditResult(**published, min_cell=int(min_cell), notes=tuple(notes_))
 
 
 def run_audit(
@@ -292,32 +135,24 @@ def run_audit(
     names = [groups] if isinstance(groups, str) else list(groups)
     if not names:
         raise ValueError(ERR_NO_GROUPS)
-    frame = as_frame(decisions, submissions)
     stage_list = list(stages or [])
-    described = names + ([strata] if strata else []) + list(covariates)
-    if submissions is None:
-        check_columns(frame, (stage_list or [selected]) + described, table=DECISIONS)
-    else:
-        own = getattr(decisions, "table", decisions).columns
-        check_columns(frame, stage_list or [selected], table=DECISIONS)
-        # the group attributes come from the submissions table: errors name its rows
-        check_columns(submissions, [c for c in described if c not in own], table=SUBMISSIONS)
-        with tagged(SUBMISSIONS):
-            for column in names + ([strata] if strata else []):
-                if column not in own:
-                    group_column(submissions, column)
-            for column in covariates:
-                if column not in own:
-                    covariate_column(submissions, column)
-    with tagged(DECISIONS):
-        unit = unit_frame(
-            frame,
-            names,
-            selected=selected,
-            stages=stage_list,
-            strata=strata,
-            covariates=covariates,
-        )
+    table = as_table(decisions)
+    subs = None
+    if submissions is not None:
+        subs = load_submissions(submissions, source=_unnamed(submissions, SUBMISSIONS))
+    # The tables are checked where they enter (a loaded frame is not checked twice).
+    frame = load_decisions(
+        table,
+        groups=names,
+        selected=selected,
+        stages=stage_list,
+        strata=strata,
+        covariates=covariates,
+        probability=probability,
+        submissions=subs,
+        source=_unnamed(table, DECISIONS),
+    )
+    unit = unit_frame(frame, names, stages=stage_list, strata=strata, covariates=covariates)
     attributes = list(names)
     parts: dict[str, tuple[str, ...]] = {}
     if intersect and len(names) >= 2:
@@ -332,21 +167,24 @@ def run_audit(
     boot_rng, lottery_rng = as_rng(seed).spawn(2)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
-        with tagged(DECISIONS):
-            p = check_probabilities(frame[probability], probability)
+        p = frame[probability].to_numpy(dtype=np.float64)
         extra["lottery"], extra["lottery_summary"] = lottery_tables(
             unit,
             p,
             unit["selected"].to_numpy(np.float64),
             attributes,
-            replicates=_REPLICATES,
+            replicates=REPLICATES,
             rng=lottery_rng,
             min_cell=int(min_cell),
         )
     keys = attributes + (["stratum"] if strata else []) + list(covariates)
-    value_cols = ["applicants", "selected", *(c for c in unit.columns if c.startswith(_STAGE))]
+    value_cols = [
+        "applicants",
+        "selected",
+        *(c for c in unit.columns if c.startswith(STAGE_PREFIX)),
+    ]
     cells = unit.groupby(keys, as_index=False, sort=True)[value_cols].sum()
-    result = _assemble(
+    result = assemble(
         cells,
         attributes,
         parts=parts,
@@ -364,8 +202,8 @@ def run_audit(
         result,
         scores,
         reviews,
-        frame if submissions is None else submissions,
-        source_table=DECISIONS if submissions is None else SUBMISSIONS,
+        frame if subs is None else subs,
+        source_table=DECISIONS if subs is None else SUBMISSIONS,
         groups=names,
         min_cell=min_cell,
         higher_is_better=higher_is_better,
@@ -399,13 +237,14 @@ def audit_counts(
     True
     """
     min_cell = _check_min_cell(min_cell)
-    cells, merged = validate_counts(
+    counts = load_counts(
         counts,
         group_col=group_col,
         applicants_col=applicants_col,
         selected_col=selected_col,
         strata_col=strata_col,
     )
+    cells, merged = merge_cells(counts, strata=strata_col is not None)
     # the same cell order as counted decisions, so the same seed gives the same bootstrap
     keys = ["group", "stratum"] if strata_col else ["group"]
     cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -413,7 +252,7 @@ def audit_counts(
     if strata_col:
         # the regression's terms are named after the user's column (``discipline[...]``)
         cells[strata_col] = cells["stratum"]
-    return _assemble(
+    return assemble(
         cells,
         [group_col],
         parts={},

@@ -1,17 +1,18 @@
-"""Turning what a committee has into checked counts: decisions, allocations or count tables.
+"""Turning checked tables into what the audit counts: one row per applicant, or cells.
 
 Everything the audit computes starts from *cells*: one row per combination of group
-values (and stratum), with ``applicants`` and ``selected``. A submission-level table is
-counted into cells; a published counts table already is one. Checks raise
-:class:`~fairpanel.FairpanelInputError` naming the row (spreadsheet numbering: header is
-row 1) and the column; the CLI adds the file name.
+values (and stratum), with ``applicants`` and ``selected``. A decisions table is counted
+into cells; a published counts table already is one. The tables are checked where they
+enter, by :func:`fairpanel.io.load_decisions` and :func:`fairpanel.io.load_counts`
+(the audit calls them on what it is handed); what is left here is aggregation, and
+the column checks of the score views (:func:`check_columns`, :func:`group_column`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -20,46 +21,26 @@ from fairpanel._errors import FairpanelInputError
 
 __all__ = [
     "DECISIONS",
-    "ERR_BAD_BINARY",
-    "ERR_BAD_COUNT",
-    "ERR_BAD_COVARIATE",
-    "ERR_DUPLICATE_GROUP",
     "ERR_EMPTY",
     "ERR_EMPTY_GROUP",
     "ERR_MISSING_COLUMN",
     "ERR_NOT_A_TABLE",
-    "ERR_SELECTED_EXCEEDS",
-    "ERR_STAGE_ORDER",
-    "ERR_UNKNOWN_SUBMISSION",
     "REVIEWS",
     "SCORES",
     "STAGE_PREFIX",
     "SUBMISSIONS",
-    "as_frame",
-    "binary_column",
     "check_columns",
     "counts_from_wide",
-    "covariate_column",
+    "group_column",
+    "merge_cells",
     "tagged",
     "unit_frame",
-    "validate_counts",
 ]
 
 ERR_MISSING_COLUMN = "missing column '{column}'"
 ERR_EMPTY = "the table has no rows"
 ERR_EMPTY_GROUP = "empty group value"
-ERR_BAD_BINARY = "'{value}' is not a yes/no decision"
-ERR_BAD_COUNT = "'{value}' is not a whole number of at least 0"
-ERR_SELECTED_EXCEEDS = "{selected} selected out of {applicants} applicants"
-#: No longer raised: rows sharing a group (and stratum) are summed, with a note.
-ERR_DUPLICATE_GROUP = "group '{group}' appears twice"
-ERR_STAGE_ORDER = "passed stage '{stage}' without passing the stage '{previous}' before it"
-ERR_UNKNOWN_SUBMISSION = "submission '{submission}' is not in the submissions table"
-ERR_BAD_COVARIATE = "'{value}' is not a number"
 ERR_NOT_A_TABLE = "decisions must be a DataFrame or an Allocation (with .table), not {kind}"
-
-_TRUE: Final = frozenset({"1", "1.0", "true", "t", "yes", "y", "selected"})
-_FALSE: Final = frozenset({"0", "0.0", "false", "f", "no", "n", "not selected", ""})
 
 #: Names of the audit's input tables in errors (``FairpanelInputError.file``) until the
 #: CLI replaces them with the paths the user gave.
@@ -79,35 +60,15 @@ def _row(position: int) -> int:
     return position + _FIRST_ROW
 
 
-def as_frame(decisions: Any, submissions: pd.DataFrame | None) -> pd.DataFrame:
-    """Return a plain frame from a DataFrame or an ``Allocation`` (joined to ``submissions``).
+def as_table(decisions: object) -> pd.DataFrame:
+    """Return the frame of a DataFrame or of an ``Allocation`` (anything with ``.table``).
 
-    An allocation is anything with a ``.table`` DataFrame holding ``submission_id``; the
-    strategies module is not imported, so the audit works without it.
+    The strategies module is not imported, so the audit works without it.
     """
     table = getattr(decisions, "table", decisions)
     if not isinstance(table, pd.DataFrame):
         raise TypeError(ERR_NOT_A_TABLE.format(kind=type(decisions).__name__))
-    frame = table.reset_index(drop=True)
-    if submissions is None:
-        return frame
-    check_columns(frame, ["submission_id"], table=DECISIONS)
-    check_columns(submissions, ["submission_id"], table=SUBMISSIONS)
-    ids = frame["submission_id"].astype(str)
-    known = set(submissions["submission_id"].astype(str))
-    unknown = ~ids.isin(known)
-    if unknown.any():
-        pos = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise FairpanelInputError(
-            ERR_UNKNOWN_SUBMISSION.format(submission=ids.iloc[pos]),
-            file=DECISIONS,
-            row=_row(pos),
-            column="submission_id",
-            hint="audit the allocation against the submissions it was made from",
-        )
-    subs = submissions.assign(submission_id=submissions["submission_id"].astype(str))
-    extra = [c for c in subs.columns if c == "submission_id" or c not in frame.columns]
-    return frame.assign(submission_id=ids).merge(subs[extra], on="submission_id", how="left")
+    return table
 
 
 @contextmanager
@@ -153,83 +114,6 @@ def group_column(frame: pd.DataFrame, column: str) -> pd.Series:
             hint="fill it in, or use an explicit value such as 'not stated'",
         )
     return values.astype(str).str.strip()
-
-
-def binary_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Return a 0/1 decision column as ``int64`` (accepts booleans, 0/1, yes/no, true/false)."""
-    values = frame[column]
-    if pd.api.types.is_bool_dtype(values) and not values.isna().any():
-        return values.to_numpy(dtype=np.int64)
-    text = values.astype(str).str.strip().str.lower()
-    is_true = text.isin(_TRUE).to_numpy()
-    is_false = text.isin(_FALSE).to_numpy() & values.notna().to_numpy()
-    bad = ~(is_true | is_false)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise FairpanelInputError(
-            ERR_BAD_BINARY.format(value=values.iloc[pos]),
-            row=_row(pos),
-            column=column,
-            hint="use 1/0, true/false or yes/no",
-        )
-    return is_true.astype(np.int64)
-
-
-def _count_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    raw = frame[column]
-    numeric = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(numeric) | (numeric < 0) | (numeric != np.round(numeric))
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise FairpanelInputError(
-            ERR_BAD_COUNT.format(value=raw.iloc[pos]),
-            row=_row(pos),
-            column=column,
-            hint="counts are whole numbers of people",
-        )
-    return numeric.astype(np.int64)
-
-
-def validate_counts(
-    counts: pd.DataFrame,
-    *,
-    group_col: str,
-    applicants_col: str,
-    selected_col: str,
-    strata_col: str | None,
-) -> tuple[pd.DataFrame, int]:
-    """Check an aggregated counts table; return its cells and how many rows were merged.
-
-    The cells have columns ``group[, stratum], applicants, selected``, one row per group
-    (and stratum). Rows sharing a group and stratum are summed: a published table is
-    often finer than the audit (the SNSF's Ambizione counts are per call × research
-    area × gender; audited by research area, the calls are added up).
-    """
-    counts = counts.reset_index(drop=True)
-    needed = [group_col, applicants_col, selected_col] + ([strata_col] if strata_col else [])
-    check_columns(counts, needed)
-    groups = group_column(counts, group_col)
-    applicants = _count_column(counts, applicants_col)
-    selected = _count_column(counts, selected_col)
-    over = selected > applicants
-    if over.any():
-        pos = int(np.flatnonzero(over)[0])
-        raise FairpanelInputError(
-            ERR_SELECTED_EXCEEDS.format(selected=selected[pos], applicants=applicants[pos]),
-            row=_row(pos),
-            column=selected_col,
-            hint=f"'{selected_col}' counts the selected among '{applicants_col}'",
-        )
-    cells = pd.DataFrame({"group": groups, "applicants": applicants, "selected": selected})
-    keys = ["group"]
-    if strata_col:
-        cells.insert(1, "stratum", group_column(counts, strata_col))
-        keys.append("stratum")
-    merged = int(cells.duplicated(keys).sum())
-    if merged:
-        cells = cells.groupby(keys, as_index=False, sort=False)[["applicants", "selected"]].sum()
-    return cells, merged
 
 
 def counts_from_wide(
@@ -295,50 +179,38 @@ def unit_frame(
     frame: pd.DataFrame,
     groups: Sequence[str],
     *,
-    selected: str,
     stages: Sequence[str],
     strata: str | None,
     covariates: Sequence[str],
 ) -> pd.DataFrame:
-    """Check a decisions table; return one row per applicant with clean columns.
+    """One row per applicant of a loaded decisions table, ready to be counted into cells.
 
-    Group attributes and the stratum as text; ``selected`` and each stage as 0/1 (the
-    last stage is the selection); ``applicants`` = 1; covariates numeric or text.
+    Group attributes and the stratum as text; each stage and ``selected`` as 0/1 (the
+    last stage is the selection); ``applicants`` = 1; covariates as loaded.
     """
-    unit = pd.DataFrame({g: group_column(frame, g) for g in groups})
-    if stages:
-        passed = [binary_column(frame, s) for s in stages]
-        for j in range(1, len(stages)):
-            jumped = (passed[j] == 1) & (passed[j - 1] == 0)
-            if jumped.any():
-                raise FairpanelInputError(
-                    ERR_STAGE_ORDER.format(stage=stages[j], previous=stages[j - 1]),
-                    row=int(np.flatnonzero(jumped)[0]) + 2,
-                    column=stages[j],
-                    hint="stages are conditional: each one counts only those who passed the previous",
-                )
-        for s, p in zip(stages, passed, strict=True):
-            unit[f"{STAGE_PREFIX}{s}"] = p
-        unit["selected"] = passed[-1]
-    else:
-        unit["selected"] = binary_column(frame, selected)
+    unit = pd.DataFrame({g: frame[g].astype(str) for g in groups})
+    for s in stages:
+        unit[f"{STAGE_PREFIX}{s}"] = frame[s].to_numpy(dtype=np.int64)
+    unit["selected"] = frame["selected"].to_numpy(dtype=np.int64)
     unit["applicants"] = 1
     if strata:
-        unit["stratum"] = group_column(frame, strata)
+        unit["stratum"] = frame[strata].astype(str)
     for cov in covariates:
-        unit[cov] = covariate_column(frame, cov)
+        unit[cov] = frame[cov].to_numpy()
     return unit
 
 
-def covariate_column(frame: pd.DataFrame, column: str) -> np.ndarray | pd.Series:
-    """Return a covariate: finite numbers (entered linearly), or text (as indicators)."""
-    col = frame[column]
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        bad = ~np.isfinite(col.to_numpy(np.float64, na_value=np.nan))
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise FairpanelInputError(
-                ERR_BAD_COVARIATE.format(value=col.iloc[pos]), row=_row(pos), column=column
-            )
-        return col.to_numpy(np.float64)
-    return group_column(frame, column)
+def merge_cells(counts: pd.DataFrame, *, strata: bool) -> tuple[pd.DataFrame, int]:
+    """Add up the rows of a loaded counts table sharing a group (and stratum).
+
+    A published table is often finer than the audit (the SNSF's Ambizione counts are
+    per call × research area × gender; audited by research area, the calls are added
+    up). Returns the cells ``group[, stratum], applicants, selected`` and how many rows
+    were merged.
+    """
+    keys = ["group", "stratum"] if strata else ["group"]
+    cells = counts[[*keys, "applicants", "selected"]].reset_index(drop=True)
+    merged = int(cells.duplicated(keys).sum())
+    if merged:
+        cells = cells.groupby(keys, as_index=False, sort=False)[["applicants", "selected"]].sum()
+    return cells, merged

@@ -27,18 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from fairpanel._errors import FairpanelInputError
-
 __all__ = [
-    "ERR_BAD_PROBABILITY",
     "LOTTERY_COLUMNS",
     "LOTTERY_SUMMARY_COLUMNS",
-    "check_probabilities",
     "lottery_tables",
     "simulate_draws",
 ]
 
-ERR_BAD_PROBABILITY = "selection probability '{value}' is not a number between 0 and 1"
 
 LOTTERY_COLUMNS: Final[tuple[str, ...]] = (
     "attribute",
@@ -69,18 +64,6 @@ DEPRECATED_ALIASES: Final[dict[str, str]] = {"expected_min_air": "min_air_of_exp
 _MAX_STATES: Final[int] = 200_000
 #: Keep each block of simulated draws under this many applicant-draws (memory, not speed).
 _BLOCK: Final[int] = 4_000_000
-
-
-def check_probabilities(values: pd.Series, column: str) -> np.ndarray:
-    """Return selection probabilities as floats in [0, 1], or raise naming the row."""
-    p = pd.to_numeric(values, errors="coerce").to_numpy(np.float64, na_value=np.nan)
-    bad = ~np.isfinite(p) | (p < 0) | (p > 1)
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise FairpanelInputError(
-            ERR_BAD_PROBABILITY.format(value=values.iloc[pos]), row=pos + 2, column=column
-        )
-    return p
 
 
 def simulate_draws(

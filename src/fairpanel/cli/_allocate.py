@@ -115,7 +115,7 @@ def allocate(
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: the strategies pull in scipy and scikit-learn.
     from fairpanel._schema import SubmissionColumns
-    from fairpanel.io import guard_outputs, load_submissions, read_table
+    from fairpanel.io import guard_outputs, load_scores, load_submissions, read_table
     from fairpanel.rubric import load_rubric
     from fairpanel.strategies import Capacity, make_strategy
 
@@ -130,7 +130,7 @@ def allocate(
         raise FairpanelInputError(ERR_REQUEST_COL)
     guard_outputs([scores, submissions, rubric], [out, certificate, json_out])
     loaded_rubric = None if rubric is None else load_rubric(existing_file(rubric))
-    table = read_table(existing_file(scores), encoding=encoding)
+    table = load_scores(existing_file(scores), encoding=encoding)
     subs = None
     if submissions is not None:
         subs = load_submissions(

@@ -12,6 +12,7 @@ from fairpanel.cli._common import (
     Encoding,
     Groups,
     Seed,
+    SubmissionCol,
     console,
     existing_file,
     friendly_errors,
@@ -90,8 +91,9 @@ def audit_command(
     ] = None,
     group: Groups = None,
     selected: Annotated[
-        str, typer.Option("--selected", help="Decision column (0/1).")
+        str, typer.Option("--selected", help="Decision column (yes/no, true/false or 1/0).")
     ] = "selected",
+    submission_col: SubmissionCol = "submission_id",
     submissions: Annotated[
         Path | None,
         typer.Option("--submissions", help="Submissions table to join by submission_id."),
@@ -175,9 +177,18 @@ def audit_command(
     """Audit selection rates by group, with intervals, adjustment and suppression."""
     # Imported here, not at the top, for start-up time: the audit pulls in statsmodels
     # and scipy, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel._schema import ReviewColumns, SubmissionColumns
     from fairpanel.audit import audit_counts, counts_from_wide, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
-    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.io import (
+        guard_outputs,
+        load_counts,
+        load_decisions,
+        load_reviews,
+        load_scores,
+        load_submissions,
+        write_json,
+    )
     from fairpanel.rubric import load_rubric
 
     if (decisions is None) == (counts is None):
@@ -232,9 +243,9 @@ def audit_command(
         name = group_col or ("group" if wide else None)
         if name is None:
             raise FairpanelInputError(ERR_COUNTS_OPTION.format(option="--group-col"))
-        table = _read(counts, encoding, [name] + ([strata_col] if strata_col else []))
-        try:
-            if wide:
+        if wide:
+            table = _read(counts, encoding, [name] + ([strata_col] if strata_col else []))
+            with naming(counts):
                 table = counts_from_wide(
                     table,  # type: ignore[arg-type]
                     groups=wide,
@@ -243,28 +254,58 @@ def audit_command(
                     strata_col=strata_col,
                     group_name=name,
                 )
+        loaded = load_counts(
+            table if wide else existing_file(counts),  # type: ignore[arg-type]
+            group_col=name,
+            applicants_col="applicants" if wide else applicants_col,
+            selected_col="selected" if wide else selected_col,
+            strata_col=strata_col,
+            encoding=encoding,
+            source=str(counts),
+        )
+        with naming(counts):
             result = audit_counts(
-                table,  # type: ignore[arg-type]
+                loaded,
                 group_col=name,
-                applicants_col="applicants" if wide else applicants_col,
-                selected_col="selected" if wide else selected_col,
                 strata_col=strata_col,
                 reference=reference,
                 min_cell=min_cell,
                 seed=seed,
             )
-        except FairpanelInputError as exc:
-            raise exc.with_file(counts) from None
     elif decisions is not None:
         groups = _split(group or [])
         if not groups:
             raise FairpanelInputError(ERR_DECISIONS_OPTION)
-        text = groups + ([strata] if strata else []) + ["submission_id"]
-        frame = _read(decisions, encoding, text)
-        subs = _read(submissions, encoding, text) if submissions else None
-        ids = ["submission_id", "reviewer_id", "criterion"]
-        score_table = _read(scores, encoding, ids) if scores else None
-        review_table = _read(reviews, encoding, ids) if reviews else None
+        covariates = _split(covariate or [])
+        stage_list = _split([stages]) if stages else None
+        subs = None
+        if submissions is not None:
+            subs = load_submissions(
+                existing_file(submissions),
+                columns=SubmissionColumns(submission=submission_col),
+                encoding=encoding,
+            )
+        frame = load_decisions(
+            existing_file(decisions),
+            groups=groups,
+            selected=selected,
+            stages=stage_list,
+            submission_col=submission_col,
+            strata=strata,
+            covariates=covariates,
+            submissions=subs,
+            encoding=encoding,
+        )
+        score_table = load_scores(existing_file(scores), encoding=encoding) if scores else None
+        review_table = (
+            load_reviews(
+                existing_file(reviews),
+                columns=ReviewColumns(submission=submission_col),
+                encoding=encoding,
+            )
+            if reviews
+            else None
+        )
         higher_is_better = None if lower_is_better is None else not lower_is_better
         if higher_is_better is None and rubric is not None:
             with naming(rubric):
@@ -273,17 +314,16 @@ def audit_command(
             result = run_audit(
                 frame,
                 groups=groups,
-                selected=selected,
-                submissions=subs,  # type: ignore[arg-type]
+                submissions=subs,
                 strata=strata,
-                covariates=_split(covariate or []),
-                stages=_split([stages]) if stages else None,
+                covariates=covariates,
+                stages=stage_list,
                 reference=reference,
                 min_cell=min_cell,
                 intersect=intersect,
                 seed=seed,
-                scores=score_table,  # type: ignore[arg-type]
-                reviews=review_table,  # type: ignore[arg-type]
+                scores=score_table,
+                reviews=review_table,
                 higher_is_better=higher_is_better,
             )
         except FairpanelInputError as exc:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel.cli._common import (
     Encoding,
     RequiredGroups,
@@ -99,22 +100,29 @@ def ml_check(
     # and fairlearn, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import guard_outputs, write_json
     from fairpanel.ml import run_checks
+    from fairpanel.ml._shift import SHIFTED
 
     guard_outputs([history, shifted], [json_out])
     past = _read(history, group, encoding)
     other = None if shifted is None else _read(shifted, group, encoding)
-    report = run_checks(
-        past,
-        target=target,
-        groups=group,
-        shifted=other,
-        post_decision=post_decision or (),
-        exclude=exclude or (),
-        score=score_col,
-        model=model.value,
-        source_names=(history.stem, shifted.stem if shifted is not None else "shifted"),
-        seed=seed,
-    )
+    try:
+        report = run_checks(
+            past,
+            target=target,
+            groups=group,
+            shifted=other,
+            post_decision=post_decision or (),
+            exclude=exclude or (),
+            score=score_col,
+            model=model.value,
+            source_names=(history.stem, shifted.stem if shifted is not None else "shifted"),
+            seed=seed,
+        )
+    except FairpanelInputError as exc:
+        # The library names the shifted table; any other cell it reads is the history's.
+        if exc.file is not None and exc.file != SHIFTED:
+            raise
+        raise exc.with_file(shifted if exc.file == SHIFTED and shifted else history) from None
     console.print(render(report))
     for reason in report.skipped:
         console.print(f"skipped: {reason}")

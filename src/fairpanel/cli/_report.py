@@ -89,7 +89,7 @@ def report(
     """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
     # Imported here, not at the top, for start-up time: the report pulls in altair and
     # vl-convert, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import guard_outputs, read_table
+    from fairpanel.io import guard_outputs, load_allocation, load_scores, read_table
     from fairpanel.io._checksum import file_checksums
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.rubric import load_rubric
@@ -112,12 +112,12 @@ def report(
             existing_file(path)
     targets = [out / f"report.{ext}" for ext in ("html", "md", "json")]
     guard_outputs(inputs, targets)
-    tables = [read_table(p) for p in allocations]
+    tables = [load_allocation(p) for p in allocations]
     model = build_report(
         ReportInputs(
             rubric=load_rubric(rubric) if rubric else None,
-            scores=read_table(scores) if scores else None,
-            reviewers=read_table(reviewers) if reviewers else None,
+            scores=load_scores(scores) if scores else None,
+            reviewers=read_table(reviewers, text_columns=["reviewer_id"]) if reviewers else None,
             reliability=_read_json(reliability) if reliability else None,
             allocations=tables,
             allocation_labels=_labels(tables, allocations),

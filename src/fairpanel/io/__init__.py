@@ -1,15 +1,31 @@
-"""Reading the committee's tables with clear errors, and writing outputs atomically."""
+"""Every table in and out: reading the committee's tables with clear errors, writing outputs.
 
+Each loader checks one table against its column contract (:data:`fairpanel._schema.TABLES`)
+and raises one :class:`~fairpanel.FairpanelInputError` naming the file, the spreadsheet
+row and the column, with what to do. Consumers (strategies, audit, report) call the
+loaders on what they are handed; a frame a loader returned is not checked twice.
+"""
+
+from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
+from fairpanel.io._counts import load_counts
+from fairpanel.io._decisions import load_decisions
 from fairpanel.io._read import SUPPORTED_SUFFIXES, read_table
 from fairpanel.io._reviews import REVIEW_COLUMNS, load_reviews
+from fairpanel.io._scores import load_allocation, load_scores
 from fairpanel.io._submissions import load_submissions
 from fairpanel.io._write import guard_outputs, write_bytes, write_frame, write_json, write_text
 
 __all__ = [
+    "ERR_NOT_BOOL",
     "REVIEW_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "bool_mask",
     "guard_outputs",
+    "load_allocation",
+    "load_counts",
+    "load_decisions",
     "load_reviews",
+    "load_scores",
     "load_submissions",
     "read_table",
     "write_bytes",

@@ -1,4 +1,4 @@
-"""Checks shared by the loaders: required columns, empty cells, numbers, first bad row.
+"""Checks shared by the loaders: required columns, empty cells, numbers, yes/no, first bad row.
 
 Every check is a vectorised boolean mask over the rows; only the single error that is
 reported is formatted in Python. When several rows are wrong, the one reported is the
@@ -15,16 +15,22 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import BOOL_HINT, FALSE_WORDS, TRUE_WORDS
 from fairpanel.io._read import Table, frame_as_text, read_raw, to_number
 
 __all__ = [
+    "ERR_DUPLICATE_ID",
     "ERR_MISSING_COLUMN",
     "ERR_MISSING_VALUE",
+    "ERR_NOT_BOOL",
     "ERR_NOT_NUMBER",
     "ERR_NO_ROWS",
     "Check",
     "as_table",
+    "bool_mask",
+    "booleans",
     "cell_error",
+    "duplicate_ids",
     "first_failure",
     "require_columns",
     "spreadsheet_row",
@@ -35,10 +41,14 @@ ERR_MISSING_COLUMN = "required column '{column}' is missing (found: {found})"
 ERR_NO_ROWS = "the file has a header but no data rows"
 ERR_MISSING_VALUE = "the {what} is empty"
 ERR_NOT_NUMBER = "{what} {value!r} is not a number"
+#: Every yes/no column of every table is refused with this one sentence (and BOOL_HINT).
+ERR_NOT_BOOL = "{value!r} is not a yes/no value"
+ERR_DUPLICATE_ID = "submission id '{value}' appears twice (rows {first} and {row})"
 
 HINT_MISSING_COLUMN = "rename the column or pass {option} with its name"
 HINT_NEAR_COLUMN = "the column '{near}' differs only in case or spaces; rename it or pass {option}"
 HINT_MISSING_VALUE = "fill it in or delete the row"
+HINT_DUPLICATE_ID = "each submission has one row: merge the two rows or correct an id"
 
 #: A check: a boolean mask of failing rows and a function that builds the error for the
 #: failing row at a given position (0-based, in file order).
@@ -50,8 +60,10 @@ def as_table(
 ) -> Table:
     """Read a path, or wrap a DataFrame, as text cells with spreadsheet positions."""
     if isinstance(obj, pd.DataFrame):
-        # Rows of a frame are counted by position, as if it were written to a sheet.
-        return Table(frame_as_text(obj), source or default_name)
+        # Rows of a frame are counted by position, as if it were written to a sheet. A
+        # frame a loader returned still names the file it came from.
+        named = obj.attrs.get("fairpanel_source")
+        return Table(frame_as_text(obj), source or (str(named) if named else default_name))
     if not isinstance(obj, str | Path):
         raise TypeError(f"expected a path or a DataFrame, got {type(obj).__name__}")
     table = read_raw(obj, encoding=encoding)
@@ -60,25 +72,33 @@ def as_table(
     return table
 
 
-def require_columns(table: Table, required: Mapping[str, str]) -> None:
-    """Raise naming the first missing column; ``required`` maps column → CLI option."""
+def require_columns(
+    table: Table, required: Mapping[str, str | None], *, hint: str | None = None
+) -> None:
+    """Raise naming the first missing column; ``required`` maps column → CLI option.
+
+    A column with no option (``None``: a column fairpanel itself writes) is hinted with
+    ``hint``, such as which command writes the table.
+    """
     found = list(table.frame.columns)
     for column, option in required.items():
         if column in found:
             continue
         near = [c for c in found if c.strip().casefold() == column.strip().casefold()]
-        hint = (
-            HINT_NEAR_COLUMN.format(near=near[0], option=f"{option} '{near[0]}'")
-            if near
-            else HINT_MISSING_COLUMN.format(option=option)
-        )
+        if option is None:
+            what = f"rename '{near[0]}' to '{column}'" if near else None
+            hint_text = "; ".join(h for h in (what, hint) if h) or None
+        elif near:
+            hint_text = HINT_NEAR_COLUMN.format(near=near[0], option=f"{option} '{near[0]}'")
+        else:
+            hint_text = HINT_MISSING_COLUMN.format(option=option)
         raise FairpanelInputError(
             ERR_MISSING_COLUMN.format(
                 column=column, found=", ".join(f"'{c}'" for c in found) or "none"
             ),
             file=table.source,
             column=column,
-            hint=hint,
+            hint=hint_text,
         )
     if table.frame.empty:
         raise FairpanelInputError(
@@ -156,3 +176,78 @@ def duplicate_rows(frame: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], Callable
         return int(np.argmax(same))
 
     return mask, first_of
+
+
+def bool_mask(values: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Read a column as :func:`fairpanel._schema.parse_bool` reads each cell, vectorised.
+
+    Parameters
+    ----------
+    values : Series
+        A bool column, a numeric one (0/1), or text/objects (the words of
+        :data:`~fairpanel._schema.TRUE_WORDS` / :data:`~fairpanel._schema.FALSE_WORDS`,
+        case and surrounding spaces ignored).
+
+    Returns
+    -------
+    true, bad : ndarray of bool
+        Which cells read as true, and which are neither true nor false. An empty cell
+        is neither true nor bad: the caller decides what a blank means.
+
+    Examples
+    --------
+    >>> true, bad = bool_mask(pd.Series(["Yes", "0", "1.0", "y", None]))
+    >>> true.tolist(), bad.tolist()
+    ([True, False, True, False, False], [False, False, False, True, False])
+    """
+    present = values.notna().to_numpy()
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=bool, na_value=False), np.zeros(len(values), dtype=bool)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        return numbers == 1.0, present & (numbers != 0.0) & (numbers != 1.0)
+    # Text, or objects (a bool is written "True", a number 0/1 "0"/"1"/"1.0"): one reading.
+    text = values.astype("str").str.strip().str.lower()
+    is_true = present & text.isin(TRUE_WORDS).to_numpy()
+    is_false = present & text.isin(FALSE_WORDS).to_numpy()
+    return is_true, present & ~(is_true | is_false)
+
+
+def booleans(
+    table: Table, column: str, *, empty_means: bool | None = None
+) -> tuple[pd.Series, list[Check]]:
+    """Read a yes/no column; return its values and the checks of bad (and empty) cells.
+
+    ``empty_means`` is what an empty cell reads as; None (the default) refuses it.
+    """
+    raw = table.frame[column]
+    true, bad = bool_mask(raw)
+    values = pd.Series(true, index=raw.index, dtype=bool)
+
+    def not_bool(pos: int) -> FairpanelInputError:
+        return cell_error(
+            table, pos, column, ERR_NOT_BOOL.format(value=str(raw.iloc[pos])), BOOL_HINT
+        )
+
+    checks: list[Check] = [(bad, not_bool)]
+    if empty_means is None:
+        checks.append(empty_cells(table, column, "yes/no value", hint=BOOL_HINT))
+    elif empty_means:
+        values = values | raw.isna()
+    return values, checks
+
+
+def duplicate_ids(table: Table, column: str) -> Check:
+    """Check that no submission id repeats (naming the row of its first appearance)."""
+    ids = table.frame[column]
+    mask, first_of = duplicate_rows(ids.to_frame())
+
+    def error(pos: int) -> FairpanelInputError:
+        message = ERR_DUPLICATE_ID.format(
+            value=ids.iloc[pos],
+            first=spreadsheet_row(table, first_of(pos)),
+            row=spreadsheet_row(table, pos),
+        )
+        return cell_error(table, pos, column, message, HINT_DUPLICATE_ID)
+
+    return mask & ids.notna().to_numpy(), error

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import numpy as np
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ReviewColumns
+from fairpanel._tables import ColumnKind
 from fairpanel.io._checks import (
     Check,
     as_table,
+    booleans,
     cell_error,
     duplicate_rows,
     empty_cells,
@@ -22,8 +24,14 @@ from fairpanel.io._checks import (
     require_columns,
     spreadsheet_row,
 )
+from fairpanel.io._columns import mark
 from fairpanel.io._read import Table
-from fairpanel.rubric import Rubric
+
+if TYPE_CHECKING:
+    # Annotation only: io sits below rubric in the layers, so a rubric is used through
+    # what it offers (``scale.contains``/``min``/``max``/``points``, ``criterion_ids``,
+    # ``criteria``), never imported at run time.
+    from fairpanel.rubric import Rubric
 
 __all__ = ["REVIEWER_SEPARATOR", "REVIEW_COLUMNS", "load_reviews"]
 
@@ -49,7 +57,6 @@ ERR_UNKNOWN_SUBMISSION = "submission '{value}' is not in {submissions}"
 ERR_CONFLICT = (
     "reviewer '{reviewer}' declared a conflict of interest with submission '{submission}'"
 )
-ERR_CONFLICT_VALUE = "conflict flag {value!r} is not yes or no"
 
 HINT_SCORE = "enter a number, or delete the row (--drop-missing if the rating was not given)"
 HINT_EMPTY_SCORE = "enter the score, or pass --drop-missing if the rating was not given"
@@ -60,13 +67,9 @@ HINT_UNKNOWN_SUBMISSION = "correct the id, or add the submission to the submissi
 HINT_CONFLICT = (
     "this review must be removed before scoring: a conflicted review is removed, not down-weighted"
 )
-HINT_CONFLICT_VALUE = "use yes/no, true/false or 1/0 (an empty cell means no)"
 
 #: The default column names (a frozen instance, shared safely as a default argument).
 DEFAULT_REVIEW_COLUMNS = ReviewColumns()
-
-_TRUE = ("yes", "y", "true", "t", "1", "x")
-_FALSE = ("no", "n", "false", "f", "0")
 
 
 MISSING_CHOICES: Final = ("error", "drop")
@@ -213,7 +216,9 @@ def load_reviews(
     )
     if has_conflict:
         out["conflict"] = False
-    out = out.reset_index(drop=True)
+    checked: dict[str, ColumnKind] = dict.fromkeys(REVIEW_COLUMNS, "text")
+    checked["score"] = "number"
+    out = mark(out, table="reviews", source=table.source, checked=checked)
     out.attrs["dropped"] = dropped
     return out
 
@@ -265,13 +270,8 @@ def _unknown_criterion(table: Table, column: str, rubric: Rubric) -> Check:
 
 def _conflicts(table: Table, columns: ReviewColumns, reviewer: pd.Series) -> list[Check]:
     frame = table.frame
-    flag = frame[columns.conflict].str.casefold()
-    truthy = flag.isin(_TRUE).to_numpy()
-    unknown = (flag.notna() & ~flag.isin(_TRUE + _FALSE)).to_numpy()
-
-    def bad_value(pos: int) -> FairpanelInputError:
-        message = ERR_CONFLICT_VALUE.format(value=frame[columns.conflict].iloc[pos])
-        return cell_error(table, pos, columns.conflict, message, HINT_CONFLICT_VALUE)
+    # An empty cell means "no conflict": most reviews have none and leave it blank.
+    truthy, checks = booleans(table, columns.conflict, empty_means=False)
 
     def conflicted(pos: int) -> FairpanelInputError:
         message = ERR_CONFLICT.format(
@@ -279,7 +279,7 @@ def _conflicts(table: Table, columns: ReviewColumns, reviewer: pd.Series) -> lis
         )
         return cell_error(table, pos, columns.conflict, message, HINT_CONFLICT)
 
-    return [(unknown, bad_value), (truthy, conflicted)]
+    return [*checks, (truthy.to_numpy(), conflicted)]
 
 
 def _unknown_submission(table: Table, column: str, submissions: pd.DataFrame) -> Check:

@@ -8,22 +8,26 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import SubmissionColumns
+from fairpanel._tables import ColumnKind
 from fairpanel.io._checks import (
+    ERR_DUPLICATE_ID,
+    HINT_DUPLICATE_ID,
     Check,
     as_table,
+    booleans,
     cell_error,
-    duplicate_rows,
+    duplicate_ids,
     empty_cells,
     first_failure,
     numbers,
     require_columns,
-    spreadsheet_row,
 )
+from fairpanel.io._columns import is_loaded, mark
 from fairpanel.io._read import Table, maybe_numeric
 
 __all__ = ["load_submissions"]
 
-ERR_DUPLICATE_SUBMISSION = "submission id '{value}' appears twice (rows {first} and {row})"
+ERR_DUPLICATE_SUBMISSION = ERR_DUPLICATE_ID
 ERR_EMPTY_GROUP = "the group attribute '{column}' is empty"
 ERR_NEGATIVE_REQUEST = "the request {value:g} is negative"
 ERR_COLUMN_CLASH = (
@@ -34,7 +38,9 @@ ERR_COLUMN_CLASH = (
 #: The default column names (a frozen instance, shared safely as a default argument).
 DEFAULT_SUBMISSION_COLUMNS = SubmissionColumns()
 
-HINT_DUPLICATE = "each submission has one row: merge the two rows or correct an id"
+HINT_DUPLICATE = HINT_DUPLICATE_ID
+#: The submissions column saying whether a submission may be selected at all.
+ELIGIBLE = "eligible"
 HINT_EMPTY_GROUP = 'use an explicit value such as "not stated" so the audit can count this group'
 HINT_REQUEST = "enter the requested amount as a number (0 if nothing is requested)"
 
@@ -53,7 +59,9 @@ def load_submissions(
     submissions : str, Path or DataFrame
         One row per submission, from a CSV/TSV, .xlsx or .parquet file, or a DataFrame.
     columns : SubmissionColumns
-        The id column, the group attribute columns and the optional request column.
+        The id column, the group attribute columns and the optional request column. An
+        ``eligible`` column, when the file has one, is read as yes/no (see
+        :func:`fairpanel._schema.parse_bool`; an empty cell is refused).
     encoding : str, default "utf-8"
         Text encoding of a CSV/TSV file.
     source : str, optional
@@ -64,16 +72,19 @@ def load_submissions(
     -------
     DataFrame
         ``submission_id`` (text) first, then the group attribute columns (text) as
-        named, the request column (float) as named, then every other column of the file
-        (numeric where all its cells are numbers, text otherwise). One row per
-        submission, in file order. ``attrs["fairpanel_source"]`` names the source.
+        named, the request column (float) as named, ``eligible`` (bool) when present,
+        then every other column of the file (numeric where all its cells are numbers,
+        text otherwise). One row per submission, in file order.
+        ``attrs["fairpanel_source"]`` names the source. A frame this function returned
+        is returned as it is when the columns asked for were checked already.
 
     Raises
     ------
     FairpanelInputError
         Naming the file, spreadsheet row and column: a missing id or group column, no
         data rows, an empty id, a repeated id (naming both rows), an empty group value,
-        or a request that is not a number or is negative.
+        a request that is not a number or is negative, or an ``eligible`` cell that is
+        not yes/no.
 
     Examples
     --------
@@ -86,6 +97,11 @@ def load_submissions(
     0            P1       woman    3.5
     1            P2  not stated   10.0
     """
+    if is_loaded(submissions, "submissions", (*columns.groups, columns.request)):
+        return submissions
+    if is_loaded(submissions, "submissions"):
+        # Checked once already, under fairpanel's id column name.
+        columns = SubmissionColumns(groups=columns.groups, request=columns.request)
     table = as_table(
         submissions, encoding=encoding, source=source, default_name="submissions table"
     )
@@ -106,7 +122,7 @@ def load_submissions(
     ids = frame[columns.submission]
     checks: list[Check] = [
         empty_cells(table, columns.submission, "submission id"),
-        _duplicates(table, columns.submission),
+        duplicate_ids(table, columns.submission),
     ]
     checks.extend(
         empty_cells(
@@ -124,6 +140,10 @@ def load_submissions(
         request, bad, bad_error = numbers(table, columns.request, "request", HINT_REQUEST)
         checks.append((bad, bad_error))
         checks.append(_negative(table, columns.request, request))
+    eligible = None
+    if ELIGIBLE in frame.columns and ELIGIBLE not in named_columns(columns):
+        eligible, more = booleans(table, ELIGIBLE)
+        checks.extend(more)
     error = first_failure(checks)
     if error is not None:
         raise error
@@ -133,28 +153,24 @@ def load_submissions(
         out[group] = frame[group].astype("str")
     if columns.request is not None and request is not None:
         out[columns.request] = request.astype(float)
-    named = {columns.submission, *columns.groups, columns.request}
+    if eligible is not None:
+        out[ELIGIBLE] = eligible
+    named = {columns.submission, *columns.groups, columns.request, ELIGIBLE}
     for col in frame.columns:
         if col not in named:
             out[col] = maybe_numeric(frame[col], table.decimal)
-    out = out.reset_index(drop=True)
-    out.attrs["fairpanel_source"] = table.source
-    return out
+    checked: dict[str, ColumnKind] = {"submission_id": "id"}
+    checked.update(dict.fromkeys(columns.groups, "text"))
+    if columns.request is not None:
+        checked[columns.request] = "number"
+    if eligible is not None:
+        checked[ELIGIBLE] = "bool"
+    return mark(out, table="submissions", source=table.source, checked=checked)
 
 
-def _duplicates(table: Table, column: str) -> Check:
-    ids = table.frame[column]
-    mask, first_of = duplicate_rows(ids.to_frame())
-
-    def error(pos: int) -> FairpanelInputError:
-        message = ERR_DUPLICATE_SUBMISSION.format(
-            value=ids.iloc[pos],
-            first=spreadsheet_row(table, first_of(pos)),
-            row=spreadsheet_row(table, pos),
-        )
-        return cell_error(table, pos, column, message, HINT_DUPLICATE)
-
-    return mask & ids.notna().to_numpy(), error
+def named_columns(columns: SubmissionColumns) -> set[str]:
+    """Return the columns a :class:`SubmissionColumns` names (id, groups, request)."""
+    return {c for c in (columns.submission, *columns.groups, columns.request) if c is not None}
 
 
 def _negative(table: Table, column: str, request: pd.Series) -> Check:

@@ -27,8 +27,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import BOOL_HINT
 from fairpanel._seed import Seed, as_rng
-from fairpanel.io import write_bytes
+from fairpanel.io import ERR_NOT_BOOL, bool_mask, write_bytes
 from fairpanel.ml._history import HISTORY_OUTCOMES
 
 __all__ = [
@@ -56,7 +57,6 @@ ERR_MODEL = "model must be one of {allowed}, got {value!r}"
 ERR_MISSING_COLUMN = "the history has no column {column!r}"
 ERR_NO_FEATURES = "no feature is left once group attributes and outcomes are excluded"
 ERR_TARGET_NA = "the target column has {count} empty cells"
-ERR_TARGET_VALUE = "the target must be a decision (0/1, true/false) or a number, found {value!r}"
 ERR_ONE_CLASS = "the past decisions hold only one value, so there is nothing to learn"
 ERR_NOT_FITTED = "this SelectionModel is not fitted yet: call fit(history) first"
 ERR_NOT_A_MODEL = "{path} does not hold a fairpanel SelectionModel"
@@ -121,36 +121,45 @@ def prepare_features(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
     return pd.DataFrame(out, index=frame.index)
 
 
-_TRUE: Final = frozenset({"true", "1", "yes", "1.0"})
-_FALSE: Final = frozenset({"false", "0", "no", "0.0"})
-
-
 def _as_number(values: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
-    text = values.astype(str).str.strip().str.lower()
-    flags = text.map({**dict.fromkeys(_TRUE, 1.0), **dict.fromkeys(_FALSE, 0.0)})
+    # A yes/no cell is 1/0, read as every fairpanel table reads one; others as numbers.
+    true, bad = bool_mask(values)
+    flags = pd.Series(np.where(true, 1.0, 0.0), index=values.index)
+    flags = flags.where(~bad & values.notna().to_numpy())
     return flags.fillna(pd.to_numeric(values, errors="coerce")).astype("float64")
 
 
 def target_values(target: pd.Series) -> tuple[Task, NDArray[np.float64]]:
-    """Read a target column: a decision (0/1, true/false, yes/no) or a numeric score.
+    """Read a target column: a decision (yes/no, as every table reads one) or a number.
 
     Text is accepted because a history read from a spreadsheet may keep every cell as
-    text. Returns the task and the values as floats (0/1 for a decision).
+    text. Returns the task and the values as floats (0/1 for a decision). A cell that
+    is neither yes/no nor a number is refused as a decision would be, naming its row
+    (by position: the first row is row 2, as in a spreadsheet).
+
+    Examples
+    --------
+    >>> target_values(pd.Series(["Yes", "no", "1.0"]))
+    ('classification', array([1., 0., 1.]))
+    >>> target_values(pd.Series([3.5, 2.0]))
+    ('regression', array([3.5, 2. ]))
     """
-    if pd.api.types.is_bool_dtype(target) or pd.api.types.is_numeric_dtype(target):
-        values = np.asarray(target.astype("float64").to_numpy(), dtype=np.float64)
-        kind: Task = "classification" if set(np.unique(values)) <= {0.0, 1.0} else "regression"
-        return kind, values
-    text = target.astype(str).str.strip().str.lower()
-    if text.isin(_TRUE | _FALSE).all():
-        return "classification", np.asarray(text.isin(_TRUE), dtype=np.float64)
-    numbers = pd.to_numeric(target, errors="coerce")
-    if numbers.isna().any():
-        bad = target[numbers.isna()].iloc[0]
-        raise FairpanelInputError(ERR_TARGET_VALUE.format(value=bad), column=str(target.name))
-    return "regression", np.asarray(numbers, dtype=np.float64)
+    true, bad = bool_mask(target)
+    if not bad.any() and target.notna().all():
+        return "classification", np.asarray(true, dtype=np.float64)
+    numbers = pd.to_numeric(target, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    neither = bad & np.isnan(numbers)
+    if neither.any():
+        pos = int(np.argmax(neither))
+        raise FairpanelInputError(
+            ERR_NOT_BOOL.format(value=str(target.iloc[pos])),
+            row=pos + 2,
+            column=str(target.name),
+            hint=BOOL_HINT,
+        )
+    return "regression", numbers
 
 
 def build_pipeline(

@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from sklearn.model_selection import train_test_split
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel.ml._findings import Finding, Severity
 from fairpanel.ml._model import SelectionModel, build_pipeline, prepare_features, target_values
 
@@ -38,6 +39,9 @@ GBM_PATH: Final[tuple[float, ...]] = (3, 10, 30, 100)
 RISE_THRESHOLD: Final = 0.15
 #: Share of the source held out to measure the in-source test error.
 TEST_SHARE: Final = 0.25
+
+#: The shifted table's name in errors, until the CLI replaces it with its path.
+SHIFTED: Final = "shifted"
 
 PATH_COLUMNS: Final[tuple[str, ...]] = (
     "step",
@@ -74,7 +78,13 @@ def error_path(
     )
     X = prepare_features(history, model.feature_names_)
     X_sh = model.features_of(shifted) if shifted is not None else None
-    y_sh = None if shifted is None else target_values(shifted[model.target])[1]
+    y_sh = None
+    if shifted is not None:
+        try:
+            y_sh = target_values(shifted[model.target])[1]
+        except FairpanelInputError as exc:
+            # Name the table: the history's own cells were read (and named) before.
+            raise exc.with_file(exc.file or SHIFTED) from None
     base = float(y_all[train].mean())
     rows = [_no_learning(y_all[train], y_all[test], y_sh, base)]
     path = LOGISTIC_PATH if model.model == "logistic" else GBM_PATH

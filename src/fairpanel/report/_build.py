@@ -15,12 +15,11 @@ from typing import Any
 import pandas as pd
 
 from fairpanel._version import __version__
+from fairpanel.io import load_allocation, load_scores
 from fairpanel.report._audit_section import audit_section, suppress_small
 from fairpanel.report._model import Provenance, ReportModel, Section, Table
 from fairpanel.report._sections import (
     certificate_section,
-    coerce_allocation,
-    coerce_scores,
     methods_section,
     ml_section,
     rubric_section,
@@ -127,12 +126,12 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         Plain data; render it with :func:`render_html` / :func:`render_markdown` or
         write all three formats with :func:`write_report`.
     """
-    # Tables read back from CSV hold text; give them their types once, here.
+    # Tables enter through io: a raw frame is checked and typed there, a loaded one is
+    # passed through (the leniency table's numbers are read where they are used).
     inputs = replace(
         inputs,
-        scores=None if inputs.scores is None else coerce_scores(inputs.scores),
-        reviewers=None if inputs.reviewers is None else coerce_scores(inputs.reviewers),
-        allocations=[coerce_allocation(a) for a in inputs.allocations],
+        scores=None if inputs.scores is None else load_scores(inputs.scores),
+        allocations=[load_allocation(a) for a in inputs.allocations],
     )
     sections: list[Section] = []
     if inputs.rubric is not None:

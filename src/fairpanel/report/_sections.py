@@ -18,8 +18,6 @@ from fairpanel.viz import (
 
 __all__ = [
     "certificate_section",
-    "coerce_allocation",
-    "coerce_scores",
     "methods_section",
     "ml_section",
     "rubric_section",
@@ -83,35 +81,6 @@ def strategy_labels(allocations: Sequence[pd.DataFrame], labels: Sequence[str] =
     for name in names:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if names.count(name) == 1 else f"{name} ({seen[name]})")
-    return out
-
-
-_TRUE = frozenset({"true", "1", "1.0", "yes"})
-
-
-def coerce_allocation(alloc: pd.DataFrame) -> pd.DataFrame:
-    """Give an allocation read back from CSV its types: booleans and probabilities.
-
-    A CSV holds ``True``/``False`` as text, and ``bool("False")`` is true, so the text is
-    read, not cast.
-    """
-    out = alloc.copy()
-    if "selected" in out and not pd.api.types.is_bool_dtype(out["selected"]):
-        out["selected"] = out["selected"].astype(str).str.strip().str.lower().isin(_TRUE)
-    for col in ("selection_probability", "selection_probability_se", "draw_position"):
-        if col in out:
-            out[col] = pd.to_numeric(out[col], errors="coerce")
-    return out
-
-
-def coerce_scores(scores: pd.DataFrame) -> pd.DataFrame:
-    """Give a score table read back from CSV numeric columns (ids stay text)."""
-    out = scores.copy()
-    for col in out.columns:
-        if col not in ("submission_id", "band", "higher_is_better"):
-            converted = pd.to_numeric(out[col], errors="coerce")
-            if converted.notna().sum() == out[col].notna().sum():
-                out[col] = converted
     return out
 
 

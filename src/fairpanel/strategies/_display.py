@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from fairpanel.viz import Block, html_summary
 
 if TYPE_CHECKING:
-    from fairpanel.strategies._base import Allocation
+    from fairpanel.strategies._allocation import Allocation
 
 __all__ = ["allocation_html"]
 

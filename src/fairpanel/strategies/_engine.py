@@ -28,7 +28,8 @@ import pandas as pd
 from fairpanel._schema import ALLOCATION_COLUMNS
 from fairpanel._seed import Seed, as_rng, seed_text
 from fairpanel.lottery import draw, inclusion_probabilities
-from fairpanel.strategies._base import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity, Prepared
+from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
+from fairpanel.strategies._prepare import Prepared
 
 __all__ = ["MONTE_CARLO_PREFIX", "allocate_blocks", "blocks_from_score", "monte_carlo_rng"]
 

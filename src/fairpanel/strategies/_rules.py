@@ -17,22 +17,20 @@ import pandas as pd
 from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed
 from fairpanel.rubric import Rubric
+from fairpanel.strategies._bands import (
+    ERR_UNKNOWN_WEIGHT_BAND,
+    HINT_WEIGHT_BANDS,
+    band_order,
+    bands_of,
+    fold,
+    match_band,
+)
 from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
 from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
 
 __all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredLotteryStrategy"]
 
 ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
-ERR_UNKNOWN_BAND = "band {band!r} is not one of the bands {bands}"
-ERR_UNKNOWN_WEIGHT_BAND = "weights name the band {band!r}, which is not one of the bands {bands}"
-HINT_WEIGHT_BANDS = (
-    "without a rubric the bands are those in the score table; give the rubric to weight a "
-    "band that no submission is in"
-)
-ERR_NO_BAND = (
-    "the score table has no 'band' column; give the rubric (rubric=, or --rubric on the "
-    "command line) so that bands are computed from calibrated_score"
-)
 ERR_INTERVAL = "interval must be one of {allowed}; got {value!r}"
 ERR_WEIGHTS = "weights must map band names to finite numbers >= 0; got {value!r}"
 ERR_N_MC = "n_monte_carlo must be an integer >= 100; got {value!r}"
@@ -45,61 +43,6 @@ def _check_n_mc(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 100:
         raise ValueError(ERR_N_MC.format(value=value))
     return int(value)
-
-
-def _bands(prepared: Prepared, rubric: Rubric | None) -> npt.NDArray[np.object_]:
-    frame = prepared.frame
-    if "band" in frame.columns:
-        return frame["band"].astype(object).where(frame["band"].notna(), None).to_numpy()
-    if rubric is None:
-        raise FairpanelInputError(ERR_NO_BAND, column="band")
-    return rubric.band_of(frame["calibrated_score"].to_numpy(dtype=float))
-
-
-def _band_order(
-    bands: npt.NDArray[np.object_], merit: npt.NDArray[np.float64], rubric: Rubric | None
-) -> list[str]:
-    """Band names best first: the rubric's order, else by the best score in each band.
-
-    ``merit`` is the calibrated score oriented so that higher is better.
-    """
-    if rubric is not None:
-        return [b.name for b in rubric.bands]
-    present = pd.Series(merit).groupby(pd.Series(bands, dtype=object)).max()
-    return [str(b) for b in present.sort_values(ascending=False).index]
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def match_band(
-    name: str,
-    known: list[str],
-    *,
-    message: str = ERR_UNKNOWN_BAND,
-    field: str = "quality_bar",
-    hint: str | None = None,
-) -> str:
-    """Return the band of ``known`` that ``name`` names, ignoring case and extra spaces.
-
-    Rubrics write "Very good", committees type "very good": both name one band. An
-    exact match wins (a rubric may, oddly, have bands differing only in case); a name
-    matching no band, or several only up to case, is refused with the list of bands.
-
-    Examples
-    --------
-    >>> match_band("very  GOOD", ["Excellent", "Very good", "Good"])
-    'Very good'
-    """
-    if name in known:
-        return name
-    hits = [band for band in known if _fold(band) == _fold(name)]
-    if len(hits) != 1:
-        raise FairpanelInputError(
-            message.format(band=name, bands=", ".join(map(repr, known))), field=field, hint=hint
-        )
-    return hits[0]
 
 
 class RankStrategy(Strategy):
@@ -198,8 +141,8 @@ class LotteryStrategy(Strategy):
         if bar is None:
             return np.ones(len(frame), dtype=bool)
         if isinstance(bar, str):
-            bands = _bands(prepared, self.rubric)
-            order = _band_order(bands, merit, self.rubric)
+            bands = bands_of(prepared, self.rubric)
+            order = band_order(bands, merit, self.rubric)
             name = match_band(bar, order)
             ok = set(order[: order.index(name) + 1])
             return np.array([b in ok for b in bands], dtype=bool)
@@ -293,7 +236,7 @@ class TieredLotteryStrategy(Strategy):
         table = self._weights()
         cap = self._capacity(capacity)
         prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
-        bands = _bands(prepared, self.rubric)
+        bands = bands_of(prepared, self.rubric)
         known = (
             [b.name for b in self.rubric.bands]
             if self.rubric is not None
@@ -310,7 +253,7 @@ class TieredLotteryStrategy(Strategy):
                     hint=None if self.rubric is not None else HINT_WEIGHT_BANDS,
                 )
             else:
-                band = next((b for b in known if _fold(b) == _fold(name)), name)
+                band = next((b for b in known if fold(b) == fold(name)), name)
             by_band[band] = weight
         w = np.array([by_band.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
         blocks = np.where(w > 0, 0, -1)
