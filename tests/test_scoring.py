@@ -313,9 +313,14 @@ def test_bad_options_and_inputs() -> None:
         score(reviews[reviews["submission_id"] == "#1"], scale=(1, 6))
 
 
-def test_error_messages_are_constants() -> None:
-    assert "{method!r}" in _score.ERR_METHOD
-    assert "{n}" in _score.ERR_TOO_FEW_SUBMISSIONS
+def test_error_messages_are_the_module_constants() -> None:
+    reviews = p1_reviews()
+    with pytest.raises(ValueError) as method:
+        score(reviews, scale=(1, 6), method="mcmc")  # type: ignore[arg-type]
+    assert str(method.value) == _score.ERR_METHOD.format(allowed="bayes, eb", method="mcmc")
+    with pytest.raises(FairpanelInputError) as few:
+        score(reviews[reviews["submission_id"] == "#1"], scale=(1, 6))
+    assert few.value.message == _score.ERR_TOO_FEW_SUBMISSIONS.format(n=1)
 
 
 def test_unconverged_chains_are_marked_provisional() -> None:
