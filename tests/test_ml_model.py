@@ -133,7 +133,7 @@ def test_errors(history):
     with pytest.raises(FairpanelInputError) as missing:
         SelectionModel(target="funded").fit(history)
     assert missing.value.message == ERR_MISSING_COLUMN.format(column="funded")
-    with pytest.raises(ValueError) as unfitted:
+    with pytest.raises(ValueError, match="not fitted") as unfitted:
         SelectionModel().predict_score(history)
     assert str(unfitted.value) == ERR_NOT_FITTED
 

@@ -315,7 +315,7 @@ def test_bad_options_and_inputs() -> None:
 
 def test_error_messages_are_the_module_constants() -> None:
     reviews = p1_reviews()
-    with pytest.raises(ValueError) as method:
+    with pytest.raises(ValueError, match="method must be") as method:
         score(reviews, scale=(1, 6), method="mcmc")  # type: ignore[arg-type]
     assert str(method.value) == _score.ERR_METHOD.format(allowed="bayes, eb", method="mcmc")
     with pytest.raises(FairpanelInputError) as few:
