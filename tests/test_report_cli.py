@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from fairpanel.cli import app
 from fairpanel.io import write_frame, write_json
+from fairpanel.lottery import DrawCertificate
 from fairpanel.report import ReportInputs, build_report
 from fairpanel.scoring import score
 from fairpanel.strategies import PartialLotteryStrategy
@@ -40,7 +41,9 @@ def test_report_from_files_equals_the_library_call(tmp_path):
         ReportInputs(
             scores=scores,
             allocations=[alloc],
-            certificates=[json.loads(paths["cert"].read_text(encoding="utf-8"))],
+            certificates=[
+                DrawCertificate.from_dict(json.loads(paths["cert"].read_text(encoding="utf-8")))
+            ],
             seed="s",
         )
     ).to_dict()

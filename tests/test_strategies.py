@@ -24,10 +24,9 @@ from fairpanel.strategies import (
     Strategy,
     TieredLotteryStrategy,
 )
+from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
 from fairpanel.strategies._base import (
     ERR_BAD_REQUEST,
-    ERR_CAPACITY_ONE,
-    ERR_CAPACITY_REQUEST,
     ERR_DUPLICATE,
     ERR_ELIGIBLE,
     ERR_MISSING_COLUMN,

@@ -46,6 +46,7 @@ from fairpanel.audit._tables import (
     COMPARISON_COLUMNS,
     FUNNEL_COLUMNS,
     GROUP_COLUMNS,
+    STRATUM_RATE_COLUMNS,
     TEST_COLUMNS,
     comparison_table,
     funnel_table,
@@ -73,7 +74,6 @@ ERR_MIN_CELL = "min_cell must be a whole number of at least 0, not {value!r}"
 
 _STAGE = STAGE_PREFIX
 _REPLICATES: Final[int] = 2000
-STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
 
 Reference = str | Mapping[str, str] | None
 

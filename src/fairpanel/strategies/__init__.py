@@ -5,7 +5,8 @@
 base from the layer above (so this package never loads scikit-learn).
 """
 
-from fairpanel.strategies._base import Allocation, Capacity, Strategy
+from fairpanel.strategies._allocation import Allocation, Capacity
+from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._factory import make_strategy, parse_quality_bar, parse_weights
 from fairpanel.strategies._rules import (
     LotteryStrategy,
