@@ -129,8 +129,11 @@ class Capacity:
         return self.budget is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the capacity as plain data."""
-        return {"count": self.count, "budget": self.budget, "request_col": self.request_col}
+        """Return the capacity as plain data (a numpy count or budget as a Python number)."""
+        out: dict[str, Any] = jsonable(
+            {"count": self.count, "budget": self.budget, "request_col": self.request_col}
+        )
+        return out
 
 
 @dataclass(frozen=True, eq=False)
