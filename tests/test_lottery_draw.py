@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import ERR_MISSING
 from fairpanel.lottery import (
     ALGORITHM,
     DrawCertificate,
@@ -21,7 +22,6 @@ from fairpanel.lottery import (
     verify_certificate,
 )
 from fairpanel.lottery._draw import (
-    ERR_CERT_FIELD,
     ERR_DUPLICATE_ID,
     ERR_PLACES,
     ERR_WEIGHT,
@@ -164,7 +164,7 @@ def test_certificate_round_trip_and_missing_field() -> None:
     assert back.algorithm == ALGORITHM
     data = cert.to_dict()
     del data["seed"]
-    with pytest.raises(FairpanelInputError, match=ERR_CERT_FIELD.format(name="seed")):
+    with pytest.raises(FairpanelInputError, match=f"field 'seed': {ERR_MISSING}"):
         DrawCertificate.from_dict(data)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import ERR_MISSING
 from fairpanel.lottery import draw, verify_certificate
-from fairpanel.lottery._draw import ERR_CERT_FIELD
 from fairpanel.lottery._verify import ERR_CERT_ALGORITHM, ERR_CERT_LENGTH, ERR_CERT_RECORD
 
 
@@ -191,7 +191,7 @@ def test_verify_reads_fields_with_their_json_types(cert: dict[str, Any]) -> None
         verify_certificate(bad)
     bad = copy.deepcopy(cert)
     del bad["result"]
-    with pytest.raises(FairpanelInputError, match=ERR_CERT_FIELD.format(name="result")):
+    with pytest.raises(FairpanelInputError, match=f"field 'result': {ERR_MISSING}"):
         verify_certificate(bad)
 
 

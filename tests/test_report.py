@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from fairpanel.audit import AuditResult
+from fairpanel.ml import CheckReport, Finding
+from fairpanel.ml._findings import DETAIL_COLUMNS
 from fairpanel.report import ReportInputs, build_report, render_html, render_markdown, write_report
 from fairpanel.rubric import Rubric
 
@@ -51,7 +55,8 @@ def _allocation(scores: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _audit() -> dict[str, object]:
+def _audit() -> dict[str, Any]:
+    """An audit's JSON as an internal run (min_cell 0) writes it: nothing suppressed."""
     groups = [
         {
             "group": "woman",
@@ -98,7 +103,10 @@ def _audit() -> dict[str, object]:
             "p_value": 0.38,
         },
     ]
-    return {"attributes": {"gender": {"groups": groups, "comparisons": comparisons}}}
+    return {
+        "min_cell": 0,
+        "attributes": {"gender": {"groups": groups, "comparisons": comparisons}},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -110,17 +118,13 @@ def model():
             rubric=rubric,
             scores=scores,
             allocations=[_allocation(scores)],
-            audit=_audit(),
-            ml={
-                "findings": [
-                    {
-                        "check": "proxies",
-                        "severity": "warning",
-                        "value": 0.81,
-                        "message": f"The feature {EVIL} predicts gender.",
-                    }
-                ]
-            },
+            audit=AuditResult.from_dict(_audit()),
+            ml=CheckReport(
+                findings=(
+                    Finding("proxies", "warning", 0.81, f"The feature {EVIL} predicts gender."),
+                ),
+                details=pd.DataFrame(columns=list(DETAIL_COLUMNS)),
+            ),
             seed="demo-2026",
             input_checksums={"reviews.csv": "ab" * 32},
             command_line="fairpanel report --scores scores.csv",
@@ -217,8 +221,11 @@ def test_summary_never_quotes_a_cell_below_min_cell():
             "p_value": 0.56,
         },
     ]
-    audit = {"attributes": {"gender": {"groups": groups, "comparisons": comparisons}}}
-    model = build_report(ReportInputs(audit=audit, min_cell=5))
+    audit = {
+        "min_cell": 0,
+        "attributes": {"gender": {"groups": groups, "comparisons": comparisons}},
+    }
+    model = build_report(ReportInputs(audit=AuditResult.from_dict(audit), min_cell=5))
     text = " ".join(model.summary)
     assert "0.545" not in text
     assert "-22.7%" not in text
@@ -274,7 +281,9 @@ def test_audit_notes_and_withheld_strata_are_explained():
         }
     ]
     audit["notes"] = ["gender: within-strata comparisons are withheld; merge small strata"]
-    model = build_report(ReportInputs(audit=audit, audit_describes="the rank strategy"))
+    model = build_report(
+        ReportInputs(audit=AuditResult.from_dict(audit), audit_describes="the rank strategy")
+    )
     section = next(s for s in model.sections if s.id == "audit")
     text = " ".join(section.paragraphs)
     assert "These outcomes are those of the rank strategy." in text

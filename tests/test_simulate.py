@@ -355,7 +355,7 @@ def test_result_table_summary_and_dict():
             "disagreement",
             "adverse_impact_ratio",
         ):
-            assert set(entry[metric]) == {"mean", "mc_se", "interval"}
+            assert set(entry[metric]) == {"mean", "mc_se", "interval", "replicates"}
             lo, hi = entry[metric]["interval"]
             assert lo <= entry[metric]["mean"] <= hi
         assert set(entry["group_selection_rates"]) == {"x", "y"}

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from fairpanel.cli._main import app
 from fairpanel.cli._simulate import ERR_STRATEGY
 from fairpanel.simulate import SIMULATED_STRATEGIES, compare, load_scenario
+from fairpanel.simulate._sweep import ERR_GRID_TEXT
 
 SCENARIO = """\
 name: tiny
@@ -74,6 +75,19 @@ def test_bad_scenario_is_one_line_exit_2_and_writes_nothing(tmp_path):
 def test_unknown_strategy_is_one_line_exit_2(scenario):
     line = _one_line_error(["simulate", "--scenario", str(scenario), "--strategies", "rank,dice"])
     assert ERR_STRATEGY.format(name="dice", allowed=", ".join(SIMULATED_STRATEGIES)) in line
+
+
+@pytest.mark.parametrize(
+    ("sweep", "expected"),
+    [
+        ("noise_sd", ERR_GRID_TEXT.format(text="noise_sd")),
+        ("noise_sd=low,high", ERR_GRID_TEXT.format(text="noise_sd=low,high")),
+        ("shoe_size=1,2", "unknown sweep parameter 'shoe_size'"),
+    ],
+)
+def test_bad_sweep_is_one_line_exit_2(scenario, sweep, expected):
+    line = _one_line_error(["simulate", "--scenario", str(scenario), "--sweep", sweep])
+    assert f"field 'sweep': {expected}" in line
 
 
 def test_missing_scenario_and_output_over_input(tmp_path, scenario):

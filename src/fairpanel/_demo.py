@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from fairpanel._schema import SubmissionColumns
 from fairpanel.audit import run_audit
 from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
 from fairpanel.io._checksum import file_checksums
+from fairpanel.lottery import DrawCertificate
 from fairpanel.ml import generate_history, run_checks
 from fairpanel.reliability import assess_reliability
 from fairpanel.report import ReportInputs, build_report, write_report
@@ -141,7 +142,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         rel = assess_reliability(reviews, rubric=rubric)
         files["reliability"] = write_json(work / "reliability.json", rel.to_dict())
     allocations: dict[str, Allocation] = {}
-    certificates: list[dict[str, Any]] = []
+    certificates: list[DrawCertificate] = []
     with steps.step(f"telescope: allocate {TELESCOPE_PLACES} places with every strategy"):
         for name, strategy in _strategies(rubric).items():
             alloc = strategy.allocate(
@@ -150,9 +151,10 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             allocations[name] = alloc
             files[f"allocation-{name}"] = write_frame(work / f"allocation-{name}.csv", alloc.table)
             if alloc.certificate is not None:
-                cert = alloc.certificate.to_dict()
-                certificates.append(cert)
-                files[f"certificate-{name}"] = write_json(work / f"draw-{name}.json", cert)
+                certificates.append(alloc.certificate)
+                files[f"certificate-{name}"] = write_json(
+                    work / f"draw-{name}.json", alloc.certificate.to_dict()
+                )
     with steps.step("telescope: audit outcomes by gender, career stage and region"):
         chosen = allocations["partial-lottery"].table
         decisions = submissions.merge(
@@ -179,16 +181,9 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             progress=False,
             n_jobs=1,
         )
-        sim_payload = {
-            **simulated.to_dict(),
-            "individual": simulated.individual.to_dict("records"),
-            "sweep": {
-                "parameters": list(grid.parameters),
-                "metrics": ["merit_recovered", "consistency"],
-                "rows": grid.table.to_dict("records"),
-            },
-        }
-        files["simulation"] = write_json(work / "simulation.json", sim_payload)
+        # The sweep travels with the comparison, as `fairpanel simulate --sweep` writes it.
+        simulated = replace(simulated, sweep=grid)
+        files["simulation"] = write_json(work / "simulation.json", simulated.to_dict())
     with steps.step("ML: trust checks on a history with planted problems"):
         history = generate_history(proxy=True, leakage=True, biased=True, seed=EXAMPLE_SEED)
         shifted = generate_history(source="real", seed=EXAMPLE_SEED + 1)
@@ -205,15 +200,14 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
         files["ml"] = write_json(work / "ml-checks.json", checks.to_dict())
     report_inputs = ReportInputs(
         rubric=rubric,
-        scores=scored.table,
-        reviewers=scored.reviewers,
-        reliability=rel.to_dict(),
-        allocations=[a.table for a in allocations.values()],
+        scores=scored,
+        reliability=rel,
+        allocations=list(allocations.values()),
         certificates=certificates,
-        audit=audited.to_dict(),
+        audit=audited,
         audit_describes=f"the partial lottery (50% rank intervals) at {TELESCOPE_PLACES} places",
-        simulation=sim_payload,
-        ml=checks.to_dict(),
+        simulation=simulated,
+        ml=checks,
         seed=seed,
         input_checksums=_checksums(files, ("submissions", "reviews", "rubric", "history")),
         command_line=f"fairpanel demo --out {out}",
@@ -243,7 +237,7 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
         files["audit"] = write_json(out / "hiring" / "audit.json", audited.to_dict())
     report_inputs = ReportInputs(
         rubric=rubric,
-        audit=audited.to_dict(),
+        audit=audited,
         seed=seed,
         input_checksums=_checksums(files, ("submissions", "reviews")),
         command_line=f"fairpanel demo --out {out}",

@@ -21,6 +21,7 @@ from fairpanel.audit._tables import (
     COMPARISON_COLUMNS,
     FUNNEL_COLUMNS,
     GROUP_COLUMNS,
+    STRATUM_RATE_COLUMNS,
     TEST_COLUMNS,
     comparison_table,
     funnel_table,
@@ -29,13 +30,12 @@ from fairpanel.audit._tables import (
     pick_reference,
 )
 
-__all__ = ["ERR_UNKNOWN_REFERENCE", "REPLICATES", "STRATUM_RATE_COLUMNS", "Reference", "assemble"]
+__all__ = ["ERR_UNKNOWN_REFERENCE", "REPLICATES", "Reference", "assemble"]
 
 ERR_UNKNOWN_REFERENCE = "reference group '{reference}' is not a group of {attributes}"
 
 _STAGE = STAGE_PREFIX
 REPLICATES: Final[int] = 2000
-STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
 
 Reference = str | Mapping[str, str] | None
 

@@ -2,45 +2,69 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
+from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
+from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
+from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS
+from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
+from fairpanel.audit._tables import (
+    COMPARISON_COLUMNS,
+    FUNNEL_COLUMNS,
+    GROUP_COLUMNS,
+    STRATUM_RATE_COLUMNS,
+    TEST_COLUMNS,
+)
 from fairpanel.viz import Block, html_summary, mask_rows
 
-__all__ = ["AuditResult", "records"]
+__all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "AuditResult"]
 
-#: Per-attribute sections of the JSON, in order: (JSON key, AuditResult field).
-_SECTIONS: tuple[tuple[str, str], ...] = (
-    ("groups", "groups"),
-    ("comparisons", "comparisons"),
-    ("tests", "tests"),
-    ("strata", "strata"),
-    ("stratum_rates", "stratum_rates"),
-    ("logistic", "logistic"),
-    ("funnel", "funnel"),
-    ("bootstrap", "bootstrap"),
-    ("lottery", "lottery"),
-    ("lottery_summary", "lottery_summary"),
-    ("score_gaps", "score_gaps"),
-    ("reviewer_gaps", "reviewer_gaps"),
+#: The JSON layout of ``fairpanel audit --json``; files without a stamp are version 1.
+SCHEMA_KIND: Final = "audit"
+SCHEMA_VERSION: Final = 1
+
+#: Per-attribute sections of the JSON, in order: (JSON key, AuditResult field, columns).
+_SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    ("groups", "groups", GROUP_COLUMNS),
+    ("comparisons", "comparisons", COMPARISON_COLUMNS),
+    ("tests", "tests", TEST_COLUMNS),
+    ("strata", "strata", STRATA_COLUMNS),
+    ("stratum_rates", "stratum_rates", STRATUM_RATE_COLUMNS),
+    ("logistic", "logistic", LOGISTIC_COLUMNS),
+    ("funnel", "funnel", FUNNEL_COLUMNS),
+    ("bootstrap", "bootstrap", BOOTSTRAP_COLUMNS),
+    ("lottery", "lottery", LOTTERY_COLUMNS),
+    ("lottery_summary", "lottery_summary", LOTTERY_SUMMARY_COLUMNS),
+    ("score_gaps", "score_gaps", SCORE_GAP_COLUMNS),
+    ("reviewer_gaps", "reviewer_gaps", REVIEWER_COLUMNS),
 )
-
-
-def _plain(value: Any) -> Any:
-    """Return a JSON-ready scalar: numpy → Python, NaN and NA → None."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+_TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note")
+_COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata")
+_FLAGS = ("suppressed", "four_fifths_flag", "flagged", "simpson_reversal", "higher_is_better")
+_NUMBERS = (
+    *("selection_rate", "rate_ci_low", "rate_ci_high", "pass_rate", "adverse_impact_ratio"),
+    *("rate_difference", "difference_ci_low", "difference_ci_high", "rate_ratio"),
+    *("ratio_ci_low", "ratio_ci_high", "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"),
+    *("p_value", "pooled_odds_ratio", "crude_odds_ratio", "ci_low", "ci_high"),
+    *("homogeneity_p_value", "expected_rate", "realized_rate", "p_air_below_four_fifths"),
+    *("p_any_air_below_four_fifths", "mc_se", "difference", "hedges_g", "g_ci_low", "g_ci_high"),
+)
+#: The JSON kinds of the columns the report reads, one meaning per name in every section;
+#: other columns take the kind their values share.
+_KINDS: Final[Mapping[str, Kind]] = {
+    **dict.fromkeys(_TEXT, "text"),
+    **dict.fromkeys(_COUNTS, "integer"),
+    **dict.fromkeys(_FLAGS, "bool"),
+    **dict.fromkeys(_NUMBERS, "number"),
+}
 
 
 # Jupyter display: the columns shown of the groups and of the comparisons.
@@ -92,15 +116,6 @@ def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
         slug = "".join(ch if ch.isalnum() else "-" for ch in attr)
         blocks.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug}"))
     return blocks
-
-
-def records(frame: pd.DataFrame, *, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as JSON-ready dicts (NaN becomes None), without ``drop`` columns."""
-    cols = [c for c in frame.columns if c not in drop]
-    return [
-        {c: _plain(v) for c, v in zip(cols, row, strict=True)}
-        for row in frame[cols].itertuples(index=False, name=None)
-    ]
 
 
 @dataclass(frozen=True)
@@ -177,7 +192,7 @@ class AuditResult:
         blocks: list[Block] = []
         for attr in self.attributes:
             blocks.extend(_attribute_blocks(self, attr))
-        more = [name for _, name in _SECTIONS[2:] if len(getattr(self, name))]
+        more = [name for _, name, _ in _SECTIONS[2:] if len(getattr(self, name))]
         return html_summary(
             "AuditResult",
             facts=[
@@ -194,7 +209,7 @@ class AuditResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON layout of ``fairpanel audit --json``.
+        """Return the JSON layout of ``fairpanel audit --json`` (schema ``fairpanel.audit``).
 
         ``{"min_cell", "publishable", "attributes": {name: {"groups": [...],
         "comparisons": [...], "tests": [...], "strata": [...] (when strata were given),
@@ -204,7 +219,7 @@ class AuditResult:
         out: dict[str, Any] = {}
         for attr in self.attributes:
             entry: dict[str, Any] = {}
-            for key, name in _SECTIONS:
+            for key, name, _ in _SECTIONS:
                 frame: pd.DataFrame = getattr(self, name)
                 if len(frame) == 0 or "attribute" not in frame.columns:
                     continue
@@ -213,8 +228,49 @@ class AuditResult:
                     entry[key] = records(part, drop=("attribute",))
             out[attr] = entry
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "min_cell": self.min_cell,
             "publishable": self.publishable,
             "attributes": out,
             "notes": list(self.notes),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
+        """Read the JSON of :meth:`to_dict` (``publishable`` follows from ``min_cell``).
+
+        A section an attribute does not have is an empty table with its columns; a
+        column a record lacks (one added after the file was written) is missing.
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong type.
+        """
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for _, name, _ in _SECTIONS}
+        for attr, body in doc["attributes"].members():
+            for key, name, columns in _SECTIONS:
+                part = body.get(key)
+                if part.is_null:
+                    continue
+                where = columns.index("attribute")
+                for row in part.records(_KINDS, required=("group",) if key == "groups" else ()):
+                    items = list(row.items())
+                    rows[name].append(dict([*items[:where], ("attribute", attr), *items[where:]]))
+        notes = doc.get("notes")
+        frames = {
+            name: table(rows[name], kinds=_KINDS, columns=columns)
+            for _, name, columns in _SECTIONS
+        }
+        return cls(
+            **frames,
+            min_cell=doc["min_cell"].integer(),
+            notes=() if notes.is_null else tuple(notes.texts()),
+        )

@@ -21,6 +21,7 @@ __all__ = [
     "FOUR_FIFTHS",
     "FUNNEL_COLUMNS",
     "GROUP_COLUMNS",
+    "STRATUM_RATE_COLUMNS",
     "TEST_COLUMNS",
     "comparison_table",
     "four_fifths_flag",
@@ -62,6 +63,8 @@ COMPARISON_COLUMNS: Final[tuple[str, ...]] = (
     "test",
     "p_value",
 )
+#: Rates within each stratum: the group table's columns with the stratum after the attribute.
+STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
 TEST_COLUMNS: Final[tuple[str, ...]] = (
     "attribute",
     "test",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -16,9 +17,13 @@ from fairpanel.cli._common import console, existing_file, friendly_errors
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fairpanel.ml import CheckReport
+
 __all__ = ["report"]
 
 ERR_NOT_JSON = "not valid JSON: {problem}"
+
+T = TypeVar("T")
 
 
 def _read_json(path: Path) -> Any:
@@ -32,12 +37,28 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
+def _load(path: Path, from_dict: Callable[[Any], T]) -> T:
+    """Read a result's JSON file with the type's ``from_dict``; errors name the file."""
+    data = _read_json(path)
+    try:
+        return from_dict(data)
+    except FairpanelInputError as exc:
+        raise exc.with_file(path) from None
+
+
 def _labels(tables: list[pd.DataFrame], paths: list[Path]) -> list[str]:
     """Label allocations by strategy, adding the file name where a strategy repeats."""
     names = [str(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?" for t in tables]
     return [
         f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, paths, strict=True)
     ]
+
+
+def _check_report(path: Path) -> CheckReport:
+    # Imported only when given: the ML results load scikit-learn.
+    from fairpanel.ml import CheckReport
+
+    return _load(path, CheckReport.from_dict)
 
 
 @friendly_errors
@@ -89,10 +110,14 @@ def report(
     """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
     # Imported here, not at the top, for start-up time: the report pulls in altair and
     # vl-convert, which other commands (and `fairpanel --help`) do not need.
+    from fairpanel.audit import AuditResult
     from fairpanel.io import guard_outputs, load_allocation, load_scores, read_table
     from fairpanel.io._checksum import file_checksums
+    from fairpanel.lottery import DrawCertificate
+    from fairpanel.reliability import ReliabilityResult
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.rubric import load_rubric
+    from fairpanel.simulate import SimulationResult
 
     allocations = list(allocation or [])
     certificates = list(certificate or [])
@@ -118,14 +143,14 @@ def report(
             rubric=load_rubric(rubric) if rubric else None,
             scores=load_scores(scores) if scores else None,
             reviewers=read_table(reviewers, text_columns=["reviewer_id"]) if reviewers else None,
-            reliability=_read_json(reliability) if reliability else None,
+            reliability=_load(reliability, ReliabilityResult.from_dict) if reliability else None,
             allocations=tables,
             allocation_labels=_labels(tables, allocations),
             audit_describes=audit_describes,
-            certificates=[_read_json(p) for p in certificates],
-            audit=_read_json(audit) if audit else None,
-            simulation=_read_json(simulation) if simulation else None,
-            ml=_read_json(ml) if ml else None,
+            certificates=[_load(p, DrawCertificate.from_dict) for p in certificates],
+            audit=_load(audit, AuditResult.from_dict) if audit else None,
+            simulation=_load(simulation, SimulationResult.from_dict) if simulation else None,
+            ml=_check_report(ml) if ml else None,
             seed=seed,
             input_checksums=file_checksums(inputs),
             command_line=shlex.join(["fairpanel", *sys.argv[1:]]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
 __all__ = ["ERR_STRATEGY", "simulate"]
 
 ERR_STRATEGY = "unknown strategy '{name}'; allowed: {allowed}"
-ERR_REPLICATES = "--replicates must be at least 2, got {value}"
+ERR_REPLICATES = "the number of replicates must be at least 2, got {value}"
 
 
 def _strategies(text: str) -> tuple[str, ...]:
@@ -47,8 +48,24 @@ def simulate(
             "on simulated past decisions).",
         ),
     ] = "rank,lottery,partial-lottery,tiered-lottery",
+    sweep_over: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            help="Also sweep a scenario parameter, as PARAMETER=VALUE,VALUE,... "
+            "(e.g. noise_sd=0.5,1,2); repeat for a second one. The sweep is shown "
+            "with the comparison in the JSON and the report.",
+        ),
+    ] = None,
+    sweep_replicates: Annotated[
+        int, typer.Option("--sweep-replicates", help="Simulated cycles per sweep point.")
+    ] = 100,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the summary as JSON here.")
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Write the summary as JSON here (what `fairpanel report --simulation` reads).",
+        ),
     ] = None,
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Write the per-replicate tidy table here.")
@@ -65,20 +82,37 @@ def simulate(
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import guard_outputs, write_frame, write_json
-    from fairpanel.simulate import compare, load_scenario
+    from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
 
     path = existing_file(scenario)
     guard_outputs([path], [json_out, csv_out])
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
     names = _strategies(strategies)
+    grid = parse_grid(sweep_over or ())
+    if grid and sweep_replicates < 2:
+        raise FairpanelInputError(
+            ERR_REPLICATES.format(value=sweep_replicates), field="--sweep-replicates"
+        )
+    sc = load_scenario(path)
     result = compare(
-        load_scenario(path),
+        sc,
         strategies=names,
         replicates=replicates,
         seed=seed,
         progress=None if progress else False,
     )
+    if grid:
+        swept = sweep(
+            sc,
+            grid,
+            strategies=names,
+            replicates=sweep_replicates,
+            seed=seed,
+            progress=None if progress else False,
+            n_jobs=1,
+        )
+        result = replace(result, sweep=swept)
     if json_out is not None:
         write_json(json_out, result.to_dict())
     if csv_out is not None:

@@ -7,7 +7,6 @@ file is never overwritten by an output.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import jsonable
 
 __all__ = ["guard_outputs", "write_bytes", "write_frame", "write_json", "write_text"]
 
@@ -49,29 +49,19 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def _json_default(obj: Any) -> Any:
-    # numpy scalars and arrays, pandas timestamps: plain JSON values.
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
 def write_json(path: str | Path, payload: Any) -> Path:
-    """Write ``payload`` as indented UTF-8 JSON atomically (NaN becomes ``null``)."""
-    text = json.dumps(_nan_to_none(payload), indent=2, ensure_ascii=False, default=_json_default)
+    """Write ``payload`` as indented UTF-8 JSON atomically (NaN becomes ``null``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    payload : object
+        Plain data; numpy and pandas values are converted by
+        :func:`fairpanel._json.jsonable`.
+    """
+    text = json.dumps(jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False)
     return write_text(path, text + "\n")
-
-
-def _nan_to_none(obj: Any) -> Any:
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_nan_to_none(v) for v in obj]
-    return obj
 
 
 def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:

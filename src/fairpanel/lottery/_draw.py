@@ -41,7 +41,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from fairpanel._errors import FairpanelInputError
+from fairpanel._json import SCHEMA_KEY, Node, check_schema, jsonable, stamp
 from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
 
@@ -70,7 +70,9 @@ ERR_DUPLICATE_ID = "submission id {value!r} appears more than once among the ent
 ERR_WEIGHTS_LENGTH = "got {n_weights} weights for {n_entrants} entrants"
 ERR_WEIGHT = "the weight of {sid!r} must be a finite number > 0; got {value!r}"
 ERR_PLACES = "places must be an integer between 0 and the number of entrants ({n}); got {value!r}"
-ERR_CERT_FIELD = "the certificate lacks the field {name!r} or it has the wrong type"
+#: The certificate's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
+SCHEMA_KIND: Final = "certificate"
+SCHEMA_VERSION: Final = 1
 
 
 def _check_id(sid: object) -> str:
@@ -256,8 +258,9 @@ class DrawCertificate:
         return self.result[: self.places]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the certificate as plain JSON data."""
+        """Return the certificate as plain JSON data (schema ``fairpanel.certificate``)."""
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "algorithm": {"name": self.algorithm, "version": self.algorithm_version},
             "seed": self.seed,
             "places": self.places,
@@ -270,56 +273,42 @@ class DrawCertificate:
                 for i, sid in enumerate(self.result)
             ],
             "package_version": self.package_version,
-            "context": dict(self.context),
+            "context": jsonable(dict(self.context)),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DrawCertificate:
-        """Read a certificate written by :meth:`to_dict`.
+        """Read a certificate written by :meth:`to_dict` (or one without a schema stamp).
 
-        Raises :class:`~fairpanel.FairpanelInputError` naming the first field that is
-        missing or of the wrong JSON type (a weight written as text, places as ``true``).
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong JSON type (a weight
+            written as text, places as ``true``).
         """
-        algo = _get(data, "algorithm", Mapping)
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        algorithm = doc["algorithm"]
         entrants = tuple(
-            (
-                _get(_item(e, f"entrants[{i}]"), "submission_id", str, f"entrants[{i}]."),
-                float(_get(_item(e, f"entrants[{i}]"), "weight", _NUMBER, f"entrants[{i}].")),
-            )
-            for i, e in enumerate(_get(data, "entrants", list))
+            (e["submission_id"].text(), e["weight"].number()) for e in doc["entrants"].elements()
         )
-        result = tuple(
-            _get(_item(r, f"result[{i}]"), "submission_id", str, f"result[{i}].")
-            for i, r in enumerate(_get(data, "result", list))
-        )
+        context = doc.get("context")
         return cls(
-            seed=_get(data, "seed", str),
+            seed=doc["seed"].text(),
             entrants=entrants,
-            places=_get(data, "places", int),
-            input_checksum=_get(_get(data, "input_checksum", Mapping), "sha256", str),
-            result=result,
-            algorithm=_get(algo, "name", str, "algorithm."),
-            algorithm_version=_get(algo, "version", int, "algorithm."),
-            package_version=str(data.get("package_version", "")),
-            context=dict(data.get("context") or {}),
+            places=doc["places"].integer(),
+            input_checksum=doc["input_checksum"]["sha256"].text(),
+            result=tuple(r["submission_id"].text() for r in doc["result"].elements()),
+            algorithm=algorithm["name"].text(),
+            algorithm_version=algorithm["version"].integer(),
+            package_version=str(doc.get("package_version").value or ""),
+            context={} if context.is_null else dict(context.mapping()),
         )
-
-
-_NUMBER: Final = (int, float)
-
-
-def _item(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FairpanelInputError(ERR_CERT_FIELD.format(name=where))
-    return value
-
-
-def _get(data: object, name: str, kind: Any, prefix: str = "") -> Any:
-    """Return the field ``name`` if it has the JSON type ``kind`` (a bool is no number)."""
-    value = data.get(name) if isinstance(data, Mapping) else None
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise FairpanelInputError(ERR_CERT_FIELD.format(name=f"{prefix}{name}"))
-    return value
 
 
 @dataclass(frozen=True)

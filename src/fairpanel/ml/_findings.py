@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import pandas as pd
 
+from fairpanel._errors import FairpanelInputError
+from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, jsonable, records, stamp, table
 from fairpanel.viz import html_summary
 
 __all__ = [
     "DETAIL_COLUMNS",
     "FINDING_COLUMNS",
+    "SCHEMA_KIND",
+    "SCHEMA_VERSION",
     "SEVERITIES",
     "CheckReport",
     "Finding",
@@ -27,6 +32,17 @@ FINDING_COLUMNS: Final[tuple[str, ...]] = ("check", "severity", "value", "messag
 DETAIL_COLUMNS: Final[tuple[str, ...]] = ("check", "subject", "item", "statistic", "value")
 
 ERR_SEVERITY = "severity must be one of {allowed}, got {value!r}"
+
+#: The JSON layout of ``fairpanel ml-check --json``; files without a stamp are version 1.
+SCHEMA_KIND: Final = "ml_check"
+SCHEMA_VERSION: Final = 1
+_DETAIL_KINDS: Final[Mapping[str, Kind]] = {
+    "check": "text",
+    "subject": "text",
+    "item": "text",
+    "statistic": "text",
+    "value": "number",
+}
 
 
 @dataclass(frozen=True)
@@ -58,14 +74,32 @@ class Finding:
             raise ValueError(ERR_SEVERITY.format(allowed=SEVERITIES, value=self.severity))
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the finding as plain JSON values."""
+        """Return the finding as plain JSON values (a NaN value as None)."""
         return {
             "check": self.check,
             "severity": self.severity,
-            "value": float(self.value),
+            "value": jsonable(float(self.value)),
             "message": self.message,
             "subject": self.subject,
         }
+
+    @classmethod
+    def from_dict(cls, data: Node) -> Finding:
+        """Read one finding of a check report's JSON (errors name its path)."""
+        severity = data["severity"].text()
+        if severity not in SEVERITIES:
+            raise FairpanelInputError(
+                ERR_SEVERITY.format(allowed=SEVERITIES, value=severity),
+                field=data["severity"].path,
+            )
+        subject = data.get("subject")
+        return cls(
+            check=data["check"].text(),
+            severity=cast(Severity, severity),
+            value=data["value"].number_or_nan(),
+            message=data["message"].text(),
+            subject="" if subject.is_null else subject.text(),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,15 +171,43 @@ class CheckReport:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Return plain JSON data.
+        """Return plain JSON data (schema ``fairpanel.ml_check``).
 
         Keys: ``findings`` (check, severity, value, message, subject), ``worst_severity``,
         ``model``, ``skipped`` and ``details``.
         """
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "findings": [f.to_dict() for f in self.findings],
             "worst_severity": self.worst,
-            "model": dict(self.model),
+            "model": jsonable(dict(self.model)),
             "skipped": list(self.skipped),
-            "details": self.details.to_dict(orient="records"),
+            "details": records(self.details),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckReport:
+        """Read the JSON of :meth:`to_dict` (``worst_severity`` follows from the findings).
+
+        Keys a command adds beside the report (``ml-check``'s ``inputs``) are ignored.
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong type.
+        """
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        model, skipped, details = doc.get("model"), doc.get("skipped"), doc.get("details")
+        rows = [] if details.is_null else details.records(_DETAIL_KINDS)
+        return cls(
+            findings=tuple(Finding.from_dict(f) for f in doc["findings"].elements()),
+            details=table(rows, kinds=_DETAIL_KINDS, columns=DETAIL_COLUMNS),
+            model={} if model.is_null else dict(model.plain()),
+            skipped=() if skipped.is_null else tuple(skipped.texts()),
+        )

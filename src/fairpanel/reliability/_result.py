@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, jsonable, records, stamp, table
 from fairpanel._seed import Seed
 from fairpanel.panel import as_panel
 from fairpanel.reliability._alpha import LEVELS, alpha_from_panel
 from fairpanel.reliability._bootstrap import alpha_bootstrap
-from fairpanel.reliability._icc import ERR_CONFIDENCE, icc_from_panel
+from fairpanel.reliability._icc import ERR_CONFIDENCE, ICC_COLUMNS, icc_from_panel
 from fairpanel.rubric import Rubric
 from fairpanel.viz import html_summary
 
-__all__ = ["ReliabilityResult", "assess_reliability"]
+__all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "ReliabilityResult", "assess_reliability"]
+
+#: The JSON layout of ``fairpanel reliability --json``; files without a stamp are version 1.
+SCHEMA_KIND: Final = "reliability"
+SCHEMA_VERSION: Final = 1
+_ICC_KINDS: Final[Mapping[str, Kind]] = {
+    "type": "text",
+    "mcgraw_wong": "text",
+    "description": "text",
+    **dict.fromkeys(("icc", "f", "df1", "df2", "p_value", "ci_low", "ci_high", "k"), "number"),
+    "method": "text",
+}
 
 NOTE_INCOMPLETE = (
     "incomplete design ({n} of {cells} submission × reviewer cells scored): one-way ICCs "
@@ -98,17 +112,20 @@ class ReliabilityResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: the ``fairpanel reliability --json`` payload."""
-        records = [
-            {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in self.icc.to_dict(orient="records")
-        ]
+        """Plain data for JSON: the ``fairpanel reliability --json`` payload.
+
+        Schema ``fairpanel.reliability``: ``icc`` (records), ``krippendorff_alpha`` and
+        ``krippendorff_alpha_ci`` by level (null where it does not apply or was not
+        bootstrapped), ``n_boot``, the design counts, ``complete``, ``criterion``,
+        ``notes``.
+        """
         return {
-            "icc": records,
-            "krippendorff_alpha": {k: float(v) for k, v in self.alpha.items()},
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
+            "icc": records(self.icc),
+            "krippendorff_alpha": jsonable(self.alpha),
             "krippendorff_alpha_ci": {
-                level: dict(
-                    zip(("ci_low", "ci_high"), self.alpha_ci.get(level, _NO_CI), strict=True)
+                level: jsonable(
+                    dict(zip(("ci_low", "ci_high"), self.alpha_ci.get(level, _NO_CI), strict=True))
                 )
                 for level in self.alpha
             },
@@ -120,6 +137,42 @@ class ReliabilityResult:
             "criterion": self.criterion,
             "notes": list(self.notes),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReliabilityResult:
+        """Read the JSON of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong type.
+        """
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        rows = doc["icc"].records(_ICC_KINDS, required=("type", "icc", "ci_low", "ci_high"))
+        ci = doc.get("krippendorff_alpha_ci")
+        alpha_ci: dict[str, tuple[float, float]] = {}
+        for level, bounds in [] if ci.is_null else ci.members():
+            pair = (bounds["ci_low"].number_or_nan(), bounds["ci_high"].number_or_nan())
+            if not all(math.isnan(x) for x in pair):  # null bounds: no bootstrap
+                alpha_ci[level] = pair
+        return cls(
+            icc=table(rows, kinds=_ICC_KINDS, columns=ICC_COLUMNS),
+            alpha={k: v.number_or_nan() for k, v in doc["krippendorff_alpha"].members()},
+            n_submissions=doc["n_submissions"].integer(),
+            n_reviewers=doc["n_reviewers"].integer(),
+            n_reviews=doc["n_reviews"].integer(),
+            complete=doc["complete"].boolean(),
+            criterion=doc["criterion"].text_or_none(),
+            notes=tuple(doc.get("notes").texts() if not doc.get("notes").is_null else ()),
+            alpha_ci=alpha_ci,
+            n_boot=0 if doc.get("n_boot").is_null else doc["n_boot"].integer(),
+        )
 
 
 def assess_reliability(

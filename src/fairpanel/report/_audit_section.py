@@ -7,17 +7,21 @@ visible but too small never reaches a publishable page.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from fairpanel._json import records
 from fairpanel.audit._suppress import defensive_hidden
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
 from fairpanel.viz import funnel_chart, rate_by_group_chart
 
-__all__ = ["SUPPRESSED", "audit_section", "suppress_small"]
+if TYPE_CHECKING:
+    from fairpanel.audit import AuditResult
+
+__all__ = ["SUPPRESSED", "attribute_rows", "audit_section", "suppress_small"]
 
 SUPPRESSED = "suppressed"
 WITHHELD_STRATA = (
@@ -25,6 +29,21 @@ WITHHELD_STRATA = (
     "regression) is withheld: it was fitted to cells too small to publish. Merging small "
     "strata or groups would let it be shown, and it may change the conclusion."
 )
+
+
+def attribute_rows(frame: pd.DataFrame, attribute: str) -> list[dict[str, Any]]:
+    """Return one attribute's rows of an audit table as records (missing values None).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table of :class:`~fairpanel.audit.AuditResult` (``groups``, ``strata``, ...).
+    attribute : str
+        The group attribute.
+    """
+    if frame.empty or "attribute" not in frame.columns:
+        return []
+    return records(frame[frame["attribute"] == attribute], drop=("attribute",))
 
 
 def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
@@ -244,9 +263,7 @@ def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
     )
 
 
-def audit_section(
-    audit: Mapping[str, Any], *, min_cell: int, describes: str | None = None
-) -> Section:
+def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = None) -> Section:
     """Show selection rates, comparisons with the reference group, strata and funnels."""
     tables: list[Table] = []
     charts: list[Chart] = []
@@ -258,9 +275,9 @@ def audit_section(
     if describes:
         paragraphs.append(f"These outcomes are those of {describes}.")
     # The audit's own notes say why a table is withheld and what would let it be shown.
-    paragraphs.extend(str(note) for note in audit.get("notes") or ())
-    for attr, body in (audit.get("attributes") or {}).items():
-        groups = suppress_small(list(body.get("groups", [])), min_cell)
+    paragraphs.extend(str(note) for note in audit.notes)
+    for attr in audit.attributes:
+        groups = suppress_small(attribute_rows(audit.groups, attr), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
         if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
             tables.append(_groups_table(attr, groups))
@@ -268,31 +285,36 @@ def audit_section(
         has_rates = len(visible) and "rate_ci_low" in visible
         if has_rates and visible["selection_rate"].notna().any():
             charts.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug(attr)}"))
-        comps = list(body.get("comparisons", []))
+        comps = attribute_rows(audit.comparisons, attr)
         if any(c.get("rate_difference") is not None for c in comps):
             tables.append(_comparisons_table(attr, comps, hidden))
-        strata = body.get("strata") or []
+        strata = attribute_rows(audit.strata, attr)
         if strata:
-            table = _strata_table(attr, list(strata), hidden)
+            table = _strata_table(attr, strata, hidden)
             if table.rows:
                 tables.append(table)
             else:
                 paragraphs.append(WITHHELD_STRATA.format(attr=attr))
-        stratum_rates = [r for r in body.get("stratum_rates") or [] if r["group"] not in hidden]
+        stratum_rates = [
+            r for r in attribute_rows(audit.stratum_rates, attr) if r["group"] not in hidden
+        ]
         if stratum_rates:
             tables.append(_stratum_rates_table(attr, stratum_rates, min_cell))
-        if body.get("lottery"):
+        lottery = attribute_rows(audit.lottery, attr)
+        if lottery:
             tables.append(
                 _lottery_table(
                     attr,
-                    suppress_small(list(body["lottery"]), min_cell),
-                    list(body.get("lottery_summary") or []),
+                    suppress_small(lottery, min_cell),
+                    attribute_rows(audit.lottery_summary, attr),
                 )
             )
-        if body.get("score_gaps"):
-            tables.append(_score_gaps_table(attr, list(body["score_gaps"])))
-        flagged = [r for r in body.get("reviewer_gaps") or [] if r.get("flagged")]
-        if body.get("reviewer_gaps") is not None:
+        score_gaps = attribute_rows(audit.score_gaps, attr)
+        if score_gaps:
+            tables.append(_score_gaps_table(attr, score_gaps))
+        reviewer_gaps = attribute_rows(audit.reviewer_gaps, attr)
+        flagged = [r for r in reviewer_gaps if r.get("flagged")]
+        if reviewer_gaps:
             # Counted, not named: which reviewers is for the committee, not the public.
             paragraphs.append(
                 f"By {attr}: no reviewer scores one group differently from the rest of the "
@@ -303,7 +325,7 @@ def audit_section(
                 "from the rest of the panel beyond chance (after correcting for multiple "
                 "comparisons); the audit file names them for the committee."
             )
-        funnel = body.get("funnel")
+        funnel = attribute_rows(audit.funnel, attr)
         if funnel:
             names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
             renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]

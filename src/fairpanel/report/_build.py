@@ -1,23 +1,28 @@
 """Assemble the report model from whatever results a committee has.
 
-Each section builder takes the same plain data the CLI writes (score CSV, allocation
-CSVs, the JSON of ``reliability``, ``audit``, ``simulate`` and ``ml-check``, draw
-certificates) and returns a :class:`Section`; absent inputs give absent sections.
+Each section builder reads one result type (:class:`~fairpanel.scoring.ScoreResult` or
+the score table of its CSV, :class:`~fairpanel.reliability.ReliabilityResult`,
+allocations, :class:`~fairpanel.lottery.DrawCertificate`,
+:class:`~fairpanel.audit.AuditResult`, :class:`~fairpanel.simulate.SimulationResult`,
+:class:`~fairpanel.ml.CheckReport`) by its attributes and returns a :class:`Section`;
+absent inputs give absent sections. Files come in through each type's ``from_dict``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from fairpanel._version import __version__
 from fairpanel.io import load_allocation, load_scores
-from fairpanel.report._audit_section import audit_section, suppress_small
-from fairpanel.report._model import Provenance, ReportModel, Section, Table
+from fairpanel.report._audit_section import attribute_rows, audit_section, suppress_small
+from fairpanel.report._model import Provenance, ReportModel, Section
+from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
     certificate_section,
     methods_section,
@@ -30,6 +35,17 @@ from fairpanel.report._sections import (
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
 from fairpanel.viz import caterpillar_chart
+
+if TYPE_CHECKING:
+    # Annotations only: the sections read attributes, and importing the ML results
+    # would load scikit-learn for every report.
+    from fairpanel.audit import AuditResult
+    from fairpanel.lottery import DrawCertificate
+    from fairpanel.ml import CheckReport
+    from fairpanel.reliability import ReliabilityResult
+    from fairpanel.scoring import ScoreResult
+    from fairpanel.simulate import SimulationResult
+    from fairpanel.strategies import Allocation
 
 __all__ = ["GLOSSARY", "ReportInputs", "build_report"]
 
@@ -90,21 +106,23 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 class ReportInputs:
     """What the report is built from; every field is optional.
 
-    The dictionaries are the JSON the corresponding CLI command writes, so a report can
-    be assembled from files or straight from library results' ``to_dict()``.
+    Each field is a library result: from memory, or read from the file its command
+    wrote with the type's ``from_dict``. A score table or an allocation may also be the
+    frame of its CSV (which has no diagnostics). ``reviewers`` (the leniency table)
+    defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
     """
 
     rubric: Rubric | None = None
-    scores: pd.DataFrame | None = None
+    scores: ScoreResult | pd.DataFrame | None = None
     reviewers: pd.DataFrame | None = None
-    reliability: Mapping[str, Any] | None = None
-    allocations: Sequence[pd.DataFrame] = ()
+    reliability: ReliabilityResult | None = None
+    allocations: Sequence[Allocation | pd.DataFrame] = ()
     allocation_labels: Sequence[str] = ()
-    certificates: Sequence[Mapping[str, Any]] = ()
-    audit: Mapping[str, Any] | None = None
+    certificates: Sequence[DrawCertificate] = ()
+    audit: AuditResult | None = None
     audit_describes: str | None = None
-    simulation: Mapping[str, Any] | None = None
-    ml: Mapping[str, Any] | None = None
+    simulation: SimulationResult | None = None
+    ml: CheckReport | None = None
     seed: str | None = None
     input_checksums: Mapping[str, str] = field(default_factory=dict)
     command_line: str = ""
@@ -126,25 +144,21 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         Plain data; render it with :func:`render_html` / :func:`render_markdown` or
         write all three formats with :func:`write_report`.
     """
+    scores, reviewers, allocations = _tables(inputs)
     # Tables enter through io: a raw frame is checked and typed there, a loaded one is
     # passed through (the leniency table's numbers are read where they are used).
-    inputs = replace(
-        inputs,
-        scores=None if inputs.scores is None else load_scores(inputs.scores),
-        allocations=[load_allocation(a) for a in inputs.allocations],
-    )
+    scores = None if scores is None else load_scores(scores)
+    allocations = [load_allocation(a) for a in allocations]
     sections: list[Section] = []
     if inputs.rubric is not None:
         sections.append(rubric_section(inputs.rubric))
-    rel = _reliability_section(inputs.reliability, inputs.reviewers)
+    rel = reliability_section(inputs.reliability, reviewers)
     if rel is not None:
         sections.append(rel)
-    if inputs.scores is not None:
-        sections.append(_ranking_section(inputs.scores, inputs.allocations))
-    if inputs.allocations:
-        sections.append(
-            strategies_section(inputs.allocations, inputs.scores, inputs.allocation_labels)
-        )
+    if scores is not None:
+        sections.append(_ranking_section(scores, allocations))
+    if allocations:
+        sections.append(strategies_section(allocations, scores, inputs.allocation_labels))
     if inputs.audit is not None:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)
@@ -157,13 +171,10 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(certificate_section(inputs.certificates))
     sections.append(
         methods_section(
-            scores=inputs.scores is not None,
-            allocations=bool(inputs.allocations),
+            scores=scores is not None,
+            allocations=bool(allocations),
             audit=inputs.audit is not None,
-            strata=any(
-                body.get("strata")
-                for body in ((inputs.audit or {}).get("attributes") or {}).values()
-            ),
+            strata=inputs.audit is not None and len(inputs.audit.strata) > 0,
         )
     )
     provenance = Provenance(
@@ -175,7 +186,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     )
     return ReportModel(
         title=inputs.title,
-        summary=tuple(_summary(inputs)),
+        summary=tuple(_summary(inputs, scores, allocations)),
         sections=tuple(sections),
         glossary=GLOSSARY,
         provenance=provenance,
@@ -183,93 +194,20 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     )
 
 
+def _tables(
+    inputs: ReportInputs,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[pd.DataFrame]]:
+    """Return the score table, the leniency table and the allocation tables of the inputs."""
+    scores = inputs.scores
+    reviewers = inputs.reviewers
+    if scores is not None and not isinstance(scores, pd.DataFrame):
+        reviewers = scores.reviewers if reviewers is None else reviewers
+        scores = scores.table
+    allocations = [a if isinstance(a, pd.DataFrame) else a.table for a in inputs.allocations]
+    return scores, reviewers, allocations
+
+
 # ------------------------------------------------------------------- sections
-def _as_list(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
-
-
-def _f3(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value):.3f}"
-
-
-def _reliability_section(
-    reliability: Mapping[str, Any] | None, reviewers: pd.DataFrame | None
-) -> Section | None:
-    if reliability is None and reviewers is None:
-        return None
-    tables: list[Table] = []
-    paragraphs = [
-        "Reliability says how far reviewers agree on the same submissions: 1 is perfect "
-        "agreement, 0 is no more than chance (a negative estimate means less agreement "
-        "than chance, usually from very few reviews). Leniency says how much higher or "
-        "lower than the panel a reviewer scores on average; calibrated scores remove it."
-    ]
-    if reliability is not None:
-        rows = tuple(
-            (
-                str(r.get("type", "")),
-                str(r.get("description", "")),
-                _f3(r.get("icc")),
-                f"{_f3(r.get('ci_low'))} to {_f3(r.get('ci_high'))}",
-            )
-            for r in reliability.get("icc", [])
-        )
-        if rows:
-            tables.append(
-                Table(
-                    "Intraclass correlation",
-                    ("type", "model", "ICC", "95% CI"),
-                    rows,
-                    note=" ".join(_as_list(reliability.get("notes"))),
-                )
-            )
-        alpha = reliability.get("krippendorff_alpha") or {}
-        alpha_ci = reliability.get("krippendorff_alpha_ci") or {}
-        if alpha:
-            booted = any((alpha_ci.get(k) or {}).get("ci_low") is not None for k in alpha)
-            tables.append(
-                Table(
-                    "Krippendorff's α by level of measurement",
-                    ("level", "α", *(["95% bootstrap CI"] if booted else [])),
-                    tuple(
-                        (
-                            str(k),
-                            _f3(v),
-                            *(
-                                [
-                                    f"{_f3((alpha_ci.get(k) or {}).get('ci_low'))} to "
-                                    f"{_f3((alpha_ci.get(k) or {}).get('ci_high'))}"
-                                ]
-                                if booted
-                                else []
-                            ),
-                        )
-                        for k, v in alpha.items()
-                    ),
-                    note="Nominal α treats scores as unordered labels: for rubric scores "
-                    "read the interval (or ordinal) value.",
-                )
-            )
-    if reviewers is not None and len(reviewers) and "leniency" in reviewers:
-        # Publish the spread of leniency, not named reviewers: the per-reviewer table
-        # stays with the committee (the reviewers file of `fairpanel score`).
-        lenient = pd.to_numeric(reviewers["leniency"], errors="coerce").dropna()
-        q = lenient.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
-        tables.append(
-            Table(
-                "Reviewer leniency (points on the rubric scale; positive = more generous)",
-                ("reviewers", "SD", "min", "lower quartile", "median", "upper quartile", "max"),
-                ((str(len(lenient)), _f3(lenient.std()), *(_f3(v) for v in q)),),
-                note="Individual reviewers are not named in the published report.",
-            )
-        )
-    return Section(
-        "reliability", "Reviewer reliability and leniency", tuple(paragraphs), tuple(tables)
-    )
-
-
 def _lottery_ids(allocations: Sequence[pd.DataFrame]) -> tuple[int | None, list[str]]:
     """Find the funding line and the lottery zone to draw, from the allocation with them.
 
@@ -311,11 +249,13 @@ def _ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) 
 
 
 # -------------------------------------------------------------------- summary
-def _summary(inputs: ReportInputs) -> list[str]:
+def _summary(
+    inputs: ReportInputs, scores: pd.DataFrame | None, allocations: Sequence[pd.DataFrame]
+) -> list[str]:
     """Return the headline findings: sentences of one paragraph, each with its numbers."""
     out: list[str] = []
-    if inputs.scores is not None and len(inputs.scores):
-        s = inputs.scores
+    if scores is not None and len(scores):
+        s = scores
         sentence = f"{len(s)} submissions were scored"
         if "n_reviews" in s:
             sentence += f" from {int(s['n_reviews'].sum())} reviews"
@@ -327,16 +267,16 @@ def _summary(inputs: ReportInputs) -> list[str]:
                 "so neighbours that close cannot honestly be told apart"
             )
         out.append(sentence + ".")
-    if inputs.allocations:
-        out.append(_allocation_summary(inputs.allocations, inputs.allocation_labels))
+    if allocations:
+        out.append(_allocation_summary(allocations, inputs.allocation_labels))
     if inputs.audit is not None:
         out.extend(_audit_summary(inputs.audit, inputs.min_cell))
     if inputs.ml is not None:
-        findings = inputs.ml.get("findings", [])
-        flagged = [f for f in findings if f.get("severity") in ("warning", "critical")]
+        findings = inputs.ml.findings
+        flagged = [f for f in findings if f.severity in ("warning", "critical")]
         out.append(
             f"The ML trust checks raised {len(flagged)} of {len(findings)} findings"
-            + (": " + ", ".join(str(f.get("check")) for f in flagged) if flagged else "")
+            + (": " + ", ".join(f.check for f in flagged) if flagged else "")
             + "."
         )
     if inputs.simulation is not None:
@@ -361,15 +301,16 @@ def _allocation_summary(allocations: Sequence[pd.DataFrame], labels: Sequence[st
     return "At the same capacity, " + "; ".join(parts) + "."
 
 
-def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
+def _audit_summary(audit: AuditResult, min_cell: int) -> list[str]:
     out = []
-    for attr, body in (audit.get("attributes") or {}).items():
+    for attr in audit.attributes:
         # The same suppression as the tables: a summary must not reveal a hidden cell.
-        groups = suppress_small(list(body.get("groups", [])), min_cell)
+        groups = suppress_small(attribute_rows(audit.groups, attr), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
+        all_strata = attribute_rows(audit.strata, attr)
         comps = [
             c
-            for c in body.get("comparisons", [])
+            for c in attribute_rows(audit.comparisons, attr)
             if not c.get("suppressed")
             and c["group"] not in hidden
             and c.get("reference") not in hidden
@@ -394,10 +335,10 @@ def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
             sentence += ", below the four-fifths threshold"
         strata = [
             st
-            for st in body.get("strata") or []
+            for st in all_strata
             if st.get("group") == worst["group"] and st.get("pooled_odds_ratio") is not None
         ]
-        if body.get("strata") and not strata:
+        if all_strata and not strata:
             sentence += (
                 "; the analysis within strata is withheld because it rests on cells too small "
                 "to publish, so this crude gap should not be read alone"
@@ -425,12 +366,20 @@ def _audit_summary(audit: Mapping[str, Any], min_cell: int) -> list[str]:
     return out
 
 
-def _simulation_summary(sim: Mapping[str, Any]) -> list[str]:
+def _mean(summary: pd.DataFrame, strategy: str, metric: str) -> float | None:
+    """Return the mean over replicates of one strategy's metric, None when not a number."""
+    rows = summary[(summary["strategy"] == strategy) & (summary["metric"] == metric)]
+    value = float(rows["mean"].iloc[0]) if len(rows) else math.nan
+    return None if math.isnan(value) else value
+
+
+def _simulation_summary(sim: SimulationResult) -> list[str]:
     parts = []
-    for name, body in (sim.get("strategies") or {}).items():
-        merit = (body.get("merit_recovered") or {}).get("mean")
-        cons = (body.get("consistency") or {}).get("mean")
-        air = (body.get("adverse_impact_ratio") or {}).get("mean")
+    summary = sim.summary()
+    for name in sim.strategies:
+        merit = _mean(summary, name, "merit_recovered")
+        cons = _mean(summary, name, "consistency")
+        air = _mean(summary, name, "adverse_impact_ratio")
         if merit is None or cons is None:
             continue
         part = f"{name} {pct(merit, 0)} / {pct(cons, 0)}"
@@ -439,9 +388,9 @@ def _simulation_summary(sim: Mapping[str, Any]) -> list[str]:
         parts.append(part)
     if not parts:
         return []
-    scenario = (sim.get("scenario") or {}).get("description") or "the scenario given"
+    scenario = sim.scenario.description or "the scenario given"
     return [
-        f"In {sim.get('replicates', '?')} simulated cycles ({scenario}), merit recovered / "
+        f"In {sim.replicates} simulated cycles ({scenario}), merit recovered / "
         "agreement with an independent panel / lower group's rate as a share of the "
         "higher's were: " + "; ".join(parts) + "."
     ]

@@ -13,9 +13,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from fairpanel._json import SCHEMA_KEY, stamp
 from fairpanel.viz import Chart, Table
 
-__all__ = ["Chart", "Provenance", "ReportModel", "Section", "Table"]
+__all__ = [
+    "SCHEMA_KIND",
+    "SCHEMA_VERSION",
+    "Chart",
+    "Provenance",
+    "ReportModel",
+    "Section",
+    "Table",
+]
+
+#: The layout of ``report.json`` (:mod:`fairpanel._json`); a report without a stamp is
+#: version 1, the same layout.
+SCHEMA_KIND = "report"
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ class ReportModel:
     def to_dict(self) -> dict[str, Any]:
         """Return the whole report as JSON-ready data (the ``report.json`` content)."""
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "title": self.title,
             "summary": list(self.summary),
             "sections": [s.to_dict() for s in self.sections],

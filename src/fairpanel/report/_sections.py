@@ -1,12 +1,13 @@
-"""Section builders: one per kind of result, each from the JSON its command writes."""
+"""Section builders: one per kind of result, each reading the result's attributes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
+from fairpanel._json import records
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
 from fairpanel.rubric import Rubric, card_model
@@ -16,7 +17,14 @@ from fairpanel.viz import (
     sweep_heatmap,
 )
 
+if TYPE_CHECKING:
+    # Annotations only: importing the ML results would load scikit-learn for every report.
+    from fairpanel.lottery import DrawCertificate
+    from fairpanel.ml import CheckReport
+    from fairpanel.simulate import SimulationResult
+
 __all__ = [
+    "SWEEP_CHARTS",
     "certificate_section",
     "methods_section",
     "ml_section",
@@ -180,45 +188,56 @@ def strategies_section(
     )
 
 
-def _interval(body: Mapping[str, Any] | None, *, percent: bool = True) -> str:
-    if not body:
+#: The sweep's metrics the report draws as heatmaps, when the sweep has them.
+SWEEP_CHARTS: Final[tuple[str, ...]] = ("merit_recovered", "consistency")
+
+
+def _interval(summary: pd.DataFrame, strategy: str, metric: str, *, percent: bool = True) -> str:
+    """``mean (lo to hi)`` of one strategy's metric over replicates; a dash when absent."""
+    rows = summary[(summary["strategy"] == strategy) & (summary["metric"] == metric)]
+    if not len(rows):
         return "–"
     f = pct if percent else fmt
-    low, high = body.get("interval") or (body.get("ci_low"), body.get("ci_high"))
-    return f"{f(body.get('mean'))} ({f(low)} to {f(high)})"
+    row = records(rows)[0]
+    return f"{f(row['mean'])} ({f(row['lo'])} to {f(row['hi'])})"
 
 
-def simulation_section(sim: Mapping[str, Any]) -> Section:
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    # Charts get plain Python values, so a result in memory and one read back from its
+    # JSON draw the same chart.
+    return pd.DataFrame(records(frame), columns=[str(c) for c in frame.columns])
+
+
+def simulation_section(sim: SimulationResult) -> Section:
     """Compare strategies on synthetic cycles where true merit is known."""
+    summary = sim.summary()
     rows = tuple(
         (
             str(name),
-            _interval(body.get("merit_recovered")),
-            _interval(body.get("oracle_overlap")),
-            _interval(body.get("consistency")),
-            _interval(body.get("adverse_impact_ratio"), percent=False),
+            _interval(summary, name, "merit_recovered"),
+            _interval(summary, name, "oracle_overlap"),
+            _interval(summary, name, "consistency"),
+            _interval(summary, name, "adverse_impact_ratio", percent=False),
         )
-        for name, body in (sim.get("strategies") or {}).items()
+        for name in sim.strategies
     )
     tables = [
         Table(
             "Simulated comparison: mean, and the range holding 95% of replicates",
             ("strategy", "merit recovered", "overlap with best", "consistency", "AIR"),
             rows,
-            note=f"{sim.get('replicates', '?')} replicates, seed {sim.get('seed', '?')}. "
+            note=f"{sim.replicates} replicates, seed {sim.seed}. "
             "The range shows how much one cycle can differ from the average, not the "
             "uncertainty of the mean (its Monte Carlo error is far smaller).",
         )
     ]
     charts: list[Chart] = []
-    curve = sim.get("individual")
-    if curve:
-        charts.append(probability_vs_merit_chart(pd.DataFrame(curve)))
-    sweep = sim.get("sweep")
-    if sweep and sweep.get("rows"):
-        grid = pd.DataFrame(sweep["rows"])
-        params = list(sweep["parameters"])
-        for metric in sweep.get("metrics", ["merit_recovered"]):
+    if len(sim.individual):
+        charts.append(probability_vs_merit_chart(_plain(sim.individual)))
+    if sim.sweep is not None and len(sim.sweep.table):
+        grid = _plain(sim.sweep.table)
+        params = list(sim.sweep.parameters)
+        for metric in (m for m in SWEEP_CHARTS if (grid["metric"] == m).any()):
             one = grid[(grid["metric"] == metric) & grid["group"].isna()]
             one = one[[*params, "strategy", "mean"]].rename(columns={"mean": metric})
             charts.append(
@@ -246,13 +265,9 @@ def simulation_section(sim: Mapping[str, Any]) -> Section:
     )
 
 
-def ml_section(ml: Mapping[str, Any]) -> Section:
+def ml_section(ml: CheckReport) -> Section:
     """List the ML trust checks: one plain sentence per finding."""
-    findings = ml.get("findings", [])
-    rows = tuple(
-        (str(f.get("check")), str(f.get("severity")), fmt(f.get("value")), str(f.get("message")))
-        for f in findings
-    )
+    rows = tuple((f.check, f.severity, fmt(f.value), f.message) for f in ml.findings)
     return Section(
         "ml",
         "Can the ML ranking be trusted?",
@@ -265,34 +280,26 @@ def ml_section(ml: Mapping[str, Any]) -> Section:
     )
 
 
-def certificate_section(certificates: Sequence[Mapping[str, Any]]) -> Section:
+def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
     """Show the draw certificates and how anyone can verify them."""
     tables = []
     for cert in certificates:
-        algorithm = cert.get("algorithm") or {}
-        checksum = cert.get("input_checksum") or {}
-        context = cert.get("context") or {}
-        drawn = [r for r in cert.get("result") or [] if r.get("drawn", True)]
-        weights = sorted({float(e.get("weight", 1)) for e in cert.get("entrants") or []})
+        weights = sorted({float(w) for _, w in cert.entrants})
         tables.append(
             Table(
-                f"Draw certificate: {context.get('strategy', 'lottery')}",
+                f"Draw certificate: {cert.context.get('strategy', 'lottery')}",
                 ("field", "value"),
                 (
-                    ("algorithm", f"{algorithm.get('name')} (version {algorithm.get('version')})"),
-                    ("seed", str(cert.get("seed"))),
+                    ("algorithm", f"{cert.algorithm} (version {cert.algorithm_version})"),
+                    ("seed", cert.seed),
                     (
                         "entrants",
-                        f"{len(cert.get('entrants') or [])} "
-                        f"(weights {', '.join(fmt(w) for w in weights)})",
+                        f"{len(cert.entrants)} (weights {', '.join(fmt(w) for w in weights)})",
                     ),
-                    ("places drawn", str(cert.get("places"))),
-                    ("input checksum (SHA-256)", str(checksum.get("sha256"))),
-                    ("package version", str(cert.get("package_version"))),
-                    (
-                        "drawn, in draw order",
-                        ", ".join(str(r.get("submission_id")) for r in drawn),
-                    ),
+                    ("places drawn", str(cert.places)),
+                    ("input checksum (SHA-256)", cert.input_checksum),
+                    ("package version", cert.package_version),
+                    ("drawn, in draw order", ", ".join(cert.selected)),
                 ),
             )
         )

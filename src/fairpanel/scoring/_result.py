@@ -3,24 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fairpanel._errors import FairpanelInputError
+from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, jsonable, records, stamp, table
 from fairpanel._schema import SCORE_COLUMNS, SCORE_DIRECTION
 from fairpanel._seed import Seed
 from fairpanel.panel import Panel
-from fairpanel.rubric import Rubric
+from fairpanel.rubric import Rubric, Scale
 from fairpanel.scoring._ranks import rank_summary
 from fairpanel.viz import html_summary
 
-__all__ = ["EXTRA_COLUMNS", "Diagnostics", "ScoreResult", "assemble"]
+__all__ = [
+    "EXTRA_COLUMNS",
+    "SCHEMA_KIND",
+    "SCHEMA_VERSION",
+    "Diagnostics",
+    "ScoreResult",
+    "assemble",
+]
 
 #: Extra columns of ``ScoreResult.table`` after ``SCORE_COLUMNS`` (then ``band``).
 EXTRA_COLUMNS: Final[tuple[str, ...]] = ("adjustment", "expected_rank_mcse")
+
+#: The JSON layout of ``fairpanel score --json``; files without a stamp are version 1.
+SCHEMA_KIND: Final = "scores"
+SCHEMA_VERSION: Final = 1
+#: The JSON kinds of the three tables' columns (others: any scalar).
+_SCORE_KINDS: Final[Mapping[str, Kind]] = {
+    "submission_id": "id",
+    "n_reviews": "integer",
+    **dict.fromkeys((*SCORE_COLUMNS[2:], *EXTRA_COLUMNS), "number"),
+    "band": "text",
+    SCORE_DIRECTION: "bool",
+}
+_REVIEWER_COLUMNS: Final = ("reviewer_id", "n_reviews", "mean_given", "leniency", "leniency_se")
+_REVIEWER_KINDS: Final[Mapping[str, Kind]] = {
+    "reviewer_id": "id",
+    "n_reviews": "integer",
+    **dict.fromkeys(_REVIEWER_COLUMNS[2:], "number"),
+}
+_DECOMPOSITION_COLUMNS: Final = ("submission_id", "kind", "component", "value")
+_DECOMPOSITION_KINDS: Final[Mapping[str, Kind]] = {
+    "submission_id": "id",
+    "kind": "text",
+    "component": "text",
+    "value": "number",
+}
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -52,8 +86,24 @@ class Diagnostics:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
-        return asdict(self)
+        """Plain data for JSON (NaN as None)."""
+        return {k: jsonable(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Node) -> Diagnostics:
+        """Read the ``diagnostics`` member of a score JSON (errors name its path)."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            node = data[f.name]
+            if f.type == "float":
+                values[f.name] = node.number_or_nan()
+            elif f.type == "int":
+                values[f.name] = node.integer()
+            elif f.type == "bool":
+                values[f.name] = node.boolean()
+            else:
+                values[f.name] = node.text()
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -85,7 +135,11 @@ class ScoreResult:
     method : str
     seed : int, str or None
         The seed given (None when a Generator was passed).
-    rubric : Rubric
+    scale : Scale
+        The scale the scores are on (the rubric's).
+    rubric : Rubric or None
+        The rubric scored with; None for a result read back from JSON, which records
+        only its scale.
     """
 
     table: pd.DataFrame
@@ -95,7 +149,8 @@ class ScoreResult:
     components: Mapping[str, float]
     method: str
     seed: int | str | None
-    rubric: Rubric = field(repr=False)
+    scale: Scale
+    rubric: Rubric | None = field(default=None, repr=False)
 
     @property
     def provisional(self) -> bool:
@@ -133,22 +188,67 @@ class ScoreResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON: the tables as lists of records, and the diagnostics."""
+        """Plain data for JSON: the tables as lists of records, and the diagnostics.
+
+        The JSON of ``fairpanel score --json`` (schema ``fairpanel.scores``): ``method``,
+        ``seed``, ``provisional``, ``scale``, ``diagnostics``, ``components``, and the
+        records of ``scores``, ``reviewers`` and ``decomposition``; NaN is null.
+        """
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "method": self.method,
             "seed": self.seed,
             "provisional": self.provisional,
             "scale": {
-                "min": self.rubric.scale.min,
-                "max": self.rubric.scale.max,
-                "higher_is_better": self.rubric.scale.higher_is_better,
+                "min": self.scale.min,
+                "max": self.scale.max,
+                "higher_is_better": self.scale.higher_is_better,
             },
             "diagnostics": self.diagnostics.to_dict(),
-            "components": dict(self.components),
-            "scores": self.table.to_dict(orient="records"),
-            "reviewers": self.reviewers.to_dict(orient="records"),
-            "decomposition": self.decomposition.to_dict(orient="records"),
+            "components": jsonable(dict(self.components)),
+            "scores": records(self.table),
+            "reviewers": records(self.reviewers),
+            "decomposition": records(self.decomposition),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoreResult:
+        """Read the JSON of :meth:`to_dict` (``provisional`` follows from the diagnostics).
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong type.
+        """
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        scale = doc["scale"]
+        try:
+            the_scale = Scale(
+                scale["min"].integer(),
+                scale["max"].integer(),
+                scale["higher_is_better"].boolean(),
+            )
+        except ValueError as exc:
+            raise FairpanelInputError(str(exc), field=scale.path) from None
+        scores = doc["scores"].records(_SCORE_KINDS, required=SCORE_COLUMNS)
+        reviewers = doc["reviewers"].records(_REVIEWER_KINDS, required=_REVIEWER_COLUMNS)
+        parts = doc["decomposition"].records(_DECOMPOSITION_KINDS, required=_DECOMPOSITION_COLUMNS)
+        return cls(
+            table=table(scores, kinds=_SCORE_KINDS, columns=SCORE_COLUMNS),
+            reviewers=table(reviewers, kinds=_REVIEWER_KINDS, columns=_REVIEWER_COLUMNS),
+            decomposition=table(parts, kinds=_DECOMPOSITION_KINDS, columns=_DECOMPOSITION_COLUMNS),
+            diagnostics=Diagnostics.from_dict(doc["diagnostics"]),
+            components={k: v.number_or_nan() for k, v in doc["components"].members()},
+            method=doc["method"].text(),
+            seed=doc["seed"].seed(),
+            scale=the_scale,
+        )
 
 
 def assemble(
@@ -255,5 +355,6 @@ def assemble(
         components=components,
         method=method,
         seed=seed if isinstance(seed, int | str) else None,
+        scale=panel.scale,
         rubric=panel.rubric,
     )

@@ -10,7 +10,7 @@ from fairpanel.simulate._compare import (
 )
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
 from fairpanel.simulate._scenario import Bias, GroupMerit, LotteryTier, Scenario, load_scenario
-from fairpanel.simulate._sweep import SweepResult, sweep
+from fairpanel.simulate._sweep import SweepResult, parse_grid, sweep
 
 __all__ = [
     "DEFAULT_GROUP_SHARES",
@@ -28,6 +28,7 @@ __all__ = [
     "compare",
     "generate_cycle",
     "load_scenario",
+    "parse_grid",
     "seed_entropy",
     "sweep",
 ]

@@ -23,7 +23,14 @@ from fairpanel.simulate._kernels import (
     score_panel,
     topk_mask,
 )
-from fairpanel.simulate._metrics import METRICS, merit_bin_index, merit_bins, replicate_metrics
+from fairpanel.simulate._metrics import (
+    METRICS,
+    individual_table,
+    merit_bin_index,
+    merit_bins,
+    replicate_metrics,
+    tidy_table,
+)
 from fairpanel.simulate._ml import draw_features, fit_ml, ml_select
 from fairpanel.simulate._progress import LazyProgress
 from fairpanel.simulate._result import (
@@ -31,8 +38,6 @@ from fairpanel.simulate._result import (
     SIMULATION_COLUMNS,
     SUMMARY_COLUMNS,
     SimulationResult,
-    individual_table,
-    tidy_table,
 )
 from fairpanel.simulate._scenario import Scenario, load_scenario
 

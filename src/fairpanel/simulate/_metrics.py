@@ -6,8 +6,16 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
-__all__ = ["METRICS", "merit_bin_index", "merit_bins", "replicate_metrics"]
+__all__ = [
+    "METRICS",
+    "individual_table",
+    "merit_bin_index",
+    "merit_bins",
+    "replicate_metrics",
+    "tidy_table",
+]
 
 F64 = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -78,3 +86,65 @@ def merit_bins(
     total = np.bincount(idx, minlength=n_bins)
     chosen = np.bincount(idx[selected.ravel()], minlength=n_bins)
     return total.astype(np.int64), chosen.astype(np.int64)
+
+
+def tidy_table(
+    scalars: npt.NDArray[np.float64],
+    rates: npt.NDArray[np.float64],
+    strategies: tuple[str, ...],
+    groups: tuple[str, ...],
+) -> pd.DataFrame:
+    r, s, m = scalars.shape
+    g = rates.shape[2]
+    rep = np.arange(r)
+    parts = [
+        pd.DataFrame(
+            {
+                "replicate": np.repeat(rep, s * m),
+                "strategy": np.tile(np.repeat(np.array(strategies, dtype=object), m), r),
+                "metric": np.tile(np.array(METRICS, dtype=object), r * s),
+                "group": pd.array([None] * (r * s * m), dtype="string"),
+                "value": scalars.ravel(),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "replicate": np.repeat(rep, s * g),
+                "strategy": np.tile(np.repeat(np.array(strategies, dtype=object), g), r),
+                "metric": "selection_rate",
+                "group": pd.array(np.tile(np.array(groups, dtype=object), r * s), dtype="string"),
+                "value": rates.ravel(),
+            }
+        ),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    order = out["strategy"].map({name: i for i, name in enumerate(strategies)})
+    out = out.iloc[np.lexsort((order.to_numpy(), out["replicate"].to_numpy()))]
+    out = out.reset_index(drop=True)
+    out["strategy"] = out["strategy"].astype("string")
+    out["metric"] = out["metric"].astype("string")
+    return out
+
+
+def individual_table(
+    total: npt.NDArray[np.int64],
+    chosen: npt.NDArray[np.int64],
+    strategies: tuple[str, ...],
+    edges: npt.NDArray[np.float64],
+) -> pd.DataFrame:
+    s, b = total.shape
+    p = chosen / np.maximum(total, 1)
+    return pd.DataFrame(
+        {
+            "strategy": pd.array(np.repeat(np.array(strategies, dtype=object), b), dtype="string"),
+            "merit_decile": np.tile(np.arange(1, b + 1), s),
+            "merit_lo": np.tile(edges[:-1], s),
+            "merit_hi": np.tile(edges[1:], s),
+            "submissions": total.ravel(),
+            "selected": chosen.ravel(),
+            "selection_probability": p.ravel(),
+            # Binomial SE; submissions in one cycle are slightly dependent (fixed k), so
+            # this is a close, slightly conservative approximation.
+            "mc_se": np.sqrt(p * (1 - p) / np.maximum(total, 1)).ravel(),
+        }
+    )

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, seed_sequence
 from fairpanel.simulate._compare import SUMMARY_COLUMNS, Method, compare
 from fairpanel.simulate._kernels import STRATEGIES
 from fairpanel.simulate._progress import LazyProgress
+from fairpanel.simulate._result import ERR_CHART_GRID, ERR_METRIC, SweepResult
 from fairpanel.simulate._scenario import Scenario, load_scenario
 
-__all__ = ["SweepResult", "sweep"]
+__all__ = ["ERR_CHART_GRID", "ERR_GRID_TEXT", "ERR_METRIC", "SweepResult", "parse_grid", "sweep"]
 
 ERR_EMPTY_GRID = "the grid needs at least one parameter with at least one value"
+ERR_GRID_TEXT = (
+    "a sweep is PARAMETER=VALUE,VALUE,... with numbers (e.g. 'noise_sd=0.5,1,2'); got {text!r}"
+)
+ERR_GRID_TWICE = "the sweep parameter {key!r} is given twice"
 ERR_GRID_KEY = "unknown sweep parameter {key!r}; allowed: {allowed}"
-ERR_CHART_GRID = "a heatmap needs one or two grid parameters, the sweep has {n}"
-ERR_METRIC = "unknown metric {metric!r}; the sweep has {allowed}"
 
 #: Scenario fields a sweep may vary, plus the two bias shortcuts.
 SWEEP_PARAMETERS: Final[tuple[str, ...]] = (
@@ -40,48 +44,58 @@ SWEEP_PARAMETERS: Final[tuple[str, ...]] = (
 )
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """The comparison's summary at every point of a parameter grid.
+def _grid_value(text: str) -> int | float:
+    # A whole number stays whole: submissions and reviewers must be counts.
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)  # ValueError on anything else: the caller names the text
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
-    Attributes
+
+def parse_grid(texts: Sequence[str]) -> dict[str, list[int | float]]:
+    """Read sweep parameters written as text, one ``PARAMETER=VALUE,VALUE,...`` each.
+
+    Parameters
     ----------
-    table : DataFrame
-        One row per grid point, strategy, metric and group: the grid parameters'
-        columns, then the columns of :meth:`SimulationResult.summary`.
-    parameters : tuple of str
-        The grid parameters, in the order given.
-    seed : int
-        Root seed; grid point ``i`` used child ``i`` of ``SeedSequence(seed)``.
+    texts : sequence of str
+        One text per parameter (``fairpanel simulate --sweep`` repeated).
+
+    Returns
+    -------
+    dict of str to list of numbers
+        The grid :func:`sweep` takes.
+
+    Raises
+    ------
+    FairpanelInputError
+        With field ``sweep``: a text without ``=`` or numbers, an unknown parameter,
+        or one given twice.
+
+    Examples
+    --------
+    >>> parse_grid(["noise_sd=0.5,1,2", "submissions=200,400"])
+    {'noise_sd': [0.5, 1, 2], 'submissions': [200, 400]}
     """
-
-    table: pd.DataFrame
-    parameters: tuple[str, ...]
-    seed: int
-
-    def chart(self, metric: str = "adverse_impact_ratio") -> Any:
-        """Return an Altair heatmap of ``metric``'s mean, one panel per strategy.
-
-        The first grid parameter runs along x, the second (if any) along y; the chart is
-        drawn by :func:`fairpanel.viz.sweep_grid_chart`.
-
-        Parameters
-        ----------
-        metric : str, default "adverse_impact_ratio"
-            One of the table's metrics.
-        """
-        # Imported here: Altair loads slowly, and only a chart needs it.
-        from fairpanel.viz import sweep_grid_chart
-
-        if not 1 <= len(self.parameters) <= 2:
-            raise ValueError(ERR_CHART_GRID.format(n=len(self.parameters)))
-        metrics = sorted(set(self.table["metric"]))
-        if metric not in metrics:
-            raise ValueError(ERR_METRIC.format(metric=metric, allowed=", ".join(metrics)))
-        data = self.table[(self.table["metric"] == metric) & self.table["group"].isna()]
-        cols = [*self.parameters, "strategy", "mean", "mc_se"]
-        data = data[cols].astype({"strategy": object})
-        return sweep_grid_chart(data, parameters=self.parameters, metric=metric)
+    grid: dict[str, list[int | float]] = {}
+    for text in texts:
+        key, sep, values = text.partition("=")
+        key = key.strip()
+        try:
+            numbers = [_grid_value(v.strip()) for v in values.split(",") if v.strip()]
+        except ValueError:
+            numbers = []
+        if not sep or not key or not numbers:
+            raise FairpanelInputError(ERR_GRID_TEXT.format(text=text), field="sweep")
+        if key not in SWEEP_PARAMETERS:
+            allowed = ", ".join(SWEEP_PARAMETERS)
+            raise FairpanelInputError(ERR_GRID_KEY.format(key=key, allowed=allowed), field="sweep")
+        if key in grid:
+            raise FairpanelInputError(ERR_GRID_TWICE.format(key=key), field="sweep")
+        grid[key] = numbers
+    return grid
 
 
 def _point(

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from fairpanel._schema import ALLOCATION_COLUMNS
+from fairpanel._errors import FairpanelInputError
+from fairpanel._json import (
+    SCHEMA_KEY,
+    Kind,
+    Node,
+    check_schema,
+    jsonable,
+    records,
+    stamp,
+    table,
+    within,
+)
+from fairpanel._schema import ALLOCATION_COLUMNS, TIERS
 from fairpanel.lottery import DrawCertificate
 
 __all__ = [
@@ -19,6 +32,8 @@ __all__ = [
     "ERR_CAPACITY_ONE",
     "ERR_CAPACITY_REQUEST",
     "ERR_CAPACITY_REQUEST_COUNT",
+    "SCHEMA_KIND",
+    "SCHEMA_VERSION",
     "TABLE_COLUMNS",
     "Allocation",
     "Capacity",
@@ -39,6 +54,27 @@ ERR_CAPACITY_COUNT = "capacity count must be an integer >= 0; got {value!r}"
 ERR_CAPACITY_BUDGET = "capacity budget must be a finite number >= 0; got {value!r}"
 ERR_CAPACITY_REQUEST = "a budget needs request_col (the column of each submission's request)"
 ERR_CAPACITY_REQUEST_COUNT = "request_col is only used with a budget, not with a count"
+
+#: The allocation's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
+SCHEMA_KIND: Final = "allocation"
+SCHEMA_VERSION: Final = 1
+#: The JSON kinds of the table's columns (others: any scalar, typed by their values).
+_KINDS: Final[Mapping[str, Kind]] = {
+    "submission_id": "id",
+    "strategy": "text",
+    "tier": "text",
+    "selected": "bool",
+    "selection_probability": "number",
+    "draw_position": "integer",
+    "selection_probability_se": "number",
+    "skipped_budget": "bool",
+    "rank_position": "integer",
+    "request": "number",
+    "weight": "number",
+    "calibrated_score": "number",
+    "expected_rank": "number",
+    "band": "text",
+}
 
 
 @dataclass(frozen=True)
@@ -93,8 +129,11 @@ class Capacity:
         return self.budget is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the capacity as plain data."""
-        return {"count": self.count, "budget": self.budget, "request_col": self.request_col}
+        """Return the capacity as plain data (a numpy count or budget as a Python number)."""
+        out: dict[str, Any] = jsonable(
+            {"count": self.count, "budget": self.budget, "request_col": self.request_col}
+        )
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +223,7 @@ class Allocation:
         )
 
     def _repr_html_(self) -> str:
-        # The display has a module of its own; loaded on use.
+        # The display has a module of its own (this one is long enough); loaded on use.
         from fairpanel.strategies._display import allocation_html
 
         return allocation_html(self)
@@ -195,30 +234,74 @@ class Allocation:
         return float(self.table["selection_probability"].sum())
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the allocation as plain JSON data (records, capacity, certificate)."""
-        records = self.table.astype(object).where(self.table.notna(), None)
+        """Return the allocation as plain JSON data (schema ``fairpanel.allocation``).
+
+        ``{"strategy", "seed", "capacity", "params", "n_selected", "expected_selected",
+        "tiers", "allocations": [one record per row of the table], "certificate"}``;
+        a parameter that is an object (a rubric) is recorded by its name.
+        """
         return {
+            SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "strategy": self.strategy,
             "seed": self.seed,
             "capacity": self.capacity.to_dict(),
-            "params": _jsonable(self.params or {}),
+            "params": jsonable(self.params or {}, default=_by_name),
             "n_selected": int(self.table["selected"].sum()),
-            "expected_selected": self.expected_selected,
-            "tiers": {
-                t: self.ids_in_tier(t) for t in ("funded", "lottery", "rejected", "ineligible")
-            },
-            "allocations": records.to_dict(orient="records"),
+            "expected_selected": jsonable(self.expected_selected),
+            "tiers": {t: self.ids_in_tier(t) for t in TIERS},
+            "allocations": records(self.table),
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Allocation:
+        """Read an allocation written by :meth:`to_dict` (``fairpanel allocate --json``).
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
+        ``n_selected``, ``expected_selected`` and ``tiers`` follow from the records and
+        are not read. Parameters come back as plain data (a rubric as its name).
+
+        Parameters
+        ----------
+        data : mapping
+            The parsed JSON.
+
+        Raises
+        ------
+        FairpanelInputError
+            Naming the first field that is missing or of the wrong type.
+        """
+        doc = Node(data)
+        check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
+        cap = doc["capacity"]
+        try:
+            capacity = Capacity(
+                count=None if cap.get("count").is_null else cap["count"].integer(),
+                budget=cap.get("budget").number_or_none(),
+                request_col=cap.get("request_col").text_or_none(),
+            )
+        except ValueError as exc:
+            raise FairpanelInputError(str(exc), field=cap.path) from None
+        rows = doc["allocations"].records(_KINDS, required=TABLE_COLUMNS[:5])
+        cert = doc.get("certificate")
+        params = doc.get("params")
+        return cls(
+            table=table(rows, kinds=_KINDS, columns=TABLE_COLUMNS),
+            strategy=doc["strategy"].text(),
+            seed=doc["seed"].text(),
+            capacity=capacity,
+            certificate=None if cert.is_null else _certificate(cert),
+            params=None if params.is_null else dict(params.plain()),
+        )
+
+
+def _certificate(node: Node) -> DrawCertificate:
+    try:
+        return DrawCertificate.from_dict(node.mapping())
+    except FairpanelInputError as exc:
+        raise within(node.path, exc) from None
+
+
+def _by_name(obj: object) -> str:
     # A rubric (or any named object) is recorded by its name, not its whole content.
     name = getattr(obj, "name", None)
     return name if isinstance(name, str) else repr(obj)
