@@ -110,8 +110,36 @@ def _entries(doc: str) -> dict[str, list[str]]:
 
 CASES = sorted(_public(), key=lambda case: case[0])
 
+#: Docstrings in files another branch (``results``) is rewriting while this test lands;
+#: their Parameters text waits for that merge. Strict: once documented, a name here
+#: fails (XPASS) until it is removed from this set, so the set can only shrink.
+_PENDING = {
+    "fairpanel.Allocation.ids_in_tier",
+    "fairpanel.CheckReport.by_check",
+    "fairpanel.DrawCertificate.from_dict",
+    "fairpanel.SimulationResult.summary",
+    "fairpanel.report.render_html",
+    "fairpanel.report.render_markdown",
+    "fairpanel.write_report",
+}
+_PARAMS = [
+    pytest.param(
+        *case,
+        id=case[0],
+        marks=pytest.mark.xfail(strict=True, reason="documented after the results merge")
+        if case[0] in _PENDING
+        else (),
+    )
+    for case in CASES
+]
 
-@pytest.mark.parametrize(("name", "func", "doc"), CASES, ids=[c[0] for c in CASES])
+
+def test_pending_names_exist() -> None:
+    # A pending name that the walk no longer meets (renamed, made private) is stale.
+    assert _PENDING - {c[0] for c in CASES} == set()
+
+
+@pytest.mark.parametrize(("name", "func", "doc"), _PARAMS)
 def test_public_callable_documents_its_parameters(
     name: str, func: Callable[..., Any], doc: str
 ) -> None:
