@@ -72,7 +72,25 @@ class FairpanelInputError(ValueError):
         return " ".join(text.split())
 
     def with_file(self, file: str | Path) -> FairpanelInputError:
-        """Return a copy that names ``file`` (used when a frame-level check knows no path)."""
+        """Return a copy that names ``file`` (used when a frame-level check knows no path).
+
+        Parameters
+        ----------
+        file : str or Path
+            The file to name, as the user gave it. It replaces any file the error
+            already names; message, row, column, field and hint are kept.
+
+        Returns
+        -------
+        FairpanelInputError
+            A new error; this one is not changed.
+
+        Examples
+        --------
+        >>> err = FairpanelInputError("duplicate review", row=3, column="reviewer_id")
+        >>> str(err.with_file("reviews.csv"))
+        "reviews.csv, row 3, column 'reviewer_id': duplicate review"
+        """
         return FairpanelInputError(
             self.message,
             file=file,

@@ -229,6 +229,46 @@ def audit_counts(
     on group and stratum are added. A wide table (a column pair per group) can be
     reshaped first with :func:`counts_from_wide`.
 
+    Parameters
+    ----------
+    counts : DataFrame
+        The counts table, one row per group (and stratum), checked by
+        :func:`fairpanel.io.load_counts`: whole-number counts of at least 0, no
+        more selected than applicants, no empty group.
+    group_col : str
+        The column of the group (gender, career stage, …); its name is the
+        attribute's name in the result.
+    applicants_col : str, default "applicants"
+        The column of the number of applicants.
+    selected_col : str, default "selected"
+        The column of the number selected.
+    strata_col : str, optional
+        The column of the stratum (discipline, call, year) of each row; adds the
+        stratified analysis.
+    reference : str, optional
+        The group every other group is compared with; default: the group with the
+        highest selection rate among those whose counts can be published.
+    min_cell : int, default 5
+        Smallest count published (:data:`~fairpanel._schema.DEFAULT_MIN_CELL`);
+        smaller cells are withheld. 0 disables suppression, for internal use only:
+        the result's ``publishable`` is then false.
+    seed : int, str, SeedSequence, Generator or None, optional
+        Seed of the bootstrap interval; the same seed gives the same result. None
+        draws fresh entropy (the CLI passes :data:`~fairpanel._schema.AUDIT_SEED`).
+
+    Returns
+    -------
+    AuditResult
+        Publishable tables; ``.to_dict()`` is the CLI's JSON.
+
+    Raises
+    ------
+    FairpanelInputError
+        For a counts table the committee must fix, or a ``reference`` that is not
+        one of the groups.
+    ValueError
+        For a ``min_cell`` that is not a whole number of at least 0.
+
     Examples
     --------
     >>> c = pd.DataFrame({"gender": ["m", "w"], "n": [80, 40], "k": [48, 12]})

@@ -73,6 +73,37 @@ def bootstrap_selection_rates(
     ``cells`` has one row per combination of the attributes' values, with
     ``applicants`` and ``selected``. Used to check agreement with fairlearn's
     ``MetricFrame(n_boot=...)``; the audit's own rate interval is Wilson's.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per combination of the attributes' values (as
+        :func:`fairpanel.audit_counts` builds it): a column per attribute, and the
+        integer counts ``applicants`` and ``selected`` (``selected <= applicants``).
+        Attribute values are compared as text.
+    attributes : sequence of str
+        The attribute columns to summarise, each on its own; all share the same
+        replicates.
+    replicates : int, default 2000
+        Bootstrap replicates ``B``; the interval holds the central 95%
+        (:data:`CONFIDENCE`) of the ``B`` replicate values.
+    seed : int, str, Generator or None, optional
+        Seed of the resampling (:func:`fairpanel._seed.as_rng`); the same seed gives
+        the same interval; None draws fresh entropy.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``attribute, group, ci_low, ci_high`` (:data:`RATE_BOOTSTRAP_COLUMNS`),
+        one row per group of each attribute, groups in sorted order.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame({"gender": ["f", "m"], "applicants": [40, 60],
+    ...                       "selected": [10, 12]})
+    >>> out = bootstrap_selection_rates(cells, ["gender"], replicates=500, seed=1)
+    >>> out["group"].tolist(), bool((out["ci_low"] < out["ci_high"]).all())
+    (['f', 'm'], True)
     """
     frames = []
     for attr, (groups, n_b, k_b) in _replicates(cells, attributes, replicates, seed).items():
@@ -92,6 +123,32 @@ def bootstrap_max_min(
     The max–min difference (fairlearn's ``demographic_parity_difference``) has no simple
     sampling distribution when there are many groups: which group is highest changes
     between samples. A group absent from a replicate is left out of that replicate.
+    The audit's ``bootstrap`` table is this, seeded by a child stream of its seed.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per combination of the attributes' values (as
+        :func:`fairpanel.audit_counts` builds it): a column per attribute, and the
+        integer counts ``applicants`` and ``selected`` (``selected <= applicants``).
+        Attribute values are compared as text.
+    attributes : sequence of str
+        The attribute columns to summarise, each on its own; all share the same
+        replicates.
+    replicates : int, default 2000
+        Bootstrap replicates ``B``; the interval holds the central 95%
+        (:data:`CONFIDENCE`) of the ``B`` replicate values.
+    seed : int, str, Generator or None, optional
+        Seed of the resampling (:func:`fairpanel._seed.as_rng`); the same seed gives
+        the same interval; None draws fresh entropy.
+
+    Returns
+    -------
+    DataFrame
+        :data:`BOOTSTRAP_COLUMNS`: one row per attribute, with ``statistic`` =
+        ``"max_min_rate_difference"``, the ``estimate`` from the observed counts, the
+        interval (``ci_low``, ``ci_high``), the number of ``replicates`` and the
+        ``method``.
     """
     rows = []
     for attr, (groups, n_b, k_b) in _replicates(cells, attributes, replicates, seed).items():

@@ -4,17 +4,17 @@ A disparity can arise before any decision: in the scores. Two views:
 
 * *score gaps*: the mean (calibrated) score of each group against a reference group, as a
   difference with a Welch interval and as Hedges' g with its interval;
-
-Scores stay on the rubric's own scale, where lower may be better (an AIBS 1–40 rating,
-an SNSF letter grade). Every difference, interval, effect size and reviewer gap is
-*oriented*: multiplied by +1 or −1 so that a positive value always means "scored better
-than the reference" (or than the other reviewers), whatever the scale's direction.
 * *reviewer gaps*: does a reviewer score one group lower than the other reviewers of the
   same submissions do? Each review is compared with the mean of the *other* reviews of
   its submission (so a reviewer's own score does not pull the benchmark), and a
   reviewer's gap for a group is contrasted with the same reviewer's gap for everyone
   else, so a uniformly harsh reviewer is not flagged. Welch t-tests, Holm-adjusted over
   all reviewer × group tests (Holm 1979).
+
+Scores stay on the rubric's own scale, where lower may be better (an AIBS 1–40 rating,
+an SNSF letter grade). Every difference, interval, effect size and reviewer gap is
+*oriented*: multiplied by +1 or −1 so that a positive value always means "scored better
+than the reference" (or than the other reviewers), whatever the scale's direction.
 """
 
 from __future__ import annotations
@@ -177,6 +177,50 @@ def score_gaps(
     g² / (2 (n1 + n2)))`` (Hedges & Olkin 1985), as pingouin's ``compute_esci``.
     Groups with fewer than ``min_cell`` submissions are suppressed.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        The score table: ``submission_id`` and the ``score`` column; its
+        ``higher_is_better`` column, when present, gives the scale's direction.
+    submissions : DataFrame
+        The submissions table: ``submission_id`` and the ``groups`` columns. Only
+        submissions in both tables count; an empty group value is refused.
+    groups : sequence of str
+        The group attributes, each compared on its own.
+    score : str, default "calibrated_score"
+        The score column, on the rubric's scale.
+    reference : str, optional
+        The group every other group is compared with, for each attribute that has
+        a group of that name; for the other attributes (and by default) the group
+        with the best mean among those with at least ``min_cell`` submissions and
+        not in ``avoid`` (among all groups, if none qualifies).
+    min_cell : int, default 5
+        Smallest group (and reference group) whose statistics are published; a row
+        with fewer submissions on either side keeps ``n`` and ``suppressed=True``,
+        and its means, differences, intervals and p-value are NaN.
+    higher_is_better : bool, optional
+        The scale's direction. None (default): the scores table's
+        ``higher_is_better`` column, else higher is better. Given together with
+        the column, the two must agree.
+    avoid : sequence of str, default ()
+        Groups that must not be the default reference (the audit passes the groups
+        its tables withhold, so that a withheld group's mean is not published as
+        ``reference_mean``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`SCORE_GAP_COLUMNS`: one row per non-reference group of each
+        attribute; ``difference`` is in scale points, ``hedges_g`` in pooled
+        standard deviations, both oriented (positive = better than the reference);
+        intervals are 95%; ``p_value`` is the two-sided Welch t-test.
+
+    Raises
+    ------
+    FairpanelInputError
+        For a missing column, an empty group value, an unreadable
+        ``higher_is_better`` column, or one that disagrees with the argument.
+
     Examples
     --------
     >>> s = pd.DataFrame({"submission_id": list("abcdefgh"),
@@ -266,6 +310,42 @@ def reviewer_gaps(
     statistics missing) when the reviewer reviewed fewer than ``min_cell`` of the
     group's submissions, or between 1 and ``min_cell − 1`` of the others (its
     ``gap_others`` would reveal a suppressed row); the Holm family is the published rows.
+
+    Parameters
+    ----------
+    reviews : DataFrame
+        The long reviews table: ``submission_id``, ``reviewer_id`` and the ``score``
+        column (one row per review, or per review and criterion). Submissions with a
+        single reviewer have no benchmark and are left out; scores that are not
+        numbers count as missing.
+    submissions : DataFrame
+        The submissions table: ``submission_id`` and the ``groups`` columns. Only
+        reviews of submissions in both tables count; an empty group value is
+        refused.
+    groups : sequence of str
+        The group attributes, each on its own.
+    score : str, default "score"
+        The score column, on the rubric's scale.
+    alpha : float, default 0.05
+        Level at which a Holm-adjusted p-value flags a row.
+    min_cell : int, default 5
+        Fewest reviews of the group's submissions (and, unless none, of the other
+        submissions) a reviewer needs for the row to be published.
+    higher_is_better : bool, default True
+        The scale's direction (unlike :func:`score_gaps`, the reviews table carries
+        none).
+
+    Returns
+    -------
+    DataFrame
+        :data:`REVIEWER_COLUMNS`: one row per reviewer and group of each attribute
+        the reviewer reviewed; gaps in scale points, oriented (negative = scored
+        the group worse than the other reviewers did).
+
+    Raises
+    ------
+    FairpanelInputError
+        For a missing column or an empty group value.
 
     Examples
     --------

@@ -42,6 +42,27 @@ def wilson_interval(k: ArrayLike, n: ArrayLike, *, z: float = _Z) -> tuple[Float
     ``(k + z²/2) / (n + z²) ± z / (n + z²) · sqrt(k (n − k) / n + z²/4)``; it stays in
     [0, 1] and keeps near-nominal coverage for small ``n`` and rates near 0 or 1, where
     the Wald interval fails (Brown, Cai & DasGupta 2001). ``nan`` when ``n = 0``.
+
+    Parameters
+    ----------
+    k : array_like
+        Selected counts, one per group; ``0 <= k <= n``.
+    n : array_like
+        Applicant counts, broadcast against ``k``.
+    z : float, optional
+        The normal quantile of the interval; default ≈ 1.96, for the audit's 95%
+        (:data:`CONFIDENCE`).
+
+    Returns
+    -------
+    lo, hi : ndarray of float
+        The bounds, in [0, 1].
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval([0, 5], [10, 10])
+    >>> lo.round(4).tolist(), hi.round(4).tolist()
+    ([0.0, 0.2366], [0.2775, 0.7634])
     """
     k, n = _f(k), _f(n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -63,6 +84,22 @@ def newcombe_difference(
 
     With Wilson limits ``(l_i, u_i)`` of each proportion,
     ``L = d − sqrt((p1 − l1)² + (u2 − p2)²)`` and ``U = d + sqrt((u1 − p1)² + (p2 − l2)²)``.
+
+    Parameters
+    ----------
+    k1, n1 : array_like
+        Selected and applicants of group 1 (the compared group), one entry per
+        comparison; ``0 <= k1 <= n1``.
+    k2, n2 : array_like
+        The same for group 2 (the reference group), broadcast against group 1.
+    z : float, optional
+        The normal quantile of the interval; default ≈ 1.96, for the audit's 95%
+        (:data:`CONFIDENCE`).
+
+    Returns
+    -------
+    difference, lo, hi : ndarray of float
+        ``p1 − p2`` and its interval; ``nan`` where a group has no applicants.
     """
     k1, n1, k2, n2 = _f(k1), _f(n1), _f(k2), _f(n2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -83,6 +120,22 @@ def katz_ratio(
     ``exp(log RR ± z · sqrt(1/k1 − 1/n1 + 1/k2 − 1/n2))``. The interval is undefined
     (``nan``) when either selected count is zero; no continuity correction is added,
     because an invented half-count would be reported as if it were data.
+
+    Parameters
+    ----------
+    k1, n1 : array_like
+        Selected and applicants of group 1 (the compared group), one entry per
+        comparison; ``0 <= k1 <= n1``.
+    k2, n2 : array_like
+        The same for group 2 (the reference group), broadcast against group 1.
+    z : float, optional
+        The normal quantile of the interval; default ≈ 1.96, for the audit's 95%
+        (:data:`CONFIDENCE`).
+
+    Returns
+    -------
+    ratio, lo, hi : ndarray of float
+        ``p1 / p2`` and its interval (``inf`` or ``nan`` ratio when ``p2 = 0``).
     """
     k1, n1, k2, n2 = _f(k1), _f(n1), _f(k2), _f(n2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -101,6 +154,23 @@ def woolf_odds_ratio(
 
     ``OR = k1 (n2 − k2) / ((n1 − k1) k2)``, interval ``exp(log OR ± z · sqrt(Σ 1/cell))``;
     ``nan`` bounds when a cell is zero (no continuity correction, as for the ratio).
+
+    Parameters
+    ----------
+    k1, n1 : array_like
+        Selected and applicants of group 1 (the compared group), one entry per
+        comparison; ``0 <= k1 <= n1``.
+    k2, n2 : array_like
+        The same for group 2 (the reference group), broadcast against group 1.
+    z : float, optional
+        The normal quantile of the interval; default ≈ 1.96, for the audit's 95%
+        (:data:`CONFIDENCE`).
+
+    Returns
+    -------
+    odds_ratio, lo, hi : ndarray of float
+        The sample odds ratio (``inf`` or ``nan`` when a denominator cell is zero) and
+        its interval.
     """
     k1, n1, k2, n2 = _f(k1), _f(n1), _f(k2), _f(n2)
     a, b, c, d = k1, n1 - k1, k2, n2 - k2

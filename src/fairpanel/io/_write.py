@@ -24,7 +24,32 @@ ERR_OUTPUT_IS_INPUT = "the output would overwrite an input file"
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, creating parent folders."""
+    """Write ``data`` to ``path`` atomically, creating parent folders.
+
+    The bytes go to a temporary file in the target's folder, are flushed to disk, and
+    the file is then renamed over ``path``; on any error the temporary file is removed
+    and ``path`` is left as it was. The new file gets the mode a plain ``open()`` would
+    give it (``0o666`` less the umask).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; an existing file is replaced.
+    data : bytes
+        The complete content.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = write_bytes(Path(tempfile.mkdtemp()) / "new" / "model.bin", b"fairpanel")
+    >>> out.read_bytes()
+    b'fairpanel'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -45,7 +70,21 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 text atomically."""
+    """Write UTF-8 text atomically (see :func:`write_bytes`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; parent folders are created, an existing file is replaced.
+    text : str
+        The complete content, encoded as UTF-8 without a byte-order mark; line
+        endings are written as given.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     return write_bytes(path, text.encode("utf-8"))
 
 
@@ -55,17 +94,46 @@ def write_json(path: str | Path, payload: Any) -> Path:
     Parameters
     ----------
     path : str or Path
-        The file to write.
+        The file to write; parent folders are created, an existing file is replaced.
     payload : object
-        Plain data; numpy and pandas values are converted by
-        :func:`fairpanel._json.jsonable`.
+        Plain data: dicts, lists, tuples, text, numbers, bools and None; numpy and
+        pandas values are converted by :func:`fairpanel._json.jsonable`, and a NaN or
+        infinity becomes ``null`` (the file is strict JSON). Text is kept as UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = write_json(Path(tempfile.mkdtemp()) / "r.json", {"rate": float("nan")})
+    >>> print(out.read_text(encoding="utf-8"), end="")
+    {
+      "rate": null
+    }
     """
     text = json.dumps(jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False)
     return write_text(path, text + "\n")
 
 
 def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV (UTF-8, no index) atomically."""
+    """Write a DataFrame as CSV (UTF-8, no index) atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; parent folders are created, an existing file is replaced.
+    frame : DataFrame
+        The table; its columns are written in order under a header line, with Unix
+        line endings; missing values are empty cells.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
@@ -73,6 +141,16 @@ def guard_outputs(
     inputs: Iterable[str | Path | None], outputs: Iterable[str | Path | None]
 ) -> None:
     """Refuse to run when an output path is one of the input files.
+
+    Paths are compared after :meth:`~pathlib.Path.resolve`, so ``./a.csv`` and a
+    symbolic link to it count as the same file.
+
+    Parameters
+    ----------
+    inputs : iterable of str, Path or None
+        The files the command reads; ``None`` (an optional input not given) is skipped.
+    outputs : iterable of str, Path or None
+        The files the command would write; ``None`` is skipped.
 
     Raises
     ------

@@ -55,6 +55,27 @@ def selection_disparity(
 ) -> Disparity:
     """Adverse-impact ratio of one allocation over one group attribute.
 
+    Groups with fewer than :data:`MIN_GROUP_SIZE` members, and rows with a missing
+    group, are left out. The ratio is the lowest group's selection rate over the
+    highest's; its p-value is Fisher's exact test for two groups, Pearson's chi-square
+    test of independence for more.
+
+    Parameters
+    ----------
+    selected : ndarray of bool
+        Whether each submission is selected.
+    groups : ndarray or Series
+        Each submission's group, aligned with ``selected`` by position (a Series'
+        index is ignored); missing values (``None``, NaN, ``pd.NA``) belong to no group.
+
+    Returns
+    -------
+    Disparity
+        ``rates`` by group, ``ratio``, the ``lowest`` and ``highest`` groups,
+        ``p_value`` and ``test``: ``"fisher_exact"``, ``"chi_square"``, or ``"none"``
+        when there is nothing to test -- fewer than two groups large enough, or no
+        one selected (ratio and p-value NaN), or everyone selected (both 1).
+
     Examples
     --------
     >>> selected = np.arange(40) % 20 < np.repeat([12, 6], 20)  # 12 of 20, 6 of 20

@@ -85,7 +85,18 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: Node) -> Finding:
-        """Read one finding of a check report's JSON (errors name its path)."""
+        """Read one finding of a check report's JSON (errors name its path).
+
+        Parameters
+        ----------
+        data : Node
+            The finding's JSON object, wrapped with its path in the document
+            (:class:`fairpanel._json.Node`), so an error names ``findings[3].severity``.
+
+        Returns
+        -------
+        Finding
+        """
         severity = data["severity"].text()
         if severity not in SEVERITIES:
             raise FairpanelInputError(
@@ -141,7 +152,21 @@ class CheckReport:
         return worst
 
     def by_check(self, check: str) -> list[Finding]:
-        """Return the findings of one check."""
+        """Return the findings of one check.
+
+        Parameters
+        ----------
+        check : str
+            The check's name as findings carry it (``"leakage"``, ``"too_good"``,
+            ``"proxy"``, ``"overfit"``, ``"overspecialization"``, ``"inherited_bias"``,
+            ``"interpretation"``, ``"dominant_feature"``). An unknown or skipped check
+            gives an empty list.
+
+        Returns
+        -------
+        list of Finding
+            In the report's order.
+        """
         return [f for f in self.findings if f.check == check]
 
     def __repr__(self) -> str:

@@ -91,6 +91,18 @@ def canonical_checksum(frame: pd.DataFrame) -> str:
 
     Row order and column order do not change it; any changed cell does.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; the index is not part of it. Cells are compared as pandas'
+        ``to_csv`` writes them: an integer column and the same values stored as
+        floats (``1`` and ``1.0``) give different checksums.
+
+    Returns
+    -------
+    str
+        64 lowercase hexadecimal digits.
+
     Examples
     --------
     >>> a = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
@@ -266,7 +278,25 @@ class SelectionModel:
 
     # -- learning ---------------------------------------------------------------------
     def feature_columns(self, history: pd.DataFrame) -> list[str]:
-        """Return the columns of ``history`` this model would use as features."""
+        """Return the columns of ``history`` this model would use as features.
+
+        Parameters
+        ----------
+        history : DataFrame
+            The table the model would learn from. With ``features`` given, those
+            columns (less any group attribute) in their given order; otherwise every
+            column of ``history`` except ``submission_id``, ``cycle``, the outcomes,
+            the target, ``groups`` and ``exclude``, in the table's order.
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        FairpanelInputError
+            When a listed feature is not a column of ``history``.
+        """
         if self.features is not None:
             missing = [c for c in self.features if c not in history.columns]
             if missing:
@@ -279,7 +309,33 @@ class SelectionModel:
         return [c for c in history.columns if c not in dropped]
 
     def fit(self, history: pd.DataFrame) -> SelectionModel:
-        """Learn the target from the features of ``history``; record its checksum."""
+        """Learn the target from the features of ``history``; record its checksum.
+
+        Parameters
+        ----------
+        history : DataFrame
+            Past cycles, one row per submission: the target column, the
+            ``groups`` columns and the features (see :meth:`feature_columns`).
+            A target of yes/no values (read as every fairpanel table reads one) is
+            a decision and is classified; numbers are a score and are regressed.
+            Bool and numeric feature columns are numeric features (median-imputed,
+            standardized); any other column is a category, one-hot encoded, with
+            missing cells as a ``"(missing)"`` level.
+
+        Returns
+        -------
+        SelectionModel
+            This model, fitted.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``model``.
+        FairpanelInputError
+            When the target or a group column is missing, no feature is left, the
+            target has empty cells or cells that are neither yes/no nor numbers, or
+            the past decisions hold a single value.
+        """
         if self.model not in MODELS:
             raise ValueError(ERR_MODEL.format(allowed=MODELS, value=self.model))
         for col in (self.target, *self.groups):
@@ -320,7 +376,27 @@ class SelectionModel:
 
     # -- using ------------------------------------------------------------------------
     def features_of(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Return the model's feature columns of a new table (absent ones become missing)."""
+        """Return the model's feature columns of a new table (absent ones become missing).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            A new table (a cycle to rank, a shifted source). A feature column it
+            lacks is all missing (median-imputed if numeric, the ``"(missing)"``
+            level if a category). A numeric feature stored as text is read as
+            numbers, yes/no cells as 1/0, anything else as missing.
+
+        Returns
+        -------
+        DataFrame
+            The feature columns in the model's order, in the form the fitted
+            pipeline takes, with ``frame``'s index.
+
+        Raises
+        ------
+        ValueError
+            When the model is not fitted.
+        """
         self._check_fitted()
         filled = frame.copy()
         for col in self.feature_names_:
@@ -335,7 +411,25 @@ class SelectionModel:
         return prepare_features(filled, self.feature_names_)
 
     def predict_score(self, frame: pd.DataFrame) -> NDArray[np.float64]:
-        """Predicted probability of selection (decision target) or predicted score."""
+        """Predicted probability of selection (decision target) or predicted score.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows to predict, holding the model's features (see :meth:`features_of`
+            for absent or differently typed columns).
+
+        Returns
+        -------
+        ndarray of float
+            One value per row of ``frame``: a probability in [0, 1] for a decision
+            target, a score on the target's scale for a score target.
+
+        Raises
+        ------
+        ValueError
+            When the model is not fitted.
+        """
         self._check_fitted()
         X = self.features_of(frame)
         if self.task_ == "classification":
@@ -372,7 +466,24 @@ class SelectionModel:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Save the fitted model (joblib) atomically; ``card()`` travels with it."""
+        """Save the fitted model (joblib) atomically; ``card()`` travels with it.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write (conventionally ``.joblib``); parent folders are
+            created and an existing file is replaced (:func:`fairpanel.io.write_bytes`).
+
+        Returns
+        -------
+        Path
+            ``path`` as a :class:`~pathlib.Path`.
+
+        Raises
+        ------
+        ValueError
+            When the model is not fitted.
+        """
         self._check_fitted()
         buffer = io.BytesIO()
         joblib.dump({"fairpanel_model": self, "card": self.card()}, buffer)
@@ -382,7 +493,22 @@ class SelectionModel:
 def load_model(path: str | Path) -> SelectionModel:
     """Load a model written by :meth:`SelectionModel.save`.
 
-    Like any pickle, only load files you trust.
+    Like any pickle, only load files you trust: unpickling can run code.
+
+    Parameters
+    ----------
+    path : str or Path
+        The saved model file.
+
+    Returns
+    -------
+    SelectionModel
+        The fitted model, as saved.
+
+    Raises
+    ------
+    FairpanelInputError
+        When the file is a joblib file that does not hold a fairpanel model.
     """
     payload = joblib.load(path)
     if not isinstance(payload, dict) or not isinstance(

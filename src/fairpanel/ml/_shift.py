@@ -66,6 +66,34 @@ def error_path(
     ``model`` must be fitted (its features, task and seed are reused). Step 0 predicts
     the training average; later steps loosen the regularisation (logistic/ridge) or add
     boosting iterations (gbm) up to the configured model.
+
+    Parameters
+    ----------
+    model : SelectionModel
+        A fitted model. Its features, target, task and ``seed_`` are reused; the
+        seed also fixes the train/test split.
+    history : DataFrame
+        The training source: :data:`TEST_SHARE` (a quarter) of its rows, stratified
+        by the decision for a classification, is held out as the in-source test set;
+        the path's models are fitted on the rest.
+    shifted : DataFrame or None
+        A table from another source (a later cycle, another programme) with the same
+        features and target, or None: ``shifted_error`` is then NaN throughout.
+
+    Returns
+    -------
+    DataFrame
+        One row per step, columns ``step, complexity, train_error, in_source_error,
+        shifted_error``. The error is the Brier score for a decision (mean squared gap
+        between predicted chance and the 0/1 outcome) and the mean squared error for a
+        score. ``complexity`` is 0 for the no-learning step, then the logistic ``C``
+        (``1/alpha`` of a ridge model) or the number of boosting iterations.
+
+    Raises
+    ------
+    FairpanelInputError
+        When a target cell of ``shifted`` is neither yes/no nor a number (naming the
+        table ``shifted`` unless the error already names a file).
     """
     task = model.task_
     y_all = target_values(history[model.target])[1]

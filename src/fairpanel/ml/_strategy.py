@@ -127,7 +127,30 @@ class MLStrategy(Strategy):
         self.n_monte_carlo = n_monte_carlo
 
     def fit(self, history: pd.DataFrame) -> MLStrategy:
-        """Train the model (and the mitigation, if any) on past cycles."""
+        """Train the model (and the mitigation, if any) on past cycles.
+
+        Parameters
+        ----------
+        history : DataFrame
+            Past cycles, one row per submission: the ``target`` column, the
+            ``groups`` columns and the features (see
+            :meth:`fairpanel.ml.SelectionModel.fit`). A mitigation needs a 0/1
+            decision as target and the ``mitigation_group`` column.
+
+        Returns
+        -------
+        MLStrategy
+            This strategy, fitted (``model_``, ``mitigator_``, ``mitigated_rate_``).
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``mitigation``, a mitigation without a group attribute or
+            with a score target.
+        FairpanelInputError
+            For a history the model cannot learn from, or without the mitigation's
+            group column.
+        """
         if self.mitigation is not None and self.mitigation not in MITIGATIONS:
             raise ValueError(ERR_MITIGATION.format(allowed=MITIGATIONS, value=self.mitigation))
         groups = list(self.groups)
@@ -198,6 +221,22 @@ class MLStrategy(Strategy):
 
         The model's predicted probability of selection (or predicted score); with a
         mitigation, the mitigated classifier's probability of selecting the row.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows to score, holding the model's features; with the threshold
+            optimizer, also the ``mitigation_group`` column.
+
+        Returns
+        -------
+        ndarray of float
+            One value per row of ``frame``; higher ranks first.
+
+        Raises
+        ------
+        ValueError
+            When the strategy is not fitted.
         """
         return self._ranking(frame)[0]
 
@@ -251,6 +290,33 @@ class MLStrategy(Strategy):
         every strategy. The table gains the columns ``ml_score`` (what the ranking is by)
         and ``ml_model_score`` (the unmitigated model's prediction, or the exponentiated
         gradient mixture's average probability; equal to ``ml_score`` without mitigation).
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table: ``submission_id`` and ``calibrated_score`` (required,
+            although the ranking is by the model, not by the score).
+        submissions : DataFrame
+            Required despite its default: the model's features by ``submission_id``,
+            with the ``eligible`` column and requests as for every strategy; with the
+            threshold optimizer, also the ``mitigation_group`` column.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for
+            :meth:`fairpanel.strategies.Strategy.allocate`.
+        seed : int or str
+            The published seed of the tie-break draw; ``None`` or a Generator is
+            refused. The model's own seed is the constructor's ``seed``.
+
+        Returns
+        -------
+        Allocation
+
+        Raises
+        ------
+        ValueError
+            When the strategy is not fitted.
+        FairpanelInputError
+            Without a submissions table.
         """
         if not hasattr(self, "model_"):
             raise ValueError(ERR_NOT_FITTED)

@@ -71,13 +71,36 @@ def _md_cell(value: object) -> str:
 
 
 def render_html(model: ReportModel) -> str:
-    """Render the report as one self-contained HTML page (no network needed to view it)."""
+    """Render the report as one self-contained HTML page (no network needed to view it).
+
+    Parameters
+    ----------
+    model : ReportModel
+        The report as plain data (:func:`fairpanel.report.build_report`).
+
+    Returns
+    -------
+    str
+        One page: CSS and the Vega bundle inlined, each chart with its data table as a
+        fallback, every string from the inputs escaped.
+    """
     template = _env().get_template("report.html.j2")
     return template.render(report=model, vega_bundle=_vega_bundle())
 
 
 def render_markdown(model: ReportModel) -> str:
-    """Render the report as Markdown (same content; charts as their data tables)."""
+    """Render the report as Markdown (same content; charts as their data tables).
+
+    Parameters
+    ----------
+    model : ReportModel
+        The report as plain data (:func:`fairpanel.report.build_report`).
+
+    Returns
+    -------
+    str
+        Markdown, with the text of every table cell escaped.
+    """
     template = _env(markdown=True).get_template("report.md.j2")
     # Autoescape turns markup into entities; md_cell escapes Markdown's own syntax.
     return template.render(report=model)
@@ -87,6 +110,17 @@ def write_report(
     model: ReportModel, out_dir: str | Path, *, stem: str = "report"
 ) -> dict[str, Path]:
     """Write ``report.html``, ``report.md`` and ``report.json`` atomically into ``out_dir``.
+
+    Parameters
+    ----------
+    model : ReportModel
+        The report as plain data (:func:`fairpanel.report.build_report`).
+    out_dir : str or Path
+        The folder to write into; created if missing. Files of the same names are
+        replaced, each atomically.
+    stem : str, default "report"
+        The files' name without extension: ``{stem}.html``, ``{stem}.md``,
+        ``{stem}.json``.
 
     Returns
     -------

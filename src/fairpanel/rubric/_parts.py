@@ -81,7 +81,24 @@ class Scale:
         return self.min if self.higher_is_better else self.max
 
     def contains(self, values: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-        """Whether each value is a point of the scale (a whole number within it)."""
+        """Whether each value is a point of the scale (a whole number within it).
+
+        Parameters
+        ----------
+        values : array_like
+            Numbers of any shape: ints, floats, or anything numpy reads as floats
+            (``"3"`` is 3). NaN is never on the scale.
+
+        Returns
+        -------
+        ndarray of bool
+            The shape of ``values``.
+
+        Examples
+        --------
+        >>> Scale(1, 6).contains([0, 1, 3.5, 6.0, float("nan")]).tolist()
+        [False, True, False, True, False]
+        """
         arr = np.asarray(values, dtype=float)
         with np.errstate(invalid="ignore"):
             ok: npt.NDArray[np.bool_] = (
@@ -110,7 +127,23 @@ class Criterion:
     levels: tuple[Level, ...]
 
     def level(self, value: int) -> Level:
-        """Return the level with this value."""
+        """Return the level with this value.
+
+        Parameters
+        ----------
+        value : int
+            A point of the rubric's scale.
+
+        Returns
+        -------
+        Level
+            Its descriptor (and label) for this criterion.
+
+        Raises
+        ------
+        KeyError
+            When no level of this criterion has that value.
+        """
         for lvl in self.levels:
             if lvl.value == value:
                 return lvl

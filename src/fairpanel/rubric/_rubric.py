@@ -124,7 +124,27 @@ class Rubric:
     def single_criterion(
         cls, *, minimum: int, maximum: int, higher_is_better: bool = True, name: str = "overall"
     ) -> Rubric:
-        """Build a one-criterion rubric for plain panel votes (one overall grade)."""
+        """Build a one-criterion rubric for plain panel votes (one overall grade).
+
+        Every point of the scale is a level described as ``"grade N"``; one band,
+        ``"scored"``, takes every total.
+
+        Parameters
+        ----------
+        minimum, maximum : int
+            The ends of the integer scale, inclusive; whole numbers with
+            ``minimum < maximum``. They are not checked here (callers pass ends
+            already read, e.g. by :func:`fairpanel.rubric.choose_scale`).
+        higher_is_better : bool, default True
+            The scale's direction: ``False`` for grades where the lowest is best.
+        name : str, default "overall"
+            The id of the one criterion (the ``criterion`` a reviews table may name).
+            The rubric itself is always called ``"Overall grade"``.
+
+        Returns
+        -------
+        Rubric
+        """
         scale = Scale(minimum, maximum, higher_is_better)
         levels = tuple(Level(v, f"grade {v}") for v in scale.points)
         crit = Criterion(name, "Overall grade", 1.0, "The reviewer's overall grade.", levels)
@@ -133,7 +153,32 @@ class Rubric:
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str | None = None) -> Rubric:
-        """Build and validate a rubric from the mapping its YAML file holds."""
+        """Build and validate a rubric from the mapping its YAML file holds.
+
+        Parameters
+        ----------
+        data : mapping
+            The rubric as plain data, as :func:`load_rubric` reads it from YAML: keys
+            ``name``, ``scale`` (``min``, ``max``, optional ``higher_is_better``),
+            ``criteria`` (each with ``id`` and ``levels``; optional ``title``,
+            ``weight``, ``asks``), ``bands`` (``name``, ``threshold``, optional
+            ``descriptor``), and optional ``purpose`` and ``notes``. Typed as
+            ``Any`` because it comes from YAML or JSON: anything else is refused.
+        source : str, optional
+            Where the data came from (a file path, a library name), kept as the
+            rubric's ``source`` for reports. Errors do not name it; a caller that
+            read a file adds it (:meth:`FairpanelInputError.with_file`).
+
+        Returns
+        -------
+        Rubric
+
+        Raises
+        ------
+        FairpanelInputError
+            For data that is not a valid rubric, with ``field`` set to the key path to
+            fix (e.g. ``criteria[2].weight``).
+        """
         return cls(**parse_rubric(data, source))
 
     def to_dict(self) -> dict[str, Any]:

@@ -91,7 +91,18 @@ class Diagnostics:
 
     @classmethod
     def from_dict(cls, data: Node) -> Diagnostics:
-        """Read the ``diagnostics`` member of a score JSON (errors name its path)."""
+        """Read the ``diagnostics`` member of a score JSON (errors name its path).
+
+        Parameters
+        ----------
+        data : Node
+            The ``diagnostics`` object, wrapped with its path in the document
+            (:class:`fairpanel._json.Node`).
+
+        Returns
+        -------
+        Diagnostics
+        """
         values: dict[str, Any] = {}
         for f in fields(cls):
             node = data[f.name]

@@ -161,6 +161,16 @@ class CycleConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> CycleConfig:
         """Build a configuration from plain data (a YAML mapping), naming a bad key.
 
+        Parameters
+        ----------
+        data : mapping of str to object
+            Values by field name (the class's parameters); a missing key keeps its
+            default. ``reviews_per_submission`` may be a YAML list ``[lo, hi]``.
+
+        Returns
+        -------
+        CycleConfig
+
         Raises
         ------
         FairpanelInputError

@@ -214,6 +214,19 @@ class SimulationResult:
         ``lo``/``hi`` are the central ``level`` percentile interval across replicates —
         the range a single cycle's outcome falls in; ``mc_se`` is the precision of
         ``mean`` (SD over replicates / √replicates).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Coverage of the ``lo``/``hi`` interval across replicates, strictly between
+            0 and 1 (0.95: the 2.5th and 97.5th percentiles). A result read from JSON
+            keeps only its 95% summary; another level raises ``ValueError``.
+
+        Returns
+        -------
+        DataFrame
+            ``SUMMARY_COLUMNS``: one row per strategy, metric and group (``group`` NA
+            for whole-cycle metrics).
         """
         if self.summary_table is not None and self.table.empty:
             if level != _INTERVAL:

@@ -164,7 +164,19 @@ class Scenario:
         return (self.scale_max - self.scale_min) / 4 if self.spread is None else self.spread
 
     def merit_of(self, group: str) -> GroupMerit:
-        """Return the merit distribution of ``group`` (N(0, 1) unless stated otherwise)."""
+        """Return the merit distribution of ``group`` (N(0, 1) unless stated otherwise).
+
+        Parameters
+        ----------
+        group : str
+            A group name; a name not in ``merit`` (even one not in ``group_shares``)
+            gets the default N(0, 1).
+
+        Returns
+        -------
+        GroupMerit
+            Mean and SD of true merit, in merit-SD units.
+        """
         return self.merit.get(group, GroupMerit())
 
     def rubric(self) -> Rubric:
@@ -207,7 +219,33 @@ class Scenario:
         )
 
     def with_values(self, **changes: Any) -> Scenario:
-        """Return a validated copy with some fields changed (``bias_size=``, … for sweeps)."""
+        """Return a validated copy with some fields changed (``bias_size=``, … for sweeps).
+
+        Parameters
+        ----------
+        **changes : object
+            New values by field name, as the YAML keys spell them (``noise_sd=1.5``,
+            ``capacity=0.1``, ``bias={"against": "b", "size": 0.3}``). Two shortcuts
+            change one part of the bias: ``bias_size`` (merit-SD units) and
+            ``bias_share`` (its ``share_of_reviewers``); without a bias, they start
+            from a bias of size 0 against the last group of ``group_shares``.
+
+        Returns
+        -------
+        Scenario
+            A new scenario; this one is not changed.
+
+        Raises
+        ------
+        FairpanelInputError
+            For an unknown field or a bad value, naming the key.
+
+        Examples
+        --------
+        >>> s = Scenario().with_values(bias_size=0.5, submissions=40)
+        >>> s.bias, s.submissions
+        (Bias(against='b', size=0.5, share_of_reviewers=1.0), 40)
+        """
         data = self.to_dict()
         for key, value in changes.items():
             if key == "bias_size":
@@ -223,7 +261,31 @@ class Scenario:
     # ------------------------------------------------------------- conversion
     @classmethod
     def from_dict(cls, data: Any, *, source: str | None = None) -> Scenario:
-        """Build and validate a scenario from the mapping its YAML file holds."""
+        """Build and validate a scenario from the mapping its YAML file holds.
+
+        Parameters
+        ----------
+        data : mapping or None
+            The scenario as plain data, keyed by the field names of this class (see
+            the class docstring; ``merit`` maps groups to ``{mean, sd}``, ``bias`` is
+            ``{against, size, share_of_reviewers}``, ``tiers`` a list of
+            ``{min_score, weight}``). A missing key keeps its default; ``None`` (an
+            empty YAML file) is the default scenario.
+        source : str, optional
+            Accepted for symmetry with :meth:`fairpanel.Rubric.from_dict`; not used,
+            since a scenario records no source. Errors do not name it:
+            :func:`load_scenario` adds the file.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        FairpanelInputError
+            For an unknown key or a bad value, with ``field`` naming the key; also for
+            shares that leave a group with no submission.
+        """
         return _parse(data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,10 +301,22 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     r"""Load and validate a scenario YAML file.
 
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 YAML file holding one mapping, read with PyYAML's safe loader; its
+        keys are those of :meth:`Scenario.from_dict`. An empty file is the default
+        scenario.
+
+    Returns
+    -------
+    Scenario
+
     Raises
     ------
     FairpanelInputError
-        Naming the file and the key that is wrong.
+        Naming the file and the key that is wrong (or that the file is not UTF-8 or
+        not YAML).
 
     Examples
     --------

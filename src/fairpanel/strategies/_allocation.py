@@ -175,7 +175,19 @@ class Allocation:
         return [str(s) for s in sel["submission_id"]]
 
     def ids_in_tier(self, tier: str) -> list[str]:
-        """Ids of the submissions in one tier (``funded``, ``lottery``, ...)."""
+        """Ids of the submissions in one tier.
+
+        Parameters
+        ----------
+        tier : str
+            One of ``"funded"``, ``"lottery"``, ``"rejected"``, ``"ineligible"``
+            (:data:`fairpanel._schema.TIERS`); any other text matches no row.
+
+        Returns
+        -------
+        list of str
+            The ids in table order (expected rank, then id); empty if none.
+        """
         return [str(s) for s in self.table.loc[self.table["tier"] == tier, "submission_id"]]
 
     def summary(self, *, max_ids: int | None = None) -> str:

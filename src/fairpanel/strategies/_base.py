@@ -80,11 +80,55 @@ class Strategy(ABC):
         ]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters (scikit-learn convention)."""
+        """Return the constructor parameters (scikit-learn convention).
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Accepted for scikit-learn compatibility. A strategy holds no nested
+            estimators, so the result is the same either way.
+
+        Returns
+        -------
+        dict of str to object
+            Each ``__init__`` parameter name and its current value.
+
+        Examples
+        --------
+        >>> from fairpanel.strategies import LotteryStrategy
+        >>> LotteryStrategy(quality_bar="good").get_params()["quality_bar"]
+        'good'
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> Strategy:
-        """Set constructor parameters; unknown names raise ValueError."""
+        """Set constructor parameters (scikit-learn convention).
+
+        Values are stored as given, like ``__init__`` does; they are checked when
+        :meth:`allocate` runs.
+
+        Parameters
+        ----------
+        **params : object
+            ``__init__`` parameter names (see :meth:`get_params`) and their new values.
+
+        Returns
+        -------
+        Strategy
+            This strategy, changed in place.
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a constructor parameter (the message lists the
+            valid ones). Names before it in the call are already set by then.
+
+        Examples
+        --------
+        >>> from fairpanel.strategies import RankStrategy
+        >>> RankStrategy().set_params(n_monte_carlo=500)
+        RankStrategy(rubric=None, n_monte_carlo=500)
+        """
         valid = set(self._param_names())
         for key, value in params.items():
             if key not in valid:

@@ -86,7 +86,27 @@ class RankStrategy(Strategy):
         capacity: Capacity | int,
         seed: Seed,
     ) -> Allocation:
-        """Select the best-scored submissions; see the class docstring."""
+        """Select the best-scored submissions; see the class docstring.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table: ``submission_id`` and ``calibrated_score`` (on the
+            rubric's scale; its direction from the ``higher_is_better`` column or the
+            rubric).
+        submissions : DataFrame, optional
+            Eligibility (``eligible``) and, under a budget, requests.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
+        seed : int or str
+            The published seed of any draw; ``None`` or a Generator is refused.
+
+        Returns
+        -------
+        Allocation
+            One row per submission with its tier, selection and selection probability;
+            the certificate of the tie-break draw, if one was needed.
+        """
         n_mc = _check_n_mc(self.n_monte_carlo)
         cap = self._capacity(capacity)
         prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
@@ -160,7 +180,26 @@ class LotteryStrategy(Strategy):
         capacity: Capacity | int,
         seed: Seed,
     ) -> Allocation:
-        """Draw the places among the submissions above the bar; see the class docstring."""
+        """Draw the places among the submissions above the bar; see the class docstring.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table: ``submission_id`` and ``calibrated_score``, and a ``band``
+            column when ``quality_bar`` names a band and no rubric is given.
+        submissions : DataFrame, optional
+            Eligibility (``eligible``) and, under a budget, requests.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
+        seed : int or str
+            The published seed of any draw; ``None`` or a Generator is refused.
+
+        Returns
+        -------
+        Allocation
+            One row per submission with its tier, selection and selection probability;
+            the certificate of the draw, when one was needed.
+        """
         n_mc = _check_n_mc(self.n_monte_carlo)
         cap = self._capacity(capacity)
         prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
@@ -231,7 +270,26 @@ class TieredLotteryStrategy(Strategy):
         capacity: Capacity | int,
         seed: Seed,
     ) -> Allocation:
-        """Draw the places with band weights; see the class docstring."""
+        """Draw the places with band weights; see the class docstring.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table: ``submission_id`` and ``calibrated_score``, and a ``band``
+            column unless the rubric computes the bands.
+        submissions : DataFrame, optional
+            Eligibility (``eligible``) and, under a budget, requests.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
+        seed : int or str
+            The published seed of any draw; ``None`` or a Generator is refused.
+
+        Returns
+        -------
+        Allocation
+            One row per submission with its tier, selection and selection probability;
+            the certificate of the draw, when one was needed.
+        """
         n_mc = _check_n_mc(self.n_monte_carlo)
         table = self._weights()
         cap = self._capacity(capacity)
@@ -311,7 +369,29 @@ class PartialLotteryStrategy(Strategy):
         capacity: Capacity | int,
         seed: Seed,
     ) -> Allocation:
-        """Fund the clear top, draw among the uncertain middle; see the class docstring."""
+        """Fund the clear top, draw among the uncertain middle; see the class docstring.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table of :func:`fairpanel.score`: ``submission_id``,
+            ``calibrated_score``, ``expected_rank`` (1 = best) and the rank interval
+            chosen by ``interval`` (``rank_lo50``/``rank_hi50`` or
+            ``rank_lo90``/``rank_hi90``).
+        submissions : DataFrame, optional
+            Eligibility (``eligible``) and, under a budget, requests.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
+        seed : int or str
+            The published seed of any draw; ``None`` or a Generator is refused.
+
+        Returns
+        -------
+        Allocation
+            One row per submission with its tier, selection and selection probability, plus
+            ``funding_line``, ``interval_lo`` and ``interval_hi``; the draw's
+            certificate when a lottery was needed.
+        """
         n_mc = _check_n_mc(self.n_monte_carlo)
         if self.interval not in INTERVALS:
             raise ValueError(ERR_INTERVAL.format(allowed=list(INTERVALS), value=self.interval))
