@@ -324,7 +324,7 @@ def test_note_says_why_the_main_comparison_is_withheld():
 def test_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from fairpanel.audit._scores import holm
+    from fairpanel.audit._reviewers import holm
 
     p = np.random.default_rng(3).uniform(0, 0.2, 40)
     p[5] = p[9]  # a tie

@@ -16,7 +16,8 @@ from fairpanel.audit._audit import audit_counts, run_audit
 from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
 from fairpanel.audit._inputs import counts_from_wide
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._scores import reviewer_gaps, score_gaps
+from fairpanel.audit._reviewers import reviewer_gaps
+from fairpanel.audit._scores import score_gaps
 from fairpanel.audit._stats import (
     katz_ratio,
     newcombe_difference,

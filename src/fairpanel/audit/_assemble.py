@@ -15,7 +15,8 @@ from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._notes import withheld_model_notes, withheld_notes
 from fairpanel.audit._publish import publish
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS
+from fairpanel.audit._reviewers import REVIEWER_COLUMNS
+from fairpanel.audit._scores import SCORE_GAP_COLUMNS
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, cmh_table, logistic_table
 from fairpanel.audit._tables import (
     COMPARISON_COLUMNS,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from fairpanel.audit._scores import holm_flags
+from fairpanel.audit._reviewers import holm_flags
 from fairpanel.audit._suppress import CellSystem, primary_hidden
 from fairpanel.audit._tables import pick_reference
 

@@ -13,7 +13,8 @@ import pandas as pd
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
 from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
-from fairpanel.audit._scores import REVIEWER_COLUMNS, SCORE_GAP_COLUMNS
+from fairpanel.audit._reviewers import REVIEWER_COLUMNS
+from fairpanel.audit._scores import SCORE_GAP_COLUMNS
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
 from fairpanel.audit._tables import (

@@ -12,7 +12,8 @@ from fairpanel.audit._inputs import REVIEWS, SCORES, check_columns, tagged
 from fairpanel.audit._notes import NOTE_DIRECTION
 from fairpanel.audit._publish import hide_score_rows
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._scores import resolve_sign, reviewer_gaps, score_gaps
+from fairpanel.audit._reviewers import reviewer_gaps
+from fairpanel.audit._scores import resolve_sign, score_gaps
 
 __all__ = ["with_score_views"]
 
