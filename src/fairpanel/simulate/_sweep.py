@@ -12,9 +12,9 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from fairpanel._schema import RULE_STRATEGIES
 from fairpanel._seed import Seed, seed_sequence
 from fairpanel.simulate._compare import SUMMARY_COLUMNS, Method, compare
-from fairpanel.simulate._kernels import STRATEGIES
 from fairpanel.simulate._progress import LazyProgress
 from fairpanel.simulate._scenario import Scenario, load_scenario
 
@@ -110,7 +110,7 @@ def sweep(
     scenario: Scenario | str | Path,
     grid: Mapping[str, Sequence[Any]],
     *,
-    strategies: Sequence[str] = STRATEGIES,
+    strategies: Sequence[str] = RULE_STRATEGIES,
     replicates: int = 200,
     seed: Seed = None,
     method: Method = "fast",
