@@ -22,8 +22,6 @@ from pathlib import Path
 import pytest
 
 import fairpanel
-import fairpanel._demo
-import fairpanel.cli._demo
 from fairpanel.lottery import draw
 from fairpanel.rubric import builtin_rubric_path
 
@@ -212,8 +210,3 @@ def test_a_name_neither_lazy_nor_a_subpackage_is_still_an_attribute_error() -> N
         fairpanel.reliabilty  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute '_audit'"):
         fairpanel._audit  # type: ignore[attr-defined]  # noqa: B018
-
-
-def test_demo_seed_default_matches_the_demo() -> None:
-    # The CLI repeats the constant so that defining the command needs no heavy import.
-    assert fairpanel.cli._demo.DEMO_SEED == fairpanel._demo.DEMO_SEED

@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner
 
 from fairpanel.cli import app
-from fairpanel.cli._allocate import ERR_CAPACITY
 from fairpanel.strategies import (
     Capacity,
     LotteryStrategy,
@@ -19,7 +18,7 @@ from fairpanel.strategies import (
     TieredLotteryStrategy,
     parse_weights,
 )
-from fairpanel.strategies._factory import ERR_OPTION
+from fairpanel.strategies._factory import ERR_CAPACITY, ERR_OPTION
 from fairpanel.strategies._factory import ERR_WEIGHTS_TEXT as ERR_WEIGHTS
 from tests.test_strategies import SNSF_P1
 

@@ -7,21 +7,22 @@ stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns, SubmissionColumns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fairpanel._schema import ReviewColumns
     from fairpanel.rubric import Rubric
 
 __all__ = [
@@ -43,8 +44,13 @@ __all__ = [
     "existing_file",
     "fail",
     "friendly_errors",
+    "name_file",
     "naming",
+    "read_history",
     "read_reviews",
+    "read_submissions",
+    "split_names",
+    "with_review_columns",
 ]
 
 EXIT_INPUT = 2
@@ -75,18 +81,58 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@contextmanager
-def naming(path: Path) -> Iterator[None]:
-    """Name ``path`` in an input error raised inside that names no file.
+def name_file(
+    exc: FairpanelInputError, default: Path, tables: Mapping[str, Path | None] | None = None
+) -> FairpanelInputError:
+    """Name the file the user gave in a library error about a frame.
 
-    Statistics and model errors know a table, not the file it came from.
+    Statistics and model errors know a table, not the file it came from: an error naming
+    no file is about ``default``; one naming a library table (the audit's
+    ``submissions``, the ML checks' ``shifted``) is about that table's file in
+    ``tables``. An error that names a real file already (a loader's), or an option the
+    user typed (a ``field`` and no file), is returned as it is.
+
+    Parameters
+    ----------
+    exc : FairpanelInputError
+        The library's error.
+    default : Path
+        The file of an error that names none.
+    tables : mapping of str to Path or None, optional
+        The file the user gave for each library table name (None: not given).
+
+    Returns
+    -------
+    FairpanelInputError
+    """
+    if exc.file is None:
+        path: Path | None = None if exc.field is not None else default
+    else:
+        path = (tables or {}).get(exc.file)
+    return exc if path is None else exc.with_file(path)
+
+
+@contextmanager
+def naming(path: Path, tables: Mapping[str, Path | None] | None = None) -> Iterator[None]:
+    """Name ``path`` (or the file of a library table) in an input error raised inside.
+
+    See :func:`name_file`.
     """
     try:
         yield
     except FairpanelInputError as exc:
-        if exc.file:
-            raise
-        raise exc.with_file(path) from None
+        raise name_file(exc, path, tables) from None
+
+
+def split_names(values: list[str] | None) -> list[str]:
+    """Split a repeatable option's values at commas: ``--group a,b`` is ``--group a --group b``.
+
+    Examples
+    --------
+    >>> split_names(["gender, career_stage", "region"])
+    ['gender', 'career_stage', 'region']
+    """
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
 # Shared options: one definition each, so every command spells them the same way.
@@ -115,10 +161,17 @@ ScoreCol = Annotated[str, typer.Option("--score-col", help="Column holding the s
 ConflictCol = Annotated[
     str, typer.Option("--conflict-col", help="Column flagging a declared conflict of interest.")
 ]
-_GROUP_HELP = "A group attribute column of the submissions, e.g. gender (repeat for several)."
-Groups = Annotated[list[str] | None, typer.Option("--group", help=_GROUP_HELP)]
+_GROUP_HELP = (
+    "A group attribute column of the submissions, e.g. gender (repeat, or separate by "
+    "commas, for several)."
+)
+Groups = Annotated[
+    list[str] | None, typer.Option("--group", help=_GROUP_HELP, callback=split_names)
+]
 #: ``--group`` where the command needs at least one.
-RequiredGroups = Annotated[list[str], typer.Option("--group", help=_GROUP_HELP)]
+RequiredGroups = Annotated[
+    list[str], typer.Option("--group", help=_GROUP_HELP, callback=split_names)
+]
 RequestCol = Annotated[
     str | None,
     typer.Option("--request-col", help="The submissions column of each request (hours, money)."),
@@ -133,7 +186,10 @@ LowerIsBetter = Annotated[
         help="Whether low grades are the best ones (SNSF letter grades, AIBS 1–40).",
     ),
 ]
-Seed = Annotated[str, typer.Option("--seed", help="Seed for every random choice (any text).")]
+Seed = Annotated[
+    str,
+    typer.Option("--seed", help="Seed for every random choice (any text); the output records it."),
+]
 DropMissing = Annotated[
     bool,
     typer.Option(
@@ -142,6 +198,54 @@ DropMissing = Annotated[
         "(the count is reported).",
     ),
 ]
+
+
+#: The reviews table's column options: the command's parameter, its option, and the
+#: :class:`ReviewColumns` field it fills.
+_REVIEW_COLUMN_OPTIONS: Final[tuple[tuple[str, Any, str], ...]] = (
+    ("submission_col", SubmissionCol, "submission"),
+    ("reviewer_col", ReviewerCol, "reviewer"),
+    ("criterion_col", CriterionCol, "criterion"),
+    ("score_col", ScoreCol, "score"),
+    ("conflict_col", ConflictCol, "conflict"),
+)
+
+
+def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
+    """Give a command the reviews table's column options, passed on as one ``columns``.
+
+    ``--submission-col``, ``--reviewer-col``, ``--criterion-col``, ``--score-col`` and
+    ``--conflict-col`` are declared here once, with the defaults of
+    :class:`~fairpanel._schema.ReviewColumns`; the command declares a parameter
+    ``columns: ReviewColumns`` and receives them in it.
+
+    Parameters
+    ----------
+    command : callable
+        A command function with a ``columns`` parameter.
+
+    Returns
+    -------
+    callable
+        The command as Typer sees it: the five options in place of ``columns``.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    defaults = ReviewColumns()
+    added = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, annotation=option, default=getattr(defaults, key)
+        )
+        for name, option, key in _REVIEW_COLUMN_OPTIONS
+    ]
+    kept = [p for p in signature.parameters.values() if p.name != "columns"]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        given = {key: kwargs.pop(name) for name, _, key in _REVIEW_COLUMN_OPTIONS}
+        return command(*args, columns=ReviewColumns(**given), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    return wrapper
 
 
 def read_reviews(
@@ -171,6 +275,34 @@ def read_reviews(
         rows = "row" if n == 1 else "rows"
         console.print(f"{path}: left out {n} {rows} with no score", soft_wrap=True)
     return table
+
+
+def read_submissions(
+    path: Path,
+    *,
+    submission_col: str,
+    groups: list[str] | None = None,
+    request_col: str | None = None,
+    encoding: str,
+) -> pd.DataFrame:
+    """Load a submissions file as every command does (its id, group and request columns)."""
+    from fairpanel.io import load_submissions  # start-up time, as in read_reviews
+
+    columns = SubmissionColumns(
+        submission=submission_col, groups=tuple(groups or ()), request=request_col
+    )
+    return load_submissions(existing_file(path), columns=columns, encoding=encoding)
+
+
+def read_history(path: Path, *, groups: list[str], encoding: str) -> pd.DataFrame:
+    """Load past cycles for the ML model: ids and group attributes stay text.
+
+    Other columns become numbers when every cell is one (``"007"`` stays an id).
+    """
+    from fairpanel.io import read_table  # start-up time, as in read_reviews
+
+    text = ["submission_id", *groups]
+    return read_table(existing_file(path), encoding=encoding, text_columns=text)
 
 
 def existing_file(path: Path) -> Path:
