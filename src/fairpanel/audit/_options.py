@@ -103,13 +103,9 @@ class AuditPlan:
 
 
 def _given(value: object) -> bool:
-    # An option is given when it is set: a flag that is on, a non-empty list, anything
-    # but None (a frame or a path alike).
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str | bytes):
-        return True
-    if isinstance(value, Sequence):
+    # An option is given when it is set: a non-empty list, anything else but None (a
+    # frame or a path alike; False too, as higher_is_better=False is a choice).
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         return len(value) > 0
     return value is not None
 
@@ -172,7 +168,7 @@ def plan_audit(
     options = {
         "groups": groups,
         "strata": strata,
-        "intersect": intersect,
+        "intersect": True if intersect else None,  # a flag: given when on
         "covariates": covariates,
         "stages": stages,
         "submissions": submissions,
