@@ -58,8 +58,10 @@ EXIT_INPUT = 2
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Progress and summaries go to stderr so stdout stays machine-readable.
-console = Console(stderr=True, highlight=False)
+#: Progress and summaries go to stderr so stdout stays machine-readable. No emoji codes:
+#: an id or a group such as ":x:" is printed as written (and rich's table of emoji
+#: names, which every command would load, is never needed).
+console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def fail(message: str) -> typer.Exit:

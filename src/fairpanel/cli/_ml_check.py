@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from fairpanel._schema import DEFAULT_SEED, ML_MODELS, MLModel
 from fairpanel.cli._common import (
@@ -20,6 +19,8 @@ from fairpanel.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from fairpanel.ml import CheckReport
 
 __all__ = ["ml_check"]
@@ -29,6 +30,8 @@ _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 def render(report: CheckReport) -> Table:
     """Render the findings as a Rich table (severity coloured)."""
+    from rich.table import Table  # start-up time: only the commands that print a table
+
     table = Table(title="ML trust checks", show_lines=True)
     for col in ("check", "about", "severity", "value", "what it means"):
         table.add_column(col, overflow="fold")

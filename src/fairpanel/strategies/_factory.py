@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_INTERVAL, STRATEGY_NAMES, STRATEGY_OPTIONS
-from fairpanel.rubric import Rubric
 from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
@@ -25,6 +24,10 @@ from fairpanel.strategies._rules import (
     RankStrategy,
     TieredLotteryStrategy,
 )
+
+if TYPE_CHECKING:
+    # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.rubric import Rubric
 
 __all__ = [
     "ERR_CAPACITY",

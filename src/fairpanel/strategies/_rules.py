@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,6 @@ import pandas as pd
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_INTERVAL, DEFAULT_TIER_WEIGHTS, INTERVAL_LEVELS
 from fairpanel._seed import Seed
-from fairpanel.rubric import Rubric
 from fairpanel.strategies._bands import (
     ERR_UNKNOWN_WEIGHT_BAND,
     HINT_WEIGHT_BANDS,
@@ -29,6 +28,10 @@ from fairpanel.strategies._bands import (
 )
 from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
 from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
+
+if TYPE_CHECKING:
+    # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.rubric import Rubric
 
 __all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredLotteryStrategy"]
 
