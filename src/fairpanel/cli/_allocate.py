@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
+from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -84,7 +84,7 @@ def allocate(
         Path | None,
         typer.Option("--rubric", help="The rubric YAML: band order, and bands if not in scores."),
     ] = None,
-    submission_col: SubmissionCol = "submission_id",
+    submission_col: SubmissionCol = SubmissionColumns.submission,
     encoding: Encoding = "utf-8",
     history: Annotated[
         Path | None,

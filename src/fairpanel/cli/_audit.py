@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairpanel._schema import AUDIT_SEED, DEFAULT_MIN_CELL, ReviewColumns
+from fairpanel._schema import AUDIT_SEED, DEFAULT_MIN_CELL, ReviewColumns, SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -49,7 +49,7 @@ def audit_command(
     selected: Annotated[
         str, typer.Option("--selected", help="Decision column (yes/no, true/false or 1/0).")
     ] = "selected",
-    submission_col: SubmissionCol = "submission_id",
+    submission_col: SubmissionCol = SubmissionColumns.submission,
     submissions: Annotated[
         Path | None,
         typer.Option("--submissions", help="Submissions table to join by submission_id."),

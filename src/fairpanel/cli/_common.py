@@ -27,17 +27,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_INPUT",
-    "ConflictCol",
-    "CriterionCol",
     "DropMissing",
     "Encoding",
     "Groups",
     "LowerIsBetter",
     "RequestCol",
     "RequiredGroups",
-    "ReviewerCol",
     "ReviewsFile",
-    "ScoreCol",
     "Seed",
     "SubmissionCol",
     "console",
@@ -141,28 +137,17 @@ def split_names(values: list[str] | None) -> list[str]:
 ReviewsFile = Annotated[
     Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
 ]
-SubmissionCol = Annotated[
-    str, typer.Option("--submission-col", help="Column holding the submission id.")
-]
-ReviewerCol = Annotated[
-    str,
-    typer.Option(
-        "--reviewer-col",
-        help="Column holding the reviewer id; several comma-separated columns are joined "
-        "into one id (e.g. section,assessor when voter ids repeat across sections).",
-    ),
-]
-CriterionCol = Annotated[
-    str,
-    typer.Option(
-        "--criterion-col",
-        help="Column holding the criterion id (absent: each row is one overall grade).",
-    ),
-]
-ScoreCol = Annotated[str, typer.Option("--score-col", help="Column holding the score.")]
-ConflictCol = Annotated[
-    str, typer.Option("--conflict-col", help="Column flagging a declared conflict of interest.")
-]
+#: The reviews table's column options, by the :class:`ReviewColumns` field each fills
+#: (``--submission-col`` fills ``submission``): see :func:`with_review_columns`.
+_COLUMN_HELP: Final = {
+    "submission": "Column holding the submission id.",
+    "reviewer": "Column holding the reviewer id; several comma-separated columns are "
+    "joined into one id (e.g. section,assessor when voter ids repeat across sections).",
+    "criterion": "Column holding the criterion id (absent: each row is one overall grade).",
+    "score": "Column holding the score.",
+    "conflict": "Column flagging a declared conflict of interest.",
+}
+SubmissionCol = Annotated[str, typer.Option("--submission-col", help=_COLUMN_HELP["submission"])]
 _GROUP_HELP = (
     "A group attribute column of the submissions, e.g. gender (repeat, or separate by "
     "commas, for several)."
@@ -202,17 +187,6 @@ DropMissing = Annotated[
 ]
 
 
-#: The reviews table's column options: the command's parameter, its option, and the
-#: :class:`ReviewColumns` field it fills.
-_REVIEW_COLUMN_OPTIONS: Final[tuple[tuple[str, Any, str], ...]] = (
-    ("submission_col", SubmissionCol, "submission"),
-    ("reviewer_col", ReviewerCol, "reviewer"),
-    ("criterion_col", CriterionCol, "criterion"),
-    ("score_col", ScoreCol, "score"),
-    ("conflict_col", ConflictCol, "conflict"),
-)
-
-
 def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
     """Give a command the reviews table's column options, passed on as one ``columns``.
 
@@ -235,15 +209,18 @@ def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
     defaults = ReviewColumns()
     added = [
         inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, annotation=option, default=getattr(defaults, key)
+            f"{key}_col",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, typer.Option(f"--{key}-col", help=text)],
+            default=getattr(defaults, key),
         )
-        for name, option, key in _REVIEW_COLUMN_OPTIONS
+        for key, text in _COLUMN_HELP.items()
     ]
     kept = [p for p in signature.parameters.values() if p.name != "columns"]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> R:
-        given = {key: kwargs.pop(name) for name, _, key in _REVIEW_COLUMN_OPTIONS}
+        given = {key: kwargs.pop(f"{key}_col") for key in _COLUMN_HELP}
         return command(*args, columns=ReviewColumns(**given), **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]

@@ -84,20 +84,7 @@ class _BlockRule(Strategy):
     ) -> Allocation:
         """Select submissions by the rule; see the class docstring.
 
-        Parameters
-        ----------
-        scores : DataFrame
-            The score table (see :meth:`Strategy.allocate`).
-        submissions : DataFrame, optional
-            The submissions table: requests under a budget, the ``eligible`` column.
-        capacity : Capacity or int
-            An int is a count of places.
-        seed : int or str
-            The seed of any draw and of the Monte Carlo estimates.
-
-        Returns
-        -------
-        Allocation
+        The arguments are those of :meth:`Strategy.allocate`, documented there once.
         """
         n_mc = _check_n_mc(self.n_monte_carlo)
         required = self._required(scores)
