@@ -12,7 +12,13 @@ from typer.core import TyperOption
 from typer.testing import CliRunner
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ReviewColumns
+from fairpanel._schema import (
+    AUDIT_SEED,
+    DEFAULT_MIN_CELL,
+    DEFAULT_SEED,
+    DEMO_SEED,
+    ReviewColumns,
+)
 from fairpanel.cli._common import name_file, with_review_columns
 from fairpanel.cli._main import app
 
@@ -102,3 +108,27 @@ def test_group_lists_split_at_commas_in_every_command(tmp_path):
 def test_name_file(error, named):
     tables = {"shifted": Path("shift.csv"), "scores": None}
     assert name_file(error, Path("default.csv"), tables).file == named
+
+
+def test_every_seeded_command_has_a_documented_default_seed():
+    # Without --seed a command uses a default from the vocabulary (shown by --help), or
+    # asks for one: an allocation's draw is published with a seed chosen after the fact.
+    defaults = {
+        command: (param.default, param.required, param.show_default)
+        for command, param in _options("--seed")
+    }
+    assert defaults.pop("allocate")[1] is True
+    defaults.pop("report")  # draws nothing: --seed records the one used upstream
+    assert defaults == {
+        "audit": (AUDIT_SEED, False, True),
+        "demo": (DEMO_SEED, False, True),
+        "ml-check": (DEFAULT_SEED, False, True),
+        "reliability": (DEFAULT_SEED, False, True),
+        "score": (DEFAULT_SEED, False, True),
+        "simulate": (DEFAULT_SEED, False, True),
+    }
+
+
+def test_audit_min_cell_default_is_the_vocabulary():
+    [(_, param)] = _options("--min-cell")
+    assert param.default == DEFAULT_MIN_CELL

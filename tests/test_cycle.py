@@ -133,7 +133,11 @@ def test_config_round_trips_through_plain_data():
     ("data", "field", "message"),
     [
         ({"n_submision": 3}, "n_submision", None),
-        ({"n_submissions": 0}, "n_submissions", _cycle_config.ERR_POSITIVE_INT.format(least=1, value=0)),
+        (
+            {"n_submissions": 0},
+            "n_submissions",
+            _cycle_config.ERR_POSITIVE_INT.format(least=1, value=0),
+        ),
         (
             {"reviews_per_submission": [4, 3]},
             "reviews_per_submission",

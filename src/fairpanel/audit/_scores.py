@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import SCORE_DIRECTION, score_sign
+from fairpanel._schema import DEFAULT_MIN_CELL, SCORE_DIRECTION, score_sign
 from fairpanel.audit._inputs import check_columns, group_column
 from fairpanel.audit._stats import CONFIDENCE
 
@@ -158,7 +158,7 @@ def score_gaps(
     groups: Sequence[str],
     score: str = "calibrated_score",
     reference: str | None = None,
-    min_cell: int = 5,
+    min_cell: int = DEFAULT_MIN_CELL,
     higher_is_better: bool | None = None,
     avoid: Sequence[str] = (),
 ) -> pd.DataFrame:
@@ -249,7 +249,7 @@ def reviewer_gaps(
     groups: Sequence[str],
     score: str = "score",
     alpha: float = 0.05,
-    min_cell: int = 5,
+    min_cell: int = DEFAULT_MIN_CELL,
     higher_is_better: bool = True,
 ) -> pd.DataFrame:
     """Per reviewer and group: mean score minus the other reviewers' mean, and a test.

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from fairpanel._schema import RULE_STRATEGIES
+from fairpanel._schema import INTERVAL_LEVELS, RULE_STRATEGIES
 from fairpanel.simulate._scenario import Scenario
 
 __all__ = [
@@ -285,7 +285,7 @@ def gray_zone(panel: Panel, k: int, interval: float) -> tuple[B, B]:
     the spread of the others' count given θ_i, so its intervals are a little narrower
     than sampled ones (tests: at most two submissions at each edge of the gray zone).
     """
-    if panel.ranks is not None and interval in (0.5, 0.9):
+    if panel.ranks is not None and interval in INTERVAL_LEVELS:
         return _gray_zone_from_ranks(panel.ranks, k, interval)
     mu, s = panel.score, panel.se
     c, n = mu.shape
