@@ -101,7 +101,8 @@ def test_allocate_with_a_rank_strategy_imports_no_model(tmp_path: Path) -> None:
     out = str(tmp_path / "allocation.csv")
     argv = ("allocate", "--scores", str(scores), "--strategy", "rank", "--capacity", "5")
     code = _run_cli(*argv, "--seed", "startup", "--out", out)
-    assert _loaded_after(code, packages=MODELLING) == []
+    # Nor scipy, nor the rubric's YAML and templates: without --rubric none is read.
+    assert _loaded_after(code, packages=(*MODELLING, "scipy", "yaml", "jinja2")) == []
     assert (tmp_path / "allocation.csv").exists()  # the command did run
 
 
