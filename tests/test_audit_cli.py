@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from fairpanel._schema import AUDIT_SEED
 from fairpanel.audit import audit, audit_counts, counts_from_wide
-from fairpanel.cli._audit import DEFAULT_SEED, ERR_BOTH_INPUTS, ERR_NO_INPUT
+from fairpanel.audit._options import ERR_BOTH_INPUTS, ERR_NO_INPUT
 from fairpanel.cli._main import app
 from fairpanel.io._checks import ERR_MISSING_COLUMN
 from fairpanel.io._counts import ERR_SELECTED_EXCEEDS
@@ -96,7 +97,7 @@ def test_counts_json_equals_library(tmp_path):
     result = runner.invoke(app, [*args, "--selected-col", "k", "--json", str(out)])
     assert result.exit_code == 0, result.output
     expected = audit_counts(
-        counts, group_col="race", applicants_col="n", selected_col="k", seed=DEFAULT_SEED
+        counts, group_col="race", applicants_col="n", selected_col="k", seed=AUDIT_SEED
     )
     assert json.loads(out.read_text(encoding="utf-8")) == roundtrip(expected.to_dict())
 
@@ -145,7 +146,7 @@ def test_wide_counts(tmp_path):
         strata_col="discipline",
         group_name="gender",
     )
-    expected = audit_counts(long, group_col="gender", strata_col="discipline", seed=DEFAULT_SEED)
+    expected = audit_counts(long, group_col="gender", strata_col="discipline", seed=AUDIT_SEED)
     assert json.loads(out.read_text(encoding="utf-8")) == roundtrip(expected.to_dict())
 
 
@@ -227,7 +228,7 @@ def test_scores_and_reviews_reach_the_json(decisions, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    expected = audit(frame, groups="gender", scores=scores, reviews=reviews, seed=DEFAULT_SEED)
+    expected = audit(frame, groups="gender", scores=scores, reviews=reviews, seed=AUDIT_SEED)
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got == roundtrip(expected.to_dict())
     assert {"score_gaps", "reviewer_gaps"} <= set(got["attributes"]["gender"])

@@ -9,7 +9,7 @@ import pytest
 from fairpanel import FairpanelInputError
 from fairpanel.io import load_reviews, load_submissions
 from fairpanel.rubric import Rubric
-from fairpanel.simulate import CycleConfig, _cycle, generate_cycle
+from fairpanel.simulate import CycleConfig, _cycle_config, generate_cycle
 
 SIX = Rubric.single_criterion(minimum=1, maximum=6)
 
@@ -133,24 +133,28 @@ def test_config_round_trips_through_plain_data():
     ("data", "field", "message"),
     [
         ({"n_submision": 3}, "n_submision", None),
-        ({"n_submissions": 0}, "n_submissions", _cycle.ERR_POSITIVE_INT.format(least=1, value=0)),
+        (
+            {"n_submissions": 0},
+            "n_submissions",
+            _cycle_config.ERR_POSITIVE_INT.format(least=1, value=0),
+        ),
         (
             {"reviews_per_submission": [4, 3]},
             "reviews_per_submission",
-            _cycle.ERR_REVIEWS_RANGE.format(value=(4, 3)),
+            _cycle_config.ERR_REVIEWS_RANGE.format(value=(4, 3)),
         ),
-        ({"n_reviewers": 2}, "n_reviewers", _cycle.ERR_TOO_FEW_REVIEWERS.format(n=2, k=5)),
-        ({"noise_sd": -1}, "noise_sd", _cycle.ERR_NON_NEGATIVE.format(value=-1)),
-        ({"bias_share": 1.5}, "bias_share", _cycle.ERR_SHARE.format(value=1.5)),
+        ({"n_reviewers": 2}, "n_reviewers", _cycle_config.ERR_TOO_FEW_REVIEWERS.format(n=2, k=5)),
+        ({"noise_sd": -1}, "noise_sd", _cycle_config.ERR_NON_NEGATIVE.format(value=-1)),
+        ({"bias_share": 1.5}, "bias_share", _cycle_config.ERR_SHARE.format(value=1.5)),
         (
             {"group_shares": {"gender": {"a": 0.5, "b": 0.6}}},
             "group_shares",
-            _cycle.ERR_SHARES.format(attribute="gender", total=1.1),
+            _cycle_config.ERR_SHARES.format(attribute="gender", total=1.1),
         ),
         (
             {"bias_size": 1.0, "bias_against": "women"},
             "bias_against",
-            _cycle.ERR_UNKNOWN_GROUP.format(
+            _cycle_config.ERR_UNKNOWN_GROUP.format(
                 group="women", attribute="gender", groups="woman, man, non-binary, not stated"
             ),
         ),

@@ -8,6 +8,7 @@ from fairpanel.cli._main import app
 from fairpanel.io import read_table, write_frame
 from fairpanel.ml import generate_history, run_checks
 from fairpanel.ml._model import ERR_MISSING_COLUMN
+from fairpanel.strategies._factory import ERR_OPTION
 
 runner = CliRunner()
 
@@ -105,5 +106,5 @@ def test_allocate_refuses_history_without_the_ml_strategy(tmp_path):
         ],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "--history is used only with --strategy ml" in result.stderr
+    assert ERR_OPTION.format(option="history", strategy="rank") in result.stderr
     assert not (tmp_path / "o.csv").exists()

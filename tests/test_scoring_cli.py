@@ -15,6 +15,7 @@ from fairpanel.cli._main import app
 from fairpanel.io._checks import ERR_MISSING_COLUMN
 from fairpanel.rubric._scale import ERR_SCALE_PAIR
 from fairpanel.scoring import score
+from fairpanel.scoring._score import ERR_METHOD
 from tests.test_scoring import p1_reviews
 
 runner = CliRunner()
@@ -103,7 +104,7 @@ def test_unconverged_is_refused_or_marked(tmp_path, monkeypatch) -> None:  # typ
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--method", "mcmc"], cli_score.ERR_METHOD.format(method="mcmc")),
+        (["--method", "mcmc"], ERR_METHOD.format(allowed="bayes, eb", method="mcmc")),
         (["--scale-min", "1"], ERR_SCALE_PAIR),
     ],
 )

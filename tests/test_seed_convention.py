@@ -78,14 +78,20 @@ def discover() -> dict[str, Any]:
 
     The same object exported from several places (the top level and its subpackage, an
     alias such as ``fairpanel.audit.audit``) is one entry; an inherited method keeps
-    the name of the class that defines it.
+    the name of the class that defines it, unless that class is private: then each
+    public class inheriting it is an entry.
     """
-    names: dict[int, tuple[Any, set[str]]] = {}
+    names: dict[object, tuple[Any, set[str]]] = {}
     for module in _public_modules():
         for public in getattr(module, "__all__", ()):
             for name, member in _members(getattr(module, public)):
                 if _seeded(member):
-                    names.setdefault(id(_identity(member)), (member, set()))[1].add(name)
+                    key: object = id(_identity(member))
+                    if _qualname(member).startswith("_"):
+                        # Defined on a private base (the rule strategies' shared
+                        # allocate): each public class using it is a case of its own.
+                        key = (key, name)
+                    names.setdefault(key, (member, set()))[1].add(name)
     out: dict[str, Any] = {}
     for member, found in names.values():
         name = min(found, key=lambda n: (n != _qualname(member), n))

@@ -11,6 +11,7 @@ import pytest
 from scipy import integrate, stats
 
 from fairpanel import FairpanelInputError
+from fairpanel._schema import RULE_STRATEGIES
 from fairpanel.simulate._compare import (
     ALL_STRATEGIES,
     ERR_REPLICATES,
@@ -21,7 +22,6 @@ from fairpanel.simulate._compare import (
     seed_entropy,
 )
 from fairpanel.simulate._kernels import (
-    STRATEGIES,
     Panel,
     allocate_batch,
     draw_chunk,
@@ -340,13 +340,13 @@ def test_result_table_summary_and_dict():
     assert tuple(res.table.columns) == SIMULATION_COLUMNS
     assert len(res.table) == 30 * 4 * (7 + 2)
     assert tuple(res.summary().columns) == SUMMARY_COLUMNS
-    assert res.table["strategy"].unique().tolist() == list(STRATEGIES)
+    assert res.table["strategy"].unique().tolist() == list(RULE_STRATEGIES)
     d = res.to_dict()
     assert d["seed"] == "cycle 2026"
     assert d["replicates"] == 30
     assert d["capacity"] == 20
     assert d["scenario"] == sc.to_dict()
-    for name in STRATEGIES:
+    for name in RULE_STRATEGIES:
         entry = d["strategies"][name]
         for metric in (
             "merit_recovered",

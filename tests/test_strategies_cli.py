@@ -9,17 +9,25 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import STRATEGY_NAMES, STRATEGY_OPTIONS
 from fairpanel.cli import app
-from fairpanel.cli._allocate import ERR_CAPACITY
 from fairpanel.strategies import (
     Capacity,
     LotteryStrategy,
     PartialLotteryStrategy,
     RankStrategy,
     TieredLotteryStrategy,
+    check_strategy_options,
     parse_weights,
 )
-from fairpanel.strategies._factory import ERR_OPTION
+from fairpanel.strategies._factory import (
+    ERR_CAPACITY,
+    ERR_NEEDS,
+    ERR_OPTION,
+    ERR_REQUEST_COL,
+    STRATEGY_NEEDS,
+)
 from fairpanel.strategies._factory import ERR_WEIGHTS_TEXT as ERR_WEIGHTS
 from tests.test_strategies import SNSF_P1
 
@@ -277,3 +285,71 @@ def test_verify_draw_checks_flags_positions_and_places(
     res = _run("verify-draw", bad)
     assert res.exit_code == 2  # type: ignore[attr-defined]
     assert expected in " ".join(res.output.split())  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- the option table
+#: Each strategy-specific option: a value the command line would give, and its words.
+OPTION_VALUES = {
+    "quality_bar": ("good", ["--quality-bar", "good"]),
+    "interval": (0.9, ["--interval", "0.9"]),
+    "weights": ("good=1", ["--weights", "good=1"]),
+    "history": ("past.csv", ["--history", "past.csv"]),
+    "mitigation": ("threshold-optimizer", ["--mitigation", "threshold-optimizer"]),
+    "exclude": (["hours"], ["--exclude", "hours"]),
+}
+REFUSED = [
+    (name, option)
+    for name in STRATEGY_NAMES
+    for option in sorted(OPTION_VALUES)
+    if option not in STRATEGY_OPTIONS[name]
+]
+
+
+def test_the_table_covers_every_option() -> None:
+    assert set(OPTION_VALUES) == set().union(*STRATEGY_OPTIONS.values())
+
+
+@pytest.mark.parametrize(("name", "option"), REFUSED)
+def test_an_option_of_another_strategy_is_refused_by_name(
+    files: dict[str, Path], name: str, option: str
+) -> None:
+    value, words = OPTION_VALUES[option]
+    with pytest.raises(FairpanelInputError) as err:
+        check_strategy_options(name, count=2, **{option: value})
+    assert err.value.message == ERR_OPTION.format(option=option.replace("_", "-"), strategy=name)
+    # the command prints the library's message, before reading any table
+    out = files["dir"] / "never.csv"
+    res = _run(
+        "allocate", "--scores", files["dir"] / "absent.csv", "--strategy", name,
+        "--capacity", "2", "--seed", "x", "--out", out, *words,
+    )  # fmt: skip
+    assert res.exit_code == 2  # type: ignore[attr-defined]
+    assert res.stderr == f"fairpanel: error: {err.value}\n"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("option", ["history", "submissions"])
+def test_the_ml_strategy_needs_its_history_and_features(option: str) -> None:
+    given = {"history": "past.csv", "submissions": "subs.csv"}
+    del given[option]
+    with pytest.raises(FairpanelInputError) as err:
+        check_strategy_options("ml", count=2, **given)
+    why = STRATEGY_NEEDS["ml"][option]
+    assert err.value.message == ERR_NEEDS.format(strategy="ml", option=option, why=why)
+    check_strategy_options("ml", count=2, history="past.csv", submissions="subs.csv")
+
+
+@pytest.mark.parametrize(
+    ("capacity", "message"),
+    [
+        ({}, ERR_CAPACITY),
+        ({"count": 2, "budget": 3.0}, ERR_CAPACITY),
+        ({"budget": 3.0}, ERR_REQUEST_COL),
+    ],
+)
+def test_one_count_or_one_budget_with_its_requests(
+    capacity: dict[str, float], message: str
+) -> None:
+    with pytest.raises(FairpanelInputError) as err:
+        check_strategy_options("rank", **capacity)  # type: ignore[arg-type]
+    assert err.value.message == message
+    check_strategy_options("rank", budget=3.0, request_col="hours")

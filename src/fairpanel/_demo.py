@@ -21,7 +21,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from fairpanel._schema import SubmissionColumns
+from fairpanel._schema import DEMO_SEED, SubmissionColumns
 from fairpanel.audit import run_audit
 from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
 from fairpanel.io._checksum import file_checksums
@@ -46,8 +46,6 @@ __all__ = ["DEMO_SEED", "EXAMPLE_SEED", "DemoResult", "run_demo"]
 
 #: The seed of the bundled example cycle (``examples/make_example.py`` uses the same).
 EXAMPLE_SEED: Final = 2026
-#: The seed of every random choice the demo makes after the data exist.
-DEMO_SEED: Final = "fairpanel-demo-2026"
 GROUPS: Final = ("gender", "career_stage", "region")
 TELESCOPE_PLACES: Final = 60
 HIRING_STAGES: Final = ("longlisted", "interviewed", "offered")

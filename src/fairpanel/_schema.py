@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_MIN_CELL",
     "DEFAULT_SEED",
     "DEFAULT_TIER_WEIGHTS",
+    "DEMO_SEED",
     "FALSE_WORDS",
     "FOUR_FIFTHS",
     "INTERVAL_LEVELS",
@@ -123,6 +124,8 @@ DEFAULT_SEED: Final = "0"
 #: The audit's default seed (bootstrap intervals); kept from the first release so audits
 #: stay comparable across years.
 AUDIT_SEED: Final = "fairpanel-audit"
+#: The seed of ``fairpanel demo`` (every random choice of the bundled walk-through).
+DEMO_SEED: Final = "fairpanel-demo-2026"
 
 #: The selection rules, by the names the CLI, the JSON and the simulation use.
 StrategyName = Literal["rank", "lottery", "partial-lottery", "tiered-lottery", "ml"]
@@ -140,7 +143,7 @@ STRATEGY_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
     "lottery": frozenset({"quality_bar"}),
     "partial-lottery": frozenset({"interval"}),
     "tiered-lottery": frozenset({"weights"}),
-    "ml": frozenset(),
+    "ml": frozenset({"history", "mitigation", "exclude"}),
 }
 #: The partial lottery's default: proposals whose 50% interval crosses the line are drawn.
 DEFAULT_INTERVAL: Final = 0.5

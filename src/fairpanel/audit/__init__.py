@@ -8,13 +8,16 @@ reviewer × applicant-group gaps; lottery expectations; vectorized bootstrap int
 small-cell and complementary suppression for publication.
 
 :func:`run_audit` audits decisions (or an allocation), :func:`audit_counts` published
-counts. ``audit`` is :func:`run_audit` under the name it had before ``fairpanel.audit``
-became only the subpackage (kept so that existing code runs).
+counts; :func:`plan_audit` says which options go with which input (the command line
+calls it). ``audit`` is :func:`run_audit` under the name it had before
+``fairpanel.audit`` became only the subpackage (kept so that existing code runs).
 """
 
+from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.audit._audit import audit_counts, run_audit
 from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
 from fairpanel.audit._inputs import counts_from_wide
+from fairpanel.audit._options import AuditPlan, plan_audit
 from fairpanel.audit._result import AuditResult
 from fairpanel.audit._reviewers import reviewer_gaps
 from fairpanel.audit._scores import score_gaps
@@ -24,13 +27,13 @@ from fairpanel.audit._stats import (
     wilson_interval,
     woolf_odds_ratio,
 )
-from fairpanel.audit._suppress import DEFAULT_MIN_CELL
 
 #: Alias of :func:`run_audit`, its former name (prefer the new one).
 audit = run_audit
 
 __all__ = [
     "DEFAULT_MIN_CELL",
+    "AuditPlan",
     "AuditResult",
     "audit",
     "audit_counts",
@@ -39,6 +42,7 @@ __all__ = [
     "counts_from_wide",
     "katz_ratio",
     "newcombe_difference",
+    "plan_audit",
     "reviewer_gaps",
     "run_audit",
     "score_gaps",

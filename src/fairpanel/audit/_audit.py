@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._seed import Seed, as_rng
 from fairpanel.audit._assemble import ERR_UNKNOWN_REFERENCE, REPLICATES, Reference, assemble
 from fairpanel.audit._inputs import (
@@ -27,7 +28,6 @@ from fairpanel.audit._notes import (
 )
 from fairpanel.audit._publish import SEP
 from fairpanel.audit._result import AuditResult
-from fairpanel.audit._suppress import DEFAULT_MIN_CELL
 from fairpanel.audit._views import with_score_views
 from fairpanel.io import load_counts, load_decisions, load_submissions
 

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fairpanel.audit._tables import below_four_fifths
+
 __all__ = [
     "LOTTERY_COLUMNS",
     "LOTTERY_SUMMARY_COLUMNS",
@@ -139,15 +141,15 @@ def _any_below(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per replicate: which eligible groups' rate is below 4/5 of the highest eligible.
 
-    Decided in integers, ``5 k n_top < 4 k_top n``, so a ratio of exactly 0.8 is not
-    counted (29 CFR 1607.4(D) flags rates *less than* four-fifths).
+    Decided in integers (:func:`~fairpanel.audit._tables.below_four_fifths`), so a
+    ratio of exactly 0.8 is not counted (29 CFR 1607.4(D) flags rates *less than* 4/5).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(eligible & (n > 0), k / n, -1.0)
     top = np.argmax(rate, axis=-1)
     k_top = np.take_along_axis(k, top[..., None], axis=-1)
     n_top = n[top][:, None]
-    below = (5 * k * n_top < 4 * k_top * n) & eligible & (n > 0) & (k_top > 0)
+    below = below_four_fifths(k, n, k_top, n_top) & eligible & (n > 0) & (k_top > 0)
     return below, below.any(axis=-1)
 
 

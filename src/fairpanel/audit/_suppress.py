@@ -18,14 +18,14 @@ it does not protect against interval (bound) attacks on very unequal cells.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Final
 
 import numpy as np
 
-__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "defensive_hidden", "primary_hidden"]
+# The default minimum cell is vocabulary (the CLI and the report use it too); it is
+# imported here, not restated, and stays importable from this module.
+from fairpanel._schema import DEFAULT_MIN_CELL
 
-#: Default minimum cell size for publishable output.
-DEFAULT_MIN_CELL: Final[int] = 5
+__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "defensive_hidden", "primary_hidden"]
 
 
 def primary_hidden(n: np.ndarray, k: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
+from fairpanel._schema import FOUR_FIFTHS
 from fairpanel.audit._stats import (
     fisher_pair,
     katz_ratio,
@@ -23,6 +25,7 @@ __all__ = [
     "GROUP_COLUMNS",
     "STRATUM_RATE_COLUMNS",
     "TEST_COLUMNS",
+    "below_four_fifths",
     "comparison_table",
     "four_fifths_flag",
     "funnel_table",
@@ -31,9 +34,9 @@ __all__ = [
     "pick_reference",
 ]
 
-#: The EEOC's rule of thumb: a rate below 4/5 of the highest group's rate indicates
-#: adverse impact (Uniform Guidelines, 29 CFR 1607.4(D)).
-FOUR_FIFTHS: Final[float] = 0.8
+#: :data:`fairpanel._schema.FOUR_FIFTHS` as a fraction (4/5), so that a rate compares with
+#: it in integers: 48/60 against 60/60 is exactly 0.8 and not flagged.
+_FIFTHS: Final = Fraction(str(FOUR_FIFTHS))
 
 GROUP_COLUMNS: Final[tuple[str, ...]] = (
     "attribute",
@@ -109,11 +112,29 @@ def pick_reference(groups: np.ndarray, n: np.ndarray, k: np.ndarray, min_cell: i
     return int(np.argmax(rate))
 
 
+def below_four_fifths(
+    k: np.ndarray, n: np.ndarray, k_top: int | np.ndarray, n_top: int | np.ndarray
+) -> np.ndarray:
+    """Whether ``k/n < FOUR_FIFTHS · k_top/n_top``, elementwise, decided in integers.
+
+    29 CFR 1607.4(D) flags a rate *less than* four-fifths of the highest, so a ratio of
+    exactly 0.8 (48/60 against 60/60) is not flagged; floating point could say either.
+    The arguments broadcast (one reference, or one per replicate).
+
+    Examples
+    --------
+    >>> below_four_fifths(np.array([47, 48]), np.array([60, 60]), 60, 60).tolist()
+    [True, False]
+    """
+    den, num = _FIFTHS.denominator, _FIFTHS.numerator
+    return np.asarray(den * k * n_top < num * k_top * n)
+
+
 def four_fifths_flag(k: np.ndarray, n: np.ndarray, k_top: int, n_top: int) -> np.ndarray:
-    """``k/n < 0.8 · k_top/n_top``, decided in integers so 48/60 = 0.8 is not flagged."""
+    """Flag each group whose rate is below four-fifths of the reference ``k_top / n_top``."""
     if n_top == 0 or k_top == 0:
         return np.zeros(k.shape, dtype=bool)
-    return np.asarray((5 * k * n_top < 4 * k_top * n) & (n > 0))
+    return below_four_fifths(k, n, k_top, n_top) & (n > 0)
 
 
 def group_table(attribute: str, groups: np.ndarray, n: np.ndarray, k: np.ndarray) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
+from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -20,18 +20,16 @@ from fairpanel.cli._common import (
     fail,
     friendly_errors,
     naming,
+    read_history,
+    read_submissions,
 )
 
 if TYPE_CHECKING:
+    from fairpanel.rubric import Rubric
     from fairpanel.strategies import Allocation, Strategy
 
 __all__ = ["allocate"]
 
-ERR_CAPACITY = "give exactly one of --capacity N or --budget B (with --request-col)"
-ERR_ML_HISTORY = "--strategy ml needs --history (past cycles with features and decisions)"
-ERR_ML_SUBMISSIONS = "--strategy ml needs --submissions (the new cycle's features)"
-ERR_ML_ONLY = "{option} is used only with --strategy ml"
-ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each request)"
 NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certificate written"
 #: The console names the submissions of a tier only up to this many (the files have all).
 CONSOLE_MAX_IDS = 20
@@ -86,7 +84,7 @@ def allocate(
         Path | None,
         typer.Option("--rubric", help="The rubric YAML: band order, and bands if not in scores."),
     ] = None,
-    submission_col: SubmissionCol = "submission_id",
+    submission_col: SubmissionCol = SubmissionColumns.submission,
     encoding: Encoding = "utf-8",
     history: Annotated[
         Path | None,
@@ -113,50 +111,47 @@ def allocate(
     ] = None,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
-    # Imported here for start-up time: the strategies pull in scipy and scikit-learn.
-    from fairpanel._schema import SubmissionColumns
-    from fairpanel.io import guard_outputs, load_scores, load_submissions, read_table
-    from fairpanel.rubric import load_rubric
-    from fairpanel.strategies import Capacity, make_strategy
+    # Imported here for start-up time: pandas, and only what the chosen strategy needs.
+    from fairpanel.io import guard_outputs, load_scores
+    from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
-    if (capacity is None) == (budget is None):
-        raise FairpanelInputError(ERR_CAPACITY)
-    is_ml = strategy == "ml"
-    if not is_ml and history is not None:
-        raise FairpanelInputError(ERR_ML_ONLY.format(option="--history"))
-    if is_ml and submissions is None:
-        raise FairpanelInputError(ERR_ML_SUBMISSIONS)
-    if budget is not None and request_col is None:
-        raise FairpanelInputError(ERR_REQUEST_COL)
-    guard_outputs([scores, submissions, rubric], [out, certificate, json_out])
-    loaded_rubric = None if rubric is None else load_rubric(existing_file(rubric))
+    groups = group or []
+    check_strategy_options(
+        strategy,
+        count=capacity,
+        budget=budget,
+        request_col=request_col,
+        submissions=submissions,
+        history=history,
+        quality_bar=quality_bar,
+        interval=interval,
+        weights=weights,
+        mitigation=mitigation,
+        exclude=exclude or None,
+    )
+    guard_outputs([scores, submissions, rubric, history], [out, certificate, json_out])
+    loaded_rubric = None if rubric is None else _load_rubric(rubric)
     table = load_scores(existing_file(scores), encoding=encoding)
     subs = None
     if submissions is not None:
-        subs = load_submissions(
-            existing_file(submissions),
-            columns=SubmissionColumns(
-                submission=submission_col, groups=tuple(group or ()), request=request_col
-            ),
+        subs = read_submissions(
+            submissions,
+            submission_col=submission_col,
+            groups=groups,
+            request_col=request_col,
             encoding=encoding,
         )
     rule: Strategy
-    if is_ml:
+    if history is not None:  # the ml strategy (the options are checked above)
         # Imported here: only the ml strategy loads scikit-learn and fairlearn.
         from fairpanel.ml import MLStrategy
 
-        if history is None:
-            raise FairpanelInputError(ERR_ML_HISTORY)
-        past = read_table(
-            existing_file(history),
-            encoding=encoding,
-            text_columns=["submission_id", *(group or ())],
-        )
+        past = read_history(history, groups=groups, encoding=encoding)
         with naming(history):
             rule = MLStrategy(
                 model=model,
                 target=target,
-                groups=tuple(group or ()),
+                groups=tuple(groups),
                 exclude=tuple(exclude or ()),
                 mitigation=mitigation,
                 seed=seed,
@@ -175,17 +170,22 @@ def allocate(
             if capacity is not None
             else Capacity(budget=budget, request_col=request_col)
         )
-        result = rule.allocate(table, subs, capacity=cap, seed=seed)
-    except FairpanelInputError as exc:
-        # A band named in --weights or --quality-bar is the user's typing, not a file's.
-        if exc.file is not None or exc.field in {"weights", "quality_bar"}:
-            raise
-        about_submissions = exc.column in {request_col, "eligible"} or "submissions" in str(exc)
-        source = submissions if about_submissions and submissions is not None else scores
-        raise exc.with_file(source) from None
+        # An error about a frame is the score file's; a band named in --weights or
+        # --quality-bar is the user's typing, and keeps no file.
+        with naming(scores):
+            result = rule.allocate(table, subs, capacity=cap, seed=seed)
     except ValueError as exc:
+        if isinstance(exc, FairpanelInputError):
+            raise
         raise fail(str(exc)) from None
     _write(result, out, certificate, json_out)
+
+
+def _load_rubric(path: Path) -> Rubric:
+    # Imported only when a rubric is given: the rubric package loads YAML and templates.
+    from fairpanel.rubric import load_rubric
+
+    return load_rubric(existing_file(path))
 
 
 def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:

@@ -7,44 +7,46 @@ stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Final, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import ReviewColumns, SubmissionColumns
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fairpanel._schema import ReviewColumns
     from fairpanel.rubric import Rubric
 
 __all__ = [
     "EXIT_INPUT",
-    "ConflictCol",
-    "CriterionCol",
     "DropMissing",
     "Encoding",
     "Groups",
     "LowerIsBetter",
     "RequestCol",
     "RequiredGroups",
-    "ReviewerCol",
     "ReviewsFile",
-    "ScoreCol",
     "Seed",
     "SubmissionCol",
     "console",
     "existing_file",
     "fail",
     "friendly_errors",
+    "name_file",
     "naming",
+    "read_history",
     "read_reviews",
+    "read_submissions",
+    "split_names",
+    "with_review_columns",
 ]
 
 EXIT_INPUT = 2
@@ -52,8 +54,10 @@ EXIT_INPUT = 2
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: Progress and summaries go to stderr so stdout stays machine-readable.
-console = Console(stderr=True, highlight=False)
+#: Progress and summaries go to stderr so stdout stays machine-readable. No emoji codes:
+#: an id or a group such as ":x:" is printed as written (and rich's table of emoji
+#: names, which every command would load, is never needed).
+console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def fail(message: str) -> typer.Exit:
@@ -75,50 +79,86 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@contextmanager
-def naming(path: Path) -> Iterator[None]:
-    """Name ``path`` in an input error raised inside that names no file.
+def name_file(
+    exc: FairpanelInputError, default: Path, tables: Mapping[str, Path | None] | None = None
+) -> FairpanelInputError:
+    """Name the file the user gave in a library error about a frame.
 
-    Statistics and model errors know a table, not the file it came from.
+    Statistics and model errors know a table, not the file it came from: an error naming
+    no file is about ``default``; one naming a library table (the audit's
+    ``submissions``, the ML checks' ``shifted``) is about that table's file in
+    ``tables``. An error that names a real file already (a loader's), or an option the
+    user typed (a ``field`` and no file), is returned as it is.
+
+    Parameters
+    ----------
+    exc : FairpanelInputError
+        The library's error.
+    default : Path
+        The file of an error that names none.
+    tables : mapping of str to Path or None, optional
+        The file the user gave for each library table name (None: not given).
+
+    Returns
+    -------
+    FairpanelInputError
+    """
+    if exc.file is None:
+        path: Path | None = None if exc.field is not None else default
+    else:
+        path = (tables or {}).get(exc.file)
+    return exc if path is None else exc.with_file(path)
+
+
+@contextmanager
+def naming(path: Path, tables: Mapping[str, Path | None] | None = None) -> Iterator[None]:
+    """Name ``path`` (or the file of a library table) in an input error raised inside.
+
+    See :func:`name_file`.
     """
     try:
         yield
     except FairpanelInputError as exc:
-        if exc.file:
-            raise
-        raise exc.with_file(path) from None
+        raise name_file(exc, path, tables) from None
+
+
+def split_names(values: list[str] | None) -> list[str]:
+    """Split a repeatable option's values at commas: ``--group a,b`` is ``--group a --group b``.
+
+    Examples
+    --------
+    >>> split_names(["gender, career_stage", "region"])
+    ['gender', 'career_stage', 'region']
+    """
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
 
 
 # Shared options: one definition each, so every command spells them the same way.
 ReviewsFile = Annotated[
     Path, typer.Option("--reviews", help="The reviews table (.csv, .tsv, .xlsx, .parquet).")
 ]
-SubmissionCol = Annotated[
-    str, typer.Option("--submission-col", help="Column holding the submission id.")
+#: The reviews table's column options, by the :class:`ReviewColumns` field each fills
+#: (``--submission-col`` fills ``submission``): see :func:`with_review_columns`.
+_COLUMN_HELP: Final = {
+    "submission": "Column holding the submission id.",
+    "reviewer": "Column holding the reviewer id; several comma-separated columns are "
+    "joined into one id (e.g. section,assessor when voter ids repeat across sections).",
+    "criterion": "Column holding the criterion id (absent: each row is one overall grade).",
+    "score": "Column holding the score.",
+    "conflict": "Column flagging a declared conflict of interest.",
+}
+SubmissionCol = Annotated[str, typer.Option("--submission-col", help=_COLUMN_HELP["submission"])]
+_GROUP_HELP = (
+    "A group attribute column of the submissions, e.g. gender (repeat, or separate by "
+    "commas, for several)."
+)
+Groups = Annotated[
+    list[str] | None, typer.Option("--group", help=_GROUP_HELP, callback=split_names)
 ]
-ReviewerCol = Annotated[
-    str,
-    typer.Option(
-        "--reviewer-col",
-        help="Column holding the reviewer id; several comma-separated columns are joined "
-        "into one id (e.g. section,assessor when voter ids repeat across sections).",
-    ),
-]
-CriterionCol = Annotated[
-    str,
-    typer.Option(
-        "--criterion-col",
-        help="Column holding the criterion id (absent: each row is one overall grade).",
-    ),
-]
-ScoreCol = Annotated[str, typer.Option("--score-col", help="Column holding the score.")]
-ConflictCol = Annotated[
-    str, typer.Option("--conflict-col", help="Column flagging a declared conflict of interest.")
-]
-_GROUP_HELP = "A group attribute column of the submissions, e.g. gender (repeat for several)."
-Groups = Annotated[list[str] | None, typer.Option("--group", help=_GROUP_HELP)]
 #: ``--group`` where the command needs at least one.
-RequiredGroups = Annotated[list[str], typer.Option("--group", help=_GROUP_HELP)]
+RequiredGroups = Annotated[
+    list[str], typer.Option("--group", help=_GROUP_HELP, callback=split_names)
+]
 RequestCol = Annotated[
     str | None,
     typer.Option("--request-col", help="The submissions column of each request (hours, money)."),
@@ -133,7 +173,10 @@ LowerIsBetter = Annotated[
         help="Whether low grades are the best ones (SNSF letter grades, AIBS 1–40).",
     ),
 ]
-Seed = Annotated[str, typer.Option("--seed", help="Seed for every random choice (any text).")]
+Seed = Annotated[
+    str,
+    typer.Option("--seed", help="Seed for every random choice (any text); the output records it."),
+]
 DropMissing = Annotated[
     bool,
     typer.Option(
@@ -142,6 +185,46 @@ DropMissing = Annotated[
         "(the count is reported).",
     ),
 ]
+
+
+def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
+    """Give a command the reviews table's column options, passed on as one ``columns``.
+
+    ``--submission-col``, ``--reviewer-col``, ``--criterion-col``, ``--score-col`` and
+    ``--conflict-col`` are declared here once, with the defaults of
+    :class:`~fairpanel._schema.ReviewColumns`; the command declares a parameter
+    ``columns: ReviewColumns`` and receives them in it.
+
+    Parameters
+    ----------
+    command : callable
+        A command function with a ``columns`` parameter.
+
+    Returns
+    -------
+    callable
+        The command as Typer sees it: the five options in place of ``columns``.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    defaults = ReviewColumns()
+    added = [
+        inspect.Parameter(
+            f"{key}_col",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, typer.Option(f"--{key}-col", help=text)],
+            default=getattr(defaults, key),
+        )
+        for key, text in _COLUMN_HELP.items()
+    ]
+    kept = [p for p in signature.parameters.values() if p.name != "columns"]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        given = {key: kwargs.pop(f"{key}_col") for key in _COLUMN_HELP}
+        return command(*args, columns=ReviewColumns(**given), **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    return wrapper
 
 
 def read_reviews(
@@ -171,6 +254,34 @@ def read_reviews(
         rows = "row" if n == 1 else "rows"
         console.print(f"{path}: left out {n} {rows} with no score", soft_wrap=True)
     return table
+
+
+def read_submissions(
+    path: Path,
+    *,
+    submission_col: str,
+    groups: list[str] | None = None,
+    request_col: str | None = None,
+    encoding: str,
+) -> pd.DataFrame:
+    """Load a submissions file as every command does (its id, group and request columns)."""
+    from fairpanel.io import load_submissions  # start-up time, as in read_reviews
+
+    columns = SubmissionColumns(
+        submission=submission_col, groups=tuple(groups or ()), request=request_col
+    )
+    return load_submissions(existing_file(path), columns=columns, encoding=encoding)
+
+
+def read_history(path: Path, *, groups: list[str], encoding: str) -> pd.DataFrame:
+    """Load past cycles for the ML model: ids and group attributes stay text.
+
+    Other columns become numbers when every cell is one (``"007"`` stays an id).
+    """
+    from fairpanel.io import read_table  # start-up time, as in read_reviews
+
+    text = ["submission_id", *groups]
+    return read_table(existing_file(path), encoding=encoding, text_columns=text)
 
 
 def existing_file(path: Path) -> Path:

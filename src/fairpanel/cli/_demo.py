@@ -7,14 +7,10 @@ from typing import Annotated
 
 import typer
 
+from fairpanel._schema import DEMO_SEED
 from fairpanel.cli._common import console, friendly_errors
 
-__all__ = ["DEMO_SEED", "demo"]
-
-#: ``fairpanel._demo.DEMO_SEED``, repeated (a test checks they agree) because the
-#: default must exist when the command is defined and ``fairpanel._demo`` imports every
-#: subpackage: importing it here would make every command slow to start.
-DEMO_SEED = "fairpanel-demo-2026"
+__all__ = ["demo"]
 
 
 @friendly_errors

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import DEFAULT_SEED, ML_MODELS, MLModel
 from fairpanel.cli._common import (
     Encoding,
     RequiredGroups,
     Seed,
     console,
-    existing_file,
     friendly_errors,
+    naming,
+    read_history,
 )
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from rich.table import Table
 
     from fairpanel.ml import CheckReport
 
@@ -29,25 +28,10 @@ __all__ = ["ml_check"]
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
-class ModelName(StrEnum):
-    """The model families of :class:`fairpanel.ml.SelectionModel`."""
-
-    logistic = "logistic"
-    gbm = "gbm"
-
-
-def _read(path: Path, groups: list[str], encoding: str) -> pd.DataFrame:
-    from fairpanel.io import read_table  # start-up time, as in ml_check
-
-    # Ids and group attributes stay text ("007", "2"); other columns become numbers when
-    # every cell is one.
-    return read_table(
-        existing_file(path), encoding=encoding, text_columns=["submission_id", *groups]
-    )
-
-
 def render(report: CheckReport) -> Table:
     """Render the findings as a Rich table (severity coloured)."""
+    from rich.table import Table  # start-up time: only the commands that print a table
+
     table = Table(title="ML trust checks", show_lines=True)
     for col in ("check", "about", "severity", "value", "what it means"):
         table.add_column(col, overflow="fold")
@@ -83,9 +67,9 @@ def ml_check(
         typer.Option("--score-col", help="The rubric score column (default: past_score)."),
     ] = None,
     model: Annotated[
-        ModelName, typer.Option("--model", help="The model family.", case_sensitive=False)
-    ] = ModelName.logistic,
-    seed: Seed = "0",
+        MLModel, typer.Option("--model", help="The model family.", case_sensitive=False)
+    ] = ML_MODELS[0],
+    seed: Seed = DEFAULT_SEED,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the findings as JSON.")
     ] = None,
@@ -103,9 +87,10 @@ def ml_check(
     from fairpanel.ml._shift import SHIFTED
 
     guard_outputs([history, shifted], [json_out])
-    past = _read(history, group, encoding)
-    other = None if shifted is None else _read(shifted, group, encoding)
-    try:
+    past = read_history(history, groups=group, encoding=encoding)
+    other = None if shifted is None else read_history(shifted, groups=group, encoding=encoding)
+    # The library names the shifted table; any other cell it reads is the history's.
+    with naming(history, {SHIFTED: shifted}):
         report = run_checks(
             past,
             target=target,
@@ -114,15 +99,10 @@ def ml_check(
             post_decision=post_decision or (),
             exclude=exclude or (),
             score=score_col,
-            model=model.value,
+            model=model,
             source_names=(history.stem, shifted.stem if shifted is not None else "shifted"),
             seed=seed,
         )
-    except FairpanelInputError as exc:
-        # The library names the shifted table; any other cell it reads is the history's.
-        if exc.file is not None and exc.file != SHIFTED:
-            raise
-        raise exc.with_file(shifted if exc.file == SHIFTED and shifted else history) from None
     console.print(render(report))
     for reason in report.skipped:
         console.print(f"skipped: {reason}")

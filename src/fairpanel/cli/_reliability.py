@@ -7,22 +7,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.table import Table
 
+from fairpanel._schema import DEFAULT_SEED, ReviewColumns
 from fairpanel.cli._common import (
-    ConflictCol,
-    CriterionCol,
     DropMissing,
     Encoding,
-    ReviewerCol,
     ReviewsFile,
-    ScoreCol,
     Seed,
-    SubmissionCol,
     console,
     friendly_errors,
     naming,
     read_reviews,
+    with_review_columns,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +32,8 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 
 def _show(result: ReliabilityResult) -> None:
+    from rich.table import Table  # start-up time: only the commands that print a table
+
     design = "complete" if result.complete else "incomplete"
     title = (
         f"Reviewer reliability — {result.n_submissions} submissions, "
@@ -70,6 +68,7 @@ def _show(result: ReliabilityResult) -> None:
 
 
 @friendly_errors
+@with_review_columns
 def reliability_command(
     reviews: ReviewsFile,
     rubric: Annotated[
@@ -83,11 +82,6 @@ def reliability_command(
         str | None,
         typer.Option("--criterion", help="Use this criterion's scores instead of the totals."),
     ] = None,
-    submission_col: SubmissionCol = "submission_id",
-    reviewer_col: ReviewerCol = "reviewer_id",
-    criterion_col: CriterionCol = "criterion",
-    score_col: ScoreCol = "score",
-    conflict_col: ConflictCol = "conflict",
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
     bootstrap: Annotated[
@@ -98,15 +92,16 @@ def reliability_command(
             help="Bootstrap replicates for α's intervals (resampling submissions); 0: none.",
         ),
     ] = 0,
-    seed: Seed = "0",
+    seed: Seed = DEFAULT_SEED,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the statistics as JSON here.")
     ] = None,
+    *,
+    columns: ReviewColumns,
 ) -> None:
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
     # Imported here, not at the top, for start-up time: reliability pulls in scipy,
     # which other commands (and `fairpanel --help`) do not need.
-    from fairpanel._schema import ReviewColumns
     from fairpanel.io import guard_outputs, write_json
     from fairpanel.reliability import assess_reliability
     from fairpanel.rubric import load_rubric
@@ -115,13 +110,7 @@ def reliability_command(
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     table = read_reviews(
         reviews,
-        columns=ReviewColumns(
-            submission=submission_col,
-            reviewer=reviewer_col,
-            criterion=criterion_col,
-            score=score_col,
-            conflict=conflict_col,
-        ),
+        columns=columns,
         rubric=loaded_rubric,
         encoding=encoding,
         drop_missing=drop_missing,

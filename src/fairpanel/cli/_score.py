@@ -7,23 +7,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
+from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import DEFAULT_SEED, ReviewColumns
 from fairpanel.cli._common import (
-    ConflictCol,
-    CriterionCol,
     DropMissing,
     Encoding,
     LowerIsBetter,
-    ReviewerCol,
     ReviewsFile,
-    ScoreCol,
-    SubmissionCol,
+    Seed,
     console,
     fail,
     friendly_errors,
     naming,
     read_reviews,
+    with_review_columns,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +35,6 @@ ERR_UNCONVERGED = (
     "the posterior has not converged ({message}); the scores are not final. "
     "Rerun with more --draws, or pass --allow-unconverged to write them marked provisional"
 )
-ERR_METHOD = "--method must be bayes or eb, got {method!r}"
 
 
 def score(reviews: pd.DataFrame, /, **options: Any) -> ScoreResult:
@@ -56,6 +53,8 @@ def _fmt(value: float, digits: int = 2) -> str:
 
 
 def _show(result: ScoreResult, top: int = 15) -> None:
+    from rich.table import Table  # start-up time: only the commands that print a table
+
     d = result.diagnostics
     status = "converged" if d.converged else "NOT CONVERGED (provisional)"
     title = (
@@ -87,6 +86,7 @@ def _show(result: ScoreResult, top: int = 15) -> None:
 
 
 @friendly_errors
+@with_review_columns
 def score_command(
     reviews: ReviewsFile,
     out: Annotated[Path, typer.Option("--out", help="Write the score table (CSV) here.")],
@@ -100,9 +100,7 @@ def score_command(
             "--method", help="bayes: full posterior (Gibbs); eb: REML empirical Bayes (fast)."
         ),
     ] = "bayes",
-    seed: Annotated[
-        str | None, typer.Option("--seed", help="Seed for every random draw (any text).")
-    ] = None,
+    seed: Seed = DEFAULT_SEED,
     draws: Annotated[int, typer.Option("--draws", help="Kept draws per chain.")] = 1000,
     chains: Annotated[int, typer.Option("--chains", help="Number of chains.")] = 4,
     scale_min: Annotated[
@@ -119,11 +117,6 @@ def score_command(
             help="Write results that did not converge, marked provisional, instead of failing.",
         ),
     ] = False,
-    submission_col: SubmissionCol = "submission_id",
-    reviewer_col: ReviewerCol = "reviewer_id",
-    criterion_col: CriterionCol = "criterion",
-    score_col: ScoreCol = "score",
-    conflict_col: ConflictCol = "conflict",
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
     json_out: Annotated[
@@ -134,10 +127,11 @@ def score_command(
         Path | None,
         typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
     ] = None,
+    *,
+    columns: ReviewColumns,
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
-    from fairpanel._schema import ReviewColumns
     from fairpanel.io import guard_outputs, write_frame, write_json
     from fairpanel.rubric import choose_scale, load_rubric
 
@@ -153,31 +147,24 @@ def score_command(
         rubric_name=None if rubric is None else str(rubric),
     )
     table = read_reviews(
-        reviews,
-        columns=ReviewColumns(
-            submission=submission_col,
-            reviewer=reviewer_col,
-            criterion=criterion_col,
-            score=score_col,
-            conflict=conflict_col,
-        ),
-        rubric=chosen.check,
-        encoding=encoding,
-        drop_missing=drop_missing,
+        reviews, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
     )
-    if method not in ("bayes", "eb"):
-        raise fail(ERR_METHOD.format(method=method))
-    with naming(reviews):
-        result = score(
-            table,
-            rubric=loaded_rubric,
-            scale=chosen.scale,
-            higher_is_better=not lower_is_better,
-            method="eb" if method == "eb" else "bayes",
-            seed=seed,
-            chains=chains,
-            draws=draws,
-        )
+    try:
+        with naming(reviews):
+            result = score(
+                table,
+                rubric=loaded_rubric,
+                scale=chosen.scale,
+                higher_is_better=not lower_is_better,
+                method=method,
+                seed=seed,
+                chains=chains,
+                draws=draws,
+            )
+    except ValueError as exc:  # an option out of range (--method, --chains, --draws)
+        if isinstance(exc, FairpanelInputError):
+            raise
+        raise fail(str(exc)) from None
     _show(result)
     if result.provisional and not allow_unconverged:
         raise fail(ERR_UNCONVERGED.format(message=result.diagnostics.message))

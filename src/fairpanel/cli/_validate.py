@@ -7,19 +7,17 @@ from typing import Annotated
 
 import typer
 
+from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
-    ConflictCol,
-    CriterionCol,
     DropMissing,
     Encoding,
     Groups,
     RequestCol,
-    ReviewerCol,
     ReviewsFile,
-    ScoreCol,
-    SubmissionCol,
     friendly_errors,
     read_reviews,
+    read_submissions,
+    with_review_columns,
 )
 
 __all__ = ["validate"]
@@ -32,6 +30,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 @friendly_errors
+@with_review_columns
 def validate(
     reviews: ReviewsFile,
     submissions: Annotated[
@@ -42,41 +41,30 @@ def validate(
         Path | None,
         typer.Option("--rubric", help="The rubric YAML; scores must be on its scale."),
     ] = None,
-    submission_col: SubmissionCol = "submission_id",
-    reviewer_col: ReviewerCol = "reviewer_id",
-    criterion_col: CriterionCol = "criterion",
-    score_col: ScoreCol = "score",
-    conflict_col: ConflictCol = "conflict",
     group: Groups = None,
     request_col: RequestCol = None,
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
+    *,
+    columns: ReviewColumns,
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""
     # Imported here for start-up time (pandas, yaml), as in every command.
-    from fairpanel._schema import ReviewColumns, SubmissionColumns
-    from fairpanel.io import load_submissions
     from fairpanel.rubric import load_rubric
 
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     subs = None
     if submissions is not None:
-        subs = load_submissions(
+        subs = read_submissions(
             submissions,
-            columns=SubmissionColumns(
-                submission=submission_col, groups=tuple(group or ()), request=request_col
-            ),
+            submission_col=columns.submission,
+            groups=group,
+            request_col=request_col,
             encoding=encoding,
         )
     table = read_reviews(
         reviews,
-        columns=ReviewColumns(
-            submission=submission_col,
-            reviewer=reviewer_col,
-            criterion=criterion_col,
-            score=score_col,
-            conflict=conflict_col,
-        ),
+        columns=columns,
         rubric=loaded_rubric,
         submissions=subs,
         encoding=encoding,

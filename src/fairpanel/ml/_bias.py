@@ -11,21 +11,18 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from fairpanel._schema import FOUR_FIFTHS
 from fairpanel.ml._evaluate import top_k_within
 from fairpanel.ml._findings import Finding, Severity
 from fairpanel.ml._model import target_values
 
 __all__ = [
-    "AIR_THRESHOLD",
     "MIN_GROUP_SIZE",
     "Disparity",
     "inherited_bias",
     "selection_disparity",
 ]
 
-#: The EEOC four-fifths rule (29 CFR 1607.4 D): a group selected at less than 80% of the
-#: rate of the most-selected group shows adverse impact.
-AIR_THRESHOLD: Final = 0.8
 #: Chance differences must not raise the flag: the ratio must also be unlikely under equal
 #: rates (Fisher's exact test for two groups, chi-square for more) at this level.
 ALPHA: Final = 0.05
@@ -47,7 +44,7 @@ class Disparity:
     @property
     def flagged(self) -> bool:
         """Below four-fifths and unlikely to be chance."""
-        return bool(self.ratio < AIR_THRESHOLD and self.p_value < ALPHA)
+        return bool(self.ratio < FOUR_FIFTHS and self.p_value < ALPHA)
 
 
 def selection_disparity(
@@ -193,7 +190,7 @@ def _verdict(attr: str, d: dict[str, Disparity]) -> Finding:
             f"{_phrase('Past decisions', attr, past)}{beside}; the model does not repeat this "
             f"({model.ratio:.0%}) but learns from those decisions, so keep checking it."
         )
-    elif min(model.ratio, past.ratio) < AIR_THRESHOLD:
+    elif min(model.ratio, past.ratio) < FOUR_FIFTHS:
         severity = "ok"
         text = (
             f"Selection rates by {attr} differ (the lowest group is selected at "

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from sklearn.inspection import permutation_importance
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import MLModel
 from fairpanel._seed import Seed
 from fairpanel.ml._bias import inherited_bias
 from fairpanel.ml._evaluate import (
@@ -21,7 +22,6 @@ from fairpanel.ml._evaluate import (
 from fairpanel.ml._findings import DETAIL_COLUMNS, CheckReport, Finding
 from fairpanel.ml._model import (
     ERR_MISSING_COLUMN,
-    ModelKind,
     SelectionModel,
     seed_int,
     single_threaded,
@@ -48,7 +48,7 @@ def run_checks(
     shifted: pd.DataFrame | None = None,
     post_decision: Sequence[str] = (),
     score: str | None = None,
-    model: ModelKind = "logistic",
+    model: MLModel = "logistic",
     exclude: Sequence[str] = (),
     features: Sequence[str] | None = None,
     source_names: tuple[str, str] = ("original", "shifted"),
@@ -107,7 +107,7 @@ def _run_checks(
     shifted: pd.DataFrame | None,
     post_decision: Sequence[str],
     score: str | None,
-    model: ModelKind,
+    model: MLModel,
     exclude: Sequence[str],
     features: Sequence[str] | None,
     source_names: tuple[str, str],

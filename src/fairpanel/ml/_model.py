@@ -27,13 +27,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import BOOL_HINT
+from fairpanel._schema import BOOL_HINT, ML_MODELS, MLModel
 from fairpanel._seed import Seed, as_rng
 from fairpanel.io import ERR_NOT_BOOL, bool_mask, write_bytes
 from fairpanel.ml._history import HISTORY_OUTCOMES
 
 __all__ = [
-    "MODELS",
     "SelectionModel",
     "Task",
     "canonical_checksum",
@@ -44,9 +43,7 @@ __all__ = [
     "target_values",
 ]
 
-ModelKind = Literal["logistic", "gbm"]
 Task = Literal["classification", "regression"]
-MODELS: Final[tuple[str, ...]] = ("logistic", "gbm")
 
 #: Columns that are never features unless listed in ``features``: who, when and what happened.
 _NOT_FEATURES: Final[tuple[str, ...]] = ("submission_id", "cycle", *HISTORY_OUTCOMES)
@@ -178,7 +175,7 @@ def build_pipeline(
     numeric: Sequence[str],
     categorical: Sequence[str],
     *,
-    model: ModelKind,
+    model: MLModel,
     task: Task,
     seed: int,
     complexity: float | None = None,
@@ -262,7 +259,7 @@ class SelectionModel:
     def __init__(
         self,
         *,
-        model: ModelKind = "logistic",
+        model: MLModel = "logistic",
         target: str = "selected",
         groups: Sequence[str] = (),
         exclude: Sequence[str] = (),
@@ -336,8 +333,8 @@ class SelectionModel:
             target has empty cells or cells that are neither yes/no nor numbers, or
             the past decisions hold a single value.
         """
-        if self.model not in MODELS:
-            raise ValueError(ERR_MODEL.format(allowed=MODELS, value=self.model))
+        if self.model not in ML_MODELS:
+            raise ValueError(ERR_MODEL.format(allowed=ML_MODELS, value=self.model))
         for col in (self.target, *self.groups):
             if col not in history.columns:
                 raise FairpanelInputError(ERR_MISSING_COLUMN.format(column=col), column=col)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._extras import needs_extra
+from fairpanel._schema import ML_MITIGATIONS, Mitigation, MLModel
 from fairpanel._seed import Seed
 from fairpanel.ml._model import SelectionModel, single_threaded, target_values
 from fairpanel.strategies import Allocation, Capacity, Strategy
@@ -32,8 +33,8 @@ from fairpanel.strategies._engine import allocate_blocks, blocks_from_score
 
 __all__ = ["MITIGATIONS", "MLStrategy"]
 
-Mitigation = Literal["exponentiated-gradient", "threshold-optimizer"]
-MITIGATIONS: Final[tuple[str, ...]] = ("exponentiated-gradient", "threshold-optimizer")
+#: :data:`fairpanel._schema.ML_MITIGATIONS` under the name ``fairpanel.ml`` has published.
+MITIGATIONS: Final = ML_MITIGATIONS
 
 ERR_MITIGATION = "mitigation must be None or one of {allowed}, got {value!r}"
 ERR_MITIGATION_TASK = "mitigation needs a 0/1 past decision as target, not a score"
@@ -104,7 +105,7 @@ class MLStrategy(Strategy):
     def __init__(
         self,
         *,
-        model: Literal["logistic", "gbm"] = "logistic",
+        model: MLModel = "logistic",
         target: str = "selected",
         groups: Sequence[str] = (),
         exclude_groups: bool = True,

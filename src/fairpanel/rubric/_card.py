@@ -8,29 +8,50 @@ rubric file with the filters defined here (table cells, inline text, paragraphs)
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, Literal
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING, Any, Literal
 
 from fairpanel._version import __version__
 from fairpanel.rubric._rubric import Rubric
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
 
 __all__ = ["card_model", "render_card"]
 
 ERR_FORMAT = "format must be one of {allowed}, got {got!r}"
 FORMATS = ("md", "html")
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("fairpanel.rubric", "templates"),
-    # Only the .html template is escaped for HTML; the .md template escapes for Markdown.
-    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """Build the card templates' environment, on first use.
+
+    Jinja2 is imported here, not at the top: a command that reads a rubric (``allocate
+    --rubric``, ``score``) never renders a card and need not wait for it.
+    """
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("fairpanel.rubric", "templates"),
+        # Only the .html template is escaped for HTML; the .md template escapes for Markdown.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        breaks=html_breaks,
+        md=md_inline,
+        md_cell=md_cell,
+        md_code=md_code,
+        md_paragraphs=md_paragraphs,
+        paragraphs=html_paragraphs,
+    )
+    return env
 
 
 def render_card(
@@ -69,7 +90,7 @@ def render_card(
     """
     if format not in FORMATS:
         raise ValueError(ERR_FORMAT.format(allowed=", ".join(map(repr, FORMATS)), got=format))
-    template = _ENV.get_template(f"card.{format}")
+    template = _environment().get_template(f"card.{format}")
     return template.render(card=card_model(rubric), standalone=standalone)
 
 
@@ -216,21 +237,15 @@ def md_paragraphs(value: object) -> str:
 
 def html_paragraphs(value: object) -> Markup:
     """Escape multi-paragraph text for HTML as ``<p>`` elements."""
+    from markupsafe import Markup  # with jinja2, on first use
+
     paragraphs = [p for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
     return Markup("\n").join(Markup("<p>{}</p>").format(" ".join(p.split())) for p in paragraphs)
 
 
 def html_breaks(value: object) -> Markup:
     """Escape text for an HTML table cell: paragraphs separated by ``<br><br>``."""
+    from markupsafe import Markup  # with jinja2, on first use
+
     paragraphs = [p for p in re.split(r"\n\s*\n", str(value).strip()) if p.strip()]
     return Markup("<br><br>").join(" ".join(p.split()) for p in paragraphs)
-
-
-_ENV.filters.update(
-    breaks=html_breaks,
-    md=md_inline,
-    md_cell=md_cell,
-    md_code=md_code,
-    md_paragraphs=md_paragraphs,
-    paragraphs=html_paragraphs,
-)

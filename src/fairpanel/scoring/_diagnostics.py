@@ -10,6 +10,8 @@ cost more than the sampler itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from scipy import fft, special
@@ -83,13 +85,30 @@ def _rhat_plain(arr: FloatArray) -> FloatArray:
     return out
 
 
+def _per_parameter(
+    draws: npt.ArrayLike, min_chains: int, statistic: Callable[[FloatArray], FloatArray]
+) -> FloatArray:
+    """Apply ``statistic`` to the split chains of ``draws``; one value per parameter."""
+    arr, shape = _as_chains(draws, min_chains=min_chains)
+    return statistic(_split(arr)).reshape(shape)
+
+
+def _rank_rhat(split: FloatArray) -> FloatArray:
+    """Return the larger of the bulk and the folded-tail R-hat of split chains."""
+    bulk = _rhat_plain(_z_scale(split))
+    folded = np.abs(split - np.median(split.reshape(-1, split.shape[2]), axis=0))
+    out: FloatArray = np.maximum(bulk, _rhat_plain(_z_scale(folded)))
+    return out
+
+
 def rhat(draws: npt.ArrayLike) -> FloatArray:
     """Rank-normalised split R-hat (the larger of the bulk and the folded-tail value).
 
     Parameters
     ----------
     draws : array_like, shape (chains, draws, ...)
-        Posterior draws; any trailing axes are parameters.
+        Posterior draws, at least two chains of at least 4 draws; any trailing axes are
+        parameters.
 
     Returns
     -------
@@ -103,13 +122,7 @@ def rhat(draws: npt.ArrayLike) -> FloatArray:
     >>> float(rhat(rng.normal(size=(4, 1000)))) < 1.01
     True
     """
-    arr, shape = _as_chains(draws, min_chains=2)
-    split = _split(arr)
-    bulk = _rhat_plain(_z_scale(split))
-    folded = np.abs(split - np.median(split.reshape(-1, split.shape[2]), axis=0))
-    tail = _rhat_plain(_z_scale(folded))
-    out: FloatArray = np.maximum(bulk, tail)
-    return out.reshape(shape)
+    return _per_parameter(draws, 2, _rank_rhat)
 
 
 def _autocov(arr: FloatArray) -> FloatArray:
@@ -174,7 +187,7 @@ def ess_bulk(draws: npt.ArrayLike) -> FloatArray:
     Parameters
     ----------
     draws : array_like, shape (chains, draws, ...)
-        Posterior draws; any trailing axes are parameters.
+        As for :func:`rhat`; one chain is enough.
 
     Returns
     -------
@@ -184,10 +197,8 @@ def ess_bulk(draws: npt.ArrayLike) -> FloatArray:
 
     Examples
     --------
-    >>> rng = np.random.default_rng(0)
-    >>> float(ess_bulk(rng.normal(size=(4, 1000)))) > 3000
+    >>> draws = np.random.default_rng(0).normal(size=(4, 1000))
+    >>> bool(ess_bulk(draws) > 3000)
     True
     """
-    arr, shape = _as_chains(draws, min_chains=1)
-    out = _ess(_z_scale(_split(arr)))
-    return out.reshape(shape)
+    return _per_parameter(draws, 1, lambda split: _ess(_z_scale(split)))

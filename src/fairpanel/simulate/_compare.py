@@ -12,9 +12,9 @@ import pandas as pd
 from scipy import optimize, stats
 
 # seed_entropy is re-exported: fairpanel.simulate.seed_entropy is public.
+from fairpanel._schema import RULE_STRATEGIES, STRATEGY_NAMES
 from fairpanel._seed import Seed, seed_entropy, seed_sequence
 from fairpanel.simulate._kernels import (
-    STRATEGIES,
     Draws,
     Panel,
     allocate_batch,
@@ -54,7 +54,7 @@ __all__ = [
 ERR_STRATEGY = "unknown strategy {name!r}; allowed: {allowed}"
 
 #: Strategies ``compare`` accepts: the four batched ones and ``ml`` (slower; optional).
-ALL_STRATEGIES: Final[tuple[str, ...]] = (*STRATEGIES, "ml")
+ALL_STRATEGIES: Final[tuple[str, ...]] = STRATEGY_NAMES
 ERR_METHOD = "unknown method {method!r}; allowed: {allowed}"
 ERR_REPLICATES = "replicates must be a whole number ≥ 2, got {value!r}"
 ERR_NO_STRATEGY = "choose at least one strategy"
@@ -90,7 +90,7 @@ def merit_edges(scenario: Scenario, bins: int = _N_BINS) -> npt.NDArray[np.float
 def compare(
     scenario: Scenario | str | Path,
     *,
-    strategies: Sequence[str] = STRATEGIES,
+    strategies: Sequence[str] = RULE_STRATEGIES,
     replicates: int = 1000,
     seed: Seed = None,
     method: Method = "fast",

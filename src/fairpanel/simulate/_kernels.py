@@ -10,19 +10,17 @@ preallocated chunk buffers, so results do not depend on how replicates are chunk
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from fairpanel._schema import INTERVAL_LEVELS, RULE_STRATEGIES
 from fairpanel.simulate._scenario import Scenario
 
 __all__ = [
-    "STRATEGIES",
     "Draws",
     "Panel",
-    "StrategyName",
     "allocate_batch",
     "assign_reviewers",
     "draw_chunk",
@@ -30,9 +28,6 @@ __all__ = [
     "select_best",
     "topk_mask",
 ]
-
-StrategyName = Literal["rank", "lottery", "partial-lottery", "tiered-lottery"]
-STRATEGIES: Final[tuple[str, ...]] = ("rank", "lottery", "partial-lottery", "tiered-lottery")
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -290,7 +285,7 @@ def gray_zone(panel: Panel, k: int, interval: float) -> tuple[B, B]:
     the spread of the others' count given θ_i, so its intervals are a little narrower
     than sampled ones (tests: at most two submissions at each edge of the gray zone).
     """
-    if panel.ranks is not None and interval in (0.5, 0.9):
+    if panel.ranks is not None and interval in INTERVAL_LEVELS:
         return _gray_zone_from_ranks(panel.ranks, k, interval)
     mu, s = panel.score, panel.se
     c, n = mu.shape
@@ -376,4 +371,4 @@ def allocate_batch(strategy: str, scenario: Scenario, panel: Panel, keys: F64, k
         with np.errstate(divide="ignore"):
             key = np.where(eligible, np.log(keys) / np.where(eligible, w, 1.0), -np.inf)
         return topk_mask(key, k) & eligible
-    raise ValueError(f"unknown strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
+    raise ValueError(f"unknown strategy {strategy!r}; allowed: {', '.join(RULE_STRATEGIES)}")

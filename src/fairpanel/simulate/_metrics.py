@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fairpanel._schema import FOUR_FIFTHS
+
 __all__ = [
     "METRICS",
     "individual_table",
@@ -49,7 +51,7 @@ def replicate_metrics(
     - disagreement: share of all submissions on which A and B decide differently (the
       NeurIPS 2014 experiment's headline; Cortes & Lawrence 2021).
     - adverse-impact ratio: lowest group selection rate over the highest (EEOC four-fifths
-      rule); ``below_four_fifths`` is 1 when it is below 0.8 (its mean: how often a
+      rule); ``below_four_fifths`` is 1 when it is below :data:`FOUR_FIFTHS` (its mean: how often a
       cycle would be flagged).
     """
     n_sel = sel_a.sum(axis=1).astype(float)
@@ -66,7 +68,7 @@ def replicate_metrics(
     top = rates.max(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         air = np.where(top > 0, rates.min(axis=1) / top, np.nan)
-    flagged = np.where(np.isnan(air), np.nan, (air < 0.8).astype(float))
+    flagged = np.where(np.isnan(air), np.nan, (air < FOUR_FIFTHS).astype(float))
     scalars = np.stack(
         [recovered, overlap, consistency, disagreement, air, flagged, n_sel], axis=1
     )

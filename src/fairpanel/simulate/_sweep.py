@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import RULE_STRATEGIES
 from fairpanel._seed import Seed, seed_sequence
 from fairpanel.simulate._compare import SUMMARY_COLUMNS, Method, compare
-from fairpanel.simulate._kernels import STRATEGIES
 from fairpanel.simulate._progress import LazyProgress
 from fairpanel.simulate._result import ERR_CHART_GRID, ERR_METRIC, SweepResult
 from fairpanel.simulate._scenario import Scenario, load_scenario
@@ -124,7 +124,7 @@ def sweep(
     scenario: Scenario | str | Path,
     grid: Mapping[str, Sequence[Any]],
     *,
-    strategies: Sequence[str] = STRATEGIES,
+    strategies: Sequence[str] = RULE_STRATEGIES,
     replicates: int = 200,
     seed: Seed = None,
     method: Method = "fast",

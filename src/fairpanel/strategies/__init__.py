@@ -7,7 +7,12 @@ base from the layer above (so this package never loads scikit-learn).
 
 from fairpanel.strategies._allocation import Allocation, Capacity
 from fairpanel.strategies._base import Strategy
-from fairpanel.strategies._factory import make_strategy, parse_quality_bar, parse_weights
+from fairpanel.strategies._factory import (
+    check_strategy_options,
+    make_strategy,
+    parse_quality_bar,
+    parse_weights,
+)
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -23,6 +28,7 @@ __all__ = [
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",
+    "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",
     "parse_weights",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -20,9 +20,6 @@ import pandas as pd
 from fairpanel._seed import Seed
 from fairpanel.strategies._allocation import Allocation, Capacity
 from fairpanel.strategies._prepare import Prepared, prepare_inputs
-
-if TYPE_CHECKING:
-    from fairpanel.rubric import Rubric
 
 __all__ = ["Allocation", "Capacity", "Prepared", "Strategy"]
 
@@ -147,17 +144,9 @@ class Strategy(ABC):
             return capacity
         return Capacity(count=capacity)
 
-    @staticmethod
-    def _prepare(
-        scores: pd.DataFrame,
-        submissions: pd.DataFrame | None,
-        capacity: Capacity,
-        *,
-        required: tuple[str, ...] = ("submission_id", "calibrated_score"),
-        rubric: Rubric | None = None,
-    ) -> Prepared:
-        """Validate the score table (and submissions) and sort it by id."""
-        return prepare_inputs(scores, submissions, capacity, required=required, rubric=rubric)
+    #: Join the score table to eligibility and requests, sorted by id (see
+    #: :func:`~fairpanel.strategies._prepare.prepare_inputs`).
+    _prepare = staticmethod(prepare_inputs)
 
     def _allocate_by_score(
         self,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import SCORE_DIRECTION, score_sign
-from fairpanel.rubric import Rubric
+
+if TYPE_CHECKING:
+    # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.rubric import Rubric
 
 __all__ = ["ERR_DIRECTION_CONFLICT", "score_direction"]
 

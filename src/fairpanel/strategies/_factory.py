@@ -2,18 +2,21 @@
 
 Which options each strategy takes is :data:`fairpanel._schema.STRATEGY_OPTIONS`: an
 option given to a strategy that does not use it is refused by name rather than ignored,
-so ``--interval 0.9`` with ``--strategy lottery`` cannot pass unnoticed.
+so ``--interval 0.9`` with ``--strategy lottery`` cannot pass unnoticed. What a strategy
+cannot run without is :data:`STRATEGY_NEEDS`. :func:`check_strategy_options` checks both,
+and the capacity, before any table is read (the ``ml`` strategy, built in
+:mod:`fairpanel.ml`, is checked here too). Messages name each option as the command line
+spells it (``quality_bar`` is ``--quality-bar``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_INTERVAL, STRATEGY_NAMES, STRATEGY_OPTIONS
-from fairpanel.rubric import Rubric
 from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
@@ -22,11 +25,20 @@ from fairpanel.strategies._rules import (
     TieredLotteryStrategy,
 )
 
+if TYPE_CHECKING:
+    # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.rubric import Rubric
+
 __all__ = [
+    "ERR_CAPACITY",
     "ERR_ML_NEEDS_HISTORY",
+    "ERR_NEEDS",
     "ERR_OPTION",
+    "ERR_REQUEST_COL",
     "ERR_UNKNOWN_STRATEGY",
     "ERR_WEIGHTS_TEXT",
+    "STRATEGY_NEEDS",
+    "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",
     "parse_weights",
@@ -39,8 +51,83 @@ ERR_ML_NEEDS_HISTORY = (
     "the ml strategy learns from past cycles: build it with fairpanel.ml.MLStrategy(...)"
     ".fit(history), or on the command line give --history"
 )
-#: The command-line spelling of each option (the library's keyword has underscores).
-_FLAG: Final = {"quality_bar": "quality-bar", "interval": "interval", "weights": "weights"}
+ERR_NEEDS = "--strategy {strategy} needs --{option} ({why})"
+ERR_CAPACITY = "give exactly one of --capacity N or --budget B (with --request-col)"
+ERR_REQUEST_COL = "--budget needs --request-col (the submissions column of each request)"
+#: What a strategy cannot run without, besides the scores and a capacity, and why.
+STRATEGY_NEEDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "ml": {
+        "history": "past cycles with features and decisions",
+        "submissions": "the new cycle's features",
+    },
+}
+#: Every option some strategy takes and another does not.
+_OPTIONS: Final = frozenset().union(*STRATEGY_OPTIONS.values())
+
+
+def _flag(option: str) -> str:
+    """Spell an option as the command line does (the library's keyword has underscores)."""
+    return option.replace("_", "-")
+
+
+def _refuse_options(name: str, options: Mapping[str, object]) -> None:
+    """Refuse an unknown strategy, and an option given (not None) that it does not use."""
+    if name not in STRATEGY_NAMES:
+        raise FairpanelInputError(
+            ERR_UNKNOWN_STRATEGY.format(name=name, names=", ".join(STRATEGY_NAMES))
+        )
+    for option, value in options.items():
+        if value is not None and option in _OPTIONS and option not in STRATEGY_OPTIONS[name]:
+            raise FairpanelInputError(ERR_OPTION.format(option=_flag(option), strategy=name))
+
+
+def check_strategy_options(
+    name: str,
+    *,
+    count: int | None = None,
+    budget: float | None = None,
+    request_col: str | None = None,
+    **options: object,
+) -> None:
+    """Check a strategy's options before any table is read.
+
+    Parameters
+    ----------
+    name : str
+        The strategy (:data:`fairpanel._schema.STRATEGY_NAMES`).
+    count, budget : optional
+        The capacity: exactly one of a count of places and a budget.
+    request_col : str, optional
+        The submissions column of each request; a budget needs it.
+    **options : object
+        The other options by keyword (``quality_bar``, ``interval``, ``weights``,
+        ``history``, ``mitigation``, ``exclude``, ``submissions``…); None is not given.
+
+    Raises
+    ------
+    FairpanelInputError
+        For an unknown strategy, an option it does not use
+        (:data:`~fairpanel._schema.STRATEGY_OPTIONS`), one it needs and lacks
+        (:data:`STRATEGY_NEEDS`), or a capacity that is not one count or one budget.
+
+    Examples
+    --------
+    >>> check_strategy_options("partial-lottery", count=5, interval=0.9)
+    >>> check_strategy_options("rank", count=5, history="past.csv")
+    Traceback (most recent call last):
+    ...
+    fairpanel._errors.FairpanelInputError: --history is not used by the rank strategy
+    """
+    _refuse_options(name, options)
+    if (count is None) == (budget is None):
+        raise FairpanelInputError(ERR_CAPACITY)
+    for option, why in STRATEGY_NEEDS.get(name, {}).items():
+        if options.get(option) is None:
+            raise FairpanelInputError(
+                ERR_NEEDS.format(strategy=name, option=_flag(option), why=why)
+            )
+    if budget is not None and request_col is None:
+        raise FairpanelInputError(ERR_REQUEST_COL)
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -148,14 +235,7 @@ def make_strategy(
     ...
     fairpanel._errors.FairpanelInputError: --interval is not used by the rank strategy
     """
-    if name not in STRATEGY_NAMES:
-        raise FairpanelInputError(
-            ERR_UNKNOWN_STRATEGY.format(name=name, names=", ".join(STRATEGY_NAMES))
-        )
-    given = {"quality_bar": quality_bar, "interval": interval, "weights": weights}
-    for option, value in given.items():
-        if value is not None and option not in STRATEGY_OPTIONS[name]:
-            raise FairpanelInputError(ERR_OPTION.format(option=_FLAG[option], strategy=name))
+    _refuse_options(name, {"quality_bar": quality_bar, "interval": interval, "weights": weights})
     if name == "rank":
         return RankStrategy(rubric=rubric)
     if name == "lottery":

@@ -7,16 +7,17 @@ weights; :func:`fairpanel.strategies._engine.allocate_blocks` does the rest.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import DEFAULT_INTERVAL, DEFAULT_TIER_WEIGHTS, INTERVAL_LEVELS
 from fairpanel._seed import Seed
-from fairpanel.rubric import Rubric
 from fairpanel.strategies._bands import (
     ERR_UNKNOWN_WEIGHT_BAND,
     HINT_WEIGHT_BANDS,
@@ -28,6 +29,10 @@ from fairpanel.strategies._bands import (
 from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
 from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
 
+if TYPE_CHECKING:
+    # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.rubric import Rubric
+
 __all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredLotteryStrategy"]
 
 ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
@@ -35,8 +40,14 @@ ERR_INTERVAL = "interval must be one of {allowed}; got {value!r}"
 ERR_WEIGHTS = "weights must map band names to finite numbers >= 0; got {value!r}"
 ERR_N_MC = "n_monte_carlo must be an integer >= 100; got {value!r}"
 ERR_RANK_COLUMNS = "the partial lottery needs the columns {columns} in the score table"
-INTERVALS: Final = (0.5, 0.9)
-DEFAULT_WEIGHTS: Final = {"excellent": 3.0, "very good": 2.0, "good": 1.0}
+#: The columns every rule reads from the score table.
+_SCORE_COLUMNS: Final = ("submission_id", "calibrated_score")
+
+#: What a rule returns for :func:`allocate_blocks`: the priority block of each submission
+#: (-1: does not compete), the lottery weights (None: uniform) and extra table columns.
+Blocks = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64] | None, dict[str, npt.NDArray[Any]] | None
+]
 
 
 def _check_n_mc(value: object) -> int:
@@ -45,7 +56,66 @@ def _check_n_mc(value: object) -> int:
     return int(value)
 
 
-class RankStrategy(Strategy):
+class _BlockRule(Strategy):
+    """A rule that only says who competes, in which priority block, with which weight.
+
+    :meth:`allocate` is the same for every such rule: check the parameters, join the
+    inputs, ask the rule for its blocks, and let :func:`allocate_blocks` draw and fill.
+    """
+
+    n_monte_carlo: int
+    rubric: Rubric | None = None
+
+    def _required(self, scores: pd.DataFrame) -> tuple[str, ...]:
+        """Check the rule's own parameters; return the score columns it reads."""
+        return _SCORE_COLUMNS
+
+    @abstractmethod
+    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
+        """Return the priority blocks, weights and extra columns of the prepared inputs."""
+
+    def allocate(
+        self,
+        scores: pd.DataFrame,
+        submissions: pd.DataFrame | None = None,
+        *,
+        capacity: Capacity | int,
+        seed: Seed,
+    ) -> Allocation:
+        """Select submissions by the rule; see the class docstring.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            The score table: ``submission_id`` and ``calibrated_score`` (on the rubric's
+            scale, its direction from the ``higher_is_better`` column or the rubric);
+            a ``band`` column for the band rules without a rubric; ``expected_rank`` and
+            the chosen rank interval for the partial lottery.
+        submissions : DataFrame, optional
+            Eligibility (``eligible``) and, under a budget, each submission's request.
+        capacity : Capacity or int
+            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
+        seed : int or str
+            The published seed of any draw; ``None`` or a Generator is refused.
+
+        Returns
+        -------
+        Allocation
+            One row per submission with its tier, selection and selection probability;
+            the certificate of the draw, when one was needed.
+        """
+        n_mc = _check_n_mc(self.n_monte_carlo)
+        required = self._required(scores)
+        cap = self._capacity(capacity)
+        prepared = self._prepare(scores, submissions, cap, required=required, rubric=self.rubric)
+        blocks, weights, extra = self._blocks(prepared, cap)
+        return allocate_blocks(
+            prepared, blocks, weights, capacity=cap, seed=seed, strategy=self.name,
+            params=self.get_params(), n_monte_carlo=n_mc, extra=extra,
+        )  # fmt: skip
+
+
+class RankStrategy(_BlockRule):
     """Top-k by calibrated score; exact ties at the funding line are broken by lot.
 
     Submissions with a strictly better score than the tied group at the line are funded
@@ -78,46 +148,11 @@ class RankStrategy(Strategy):
         self.rubric = rubric
         self.n_monte_carlo = n_monte_carlo
 
-    def allocate(
-        self,
-        scores: pd.DataFrame,
-        submissions: pd.DataFrame | None = None,
-        *,
-        capacity: Capacity | int,
-        seed: Seed,
-    ) -> Allocation:
-        """Select the best-scored submissions; see the class docstring.
-
-        Parameters
-        ----------
-        scores : DataFrame
-            The score table: ``submission_id`` and ``calibrated_score`` (on the
-            rubric's scale; its direction from the ``higher_is_better`` column or the
-            rubric).
-        submissions : DataFrame, optional
-            Eligibility (``eligible``) and, under a budget, requests.
-        capacity : Capacity or int
-            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
-        seed : int or str
-            The published seed of any draw; ``None`` or a Generator is refused.
-
-        Returns
-        -------
-        Allocation
-            One row per submission with its tier, selection and selection probability;
-            the certificate of the tie-break draw, if one was needed.
-        """
-        n_mc = _check_n_mc(self.n_monte_carlo)
-        cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
-        blocks = blocks_from_score(prepared.merit, prepared.frame["eligible"])
-        return allocate_blocks(
-            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
-            params=self.get_params(), n_monte_carlo=n_mc,
-        )  # fmt: skip
+    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
+        return blocks_from_score(prepared.merit, prepared.frame["eligible"]), None, None
 
 
-class LotteryStrategy(Strategy):
+class LotteryStrategy(_BlockRule):
     """Uniform lottery among all submissions at or above a quality bar.
 
     Parameters
@@ -172,45 +207,11 @@ class LotteryStrategy(Strategy):
         # scale runs: on AIBS's 1-40 (1 = best), bar 8 admits scores <= 8.
         return merit >= prepared.sign * float(bar)
 
-    def allocate(
-        self,
-        scores: pd.DataFrame,
-        submissions: pd.DataFrame | None = None,
-        *,
-        capacity: Capacity | int,
-        seed: Seed,
-    ) -> Allocation:
-        """Draw the places among the submissions above the bar; see the class docstring.
-
-        Parameters
-        ----------
-        scores : DataFrame
-            The score table: ``submission_id`` and ``calibrated_score``, and a ``band``
-            column when ``quality_bar`` names a band and no rubric is given.
-        submissions : DataFrame, optional
-            Eligibility (``eligible``) and, under a budget, requests.
-        capacity : Capacity or int
-            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
-        seed : int or str
-            The published seed of any draw; ``None`` or a Generator is refused.
-
-        Returns
-        -------
-        Allocation
-            One row per submission with its tier, selection and selection probability;
-            the certificate of the draw, when one was needed.
-        """
-        n_mc = _check_n_mc(self.n_monte_carlo)
-        cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
-        blocks = np.where(self._entrants(prepared), 0, -1)
-        return allocate_blocks(
-            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
-            params=self.get_params(), n_monte_carlo=n_mc,
-        )  # fmt: skip
+    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
+        return np.where(self._entrants(prepared), 0, -1), None, None
 
 
-class TieredLotteryStrategy(Strategy):
+class TieredLotteryStrategy(_BlockRule):
     """Weighted lottery without replacement, the weight set by each submission's band.
 
     Parameters
@@ -249,7 +250,7 @@ class TieredLotteryStrategy(Strategy):
         self.n_monte_carlo = n_monte_carlo
 
     def _weights(self) -> dict[str, float]:
-        raw: object = DEFAULT_WEIGHTS if self.weights is None else self.weights
+        raw: object = DEFAULT_TIER_WEIGHTS if self.weights is None else self.weights
         if not isinstance(raw, Mapping) or not raw:
             raise ValueError(ERR_WEIGHTS.format(value=raw))
         out: dict[str, float] = {}
@@ -262,38 +263,12 @@ class TieredLotteryStrategy(Strategy):
             out[str(band)] = float(value)
         return out
 
-    def allocate(
-        self,
-        scores: pd.DataFrame,
-        submissions: pd.DataFrame | None = None,
-        *,
-        capacity: Capacity | int,
-        seed: Seed,
-    ) -> Allocation:
-        """Draw the places with band weights; see the class docstring.
+    def _required(self, scores: pd.DataFrame) -> tuple[str, ...]:
+        self._weights()  # bad weights are refused before the tables are read
+        return _SCORE_COLUMNS
 
-        Parameters
-        ----------
-        scores : DataFrame
-            The score table: ``submission_id`` and ``calibrated_score``, and a ``band``
-            column unless the rubric computes the bands.
-        submissions : DataFrame, optional
-            Eligibility (``eligible``) and, under a budget, requests.
-        capacity : Capacity or int
-            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
-        seed : int or str
-            The published seed of any draw; ``None`` or a Generator is refused.
-
-        Returns
-        -------
-        Allocation
-            One row per submission with its tier, selection and selection probability;
-            the certificate of the draw, when one was needed.
-        """
-        n_mc = _check_n_mc(self.n_monte_carlo)
+    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
         table = self._weights()
-        cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap, rubric=self.rubric)
         bands = bands_of(prepared, self.rubric)
         known = (
             [b.name for b in self.rubric.bands]
@@ -314,14 +289,10 @@ class TieredLotteryStrategy(Strategy):
                 band = next((b for b in known if fold(b) == fold(name)), name)
             by_band[band] = weight
         w = np.array([by_band.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
-        blocks = np.where(w > 0, 0, -1)
-        return allocate_blocks(
-            prepared, blocks, np.where(w > 0, w, 1.0), capacity=cap, seed=seed,
-            strategy=self.name, params=self.get_params(), n_monte_carlo=n_mc,
-        )  # fmt: skip
+        return np.where(w > 0, 0, -1), np.where(w > 0, w, 1.0), None
 
 
-class PartialLotteryStrategy(Strategy):
+class PartialLotteryStrategy(_BlockRule):
     """The SNSF partial lottery: draw only where the ranking cannot decide.
 
     With ``k`` places the funding line is the expected rank of the ``k``-th eligible
@@ -357,58 +328,33 @@ class PartialLotteryStrategy(Strategy):
 
     name = "partial-lottery"
 
-    def __init__(self, *, interval: float = 0.5, n_monte_carlo: int = 10_000) -> None:
+    def __init__(self, *, interval: float = DEFAULT_INTERVAL, n_monte_carlo: int = 10_000) -> None:
         self.interval = interval
         self.n_monte_carlo = n_monte_carlo
 
-    def allocate(
-        self,
-        scores: pd.DataFrame,
-        submissions: pd.DataFrame | None = None,
-        *,
-        capacity: Capacity | int,
-        seed: Seed,
-    ) -> Allocation:
-        """Fund the clear top, draw among the uncertain middle; see the class docstring.
+    def _interval_columns(self) -> tuple[str, str]:
+        if self.interval not in INTERVAL_LEVELS:
+            raise ValueError(
+                ERR_INTERVAL.format(allowed=list(INTERVAL_LEVELS), value=self.interval)
+            )
+        pct = round(100 * self.interval)
+        return f"rank_lo{pct}", f"rank_hi{pct}"
 
-        Parameters
-        ----------
-        scores : DataFrame
-            The score table of :func:`fairpanel.score`: ``submission_id``,
-            ``calibrated_score``, ``expected_rank`` (1 = best) and the rank interval
-            chosen by ``interval`` (``rank_lo50``/``rank_hi50`` or
-            ``rank_lo90``/``rank_hi90``).
-        submissions : DataFrame, optional
-            Eligibility (``eligible``) and, under a budget, requests.
-        capacity : Capacity or int
-            A count of places (an int) or a budget, as for :meth:`Strategy.allocate`.
-        seed : int or str
-            The published seed of any draw; ``None`` or a Generator is refused.
-
-        Returns
-        -------
-        Allocation
-            One row per submission with its tier, selection and selection probability, plus
-            ``funding_line``, ``interval_lo`` and ``interval_hi``; the draw's
-            certificate when a lottery was needed.
-        """
-        n_mc = _check_n_mc(self.n_monte_carlo)
-        if self.interval not in INTERVALS:
-            raise ValueError(ERR_INTERVAL.format(allowed=list(INTERVALS), value=self.interval))
-        pct = 50 if self.interval == 0.5 else 90
-        lo_col, hi_col = f"rank_lo{pct}", f"rank_hi{pct}"
-        needed = ("submission_id", "calibrated_score", "expected_rank", lo_col, hi_col)
+    def _required(self, scores: pd.DataFrame) -> tuple[str, ...]:
+        needed = (*_SCORE_COLUMNS, "expected_rank", *self._interval_columns())
         missing = [c for c in needed if c not in scores.columns]
         if missing:
             raise FairpanelInputError(ERR_RANK_COLUMNS.format(columns=missing))
-        cap = self._capacity(capacity)
-        prepared = self._prepare(scores, submissions, cap, required=needed)
+        return needed
+
+    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
+        lo_col, hi_col = self._interval_columns()
         frame = prepared.frame
         eligible = frame["eligible"].to_numpy(dtype=bool)
         er = frame["expected_rank"].to_numpy(dtype=float)
         lo = frame[lo_col].to_numpy(dtype=float)
         hi = frame[hi_col].to_numpy(dtype=float)
-        line = _funding_line(er, eligible, frame, cap)
+        line = _funding_line(er, eligible, frame, capacity)
         # As in ERforResearch: the submission whose expected rank *is* the line always
         # enters the lottery, even when its (quantile) interval happens to exclude it.
         on_line = er == line
@@ -426,10 +372,7 @@ class PartialLotteryStrategy(Strategy):
             "interval_lo": lo,
             "interval_hi": hi,
         }
-        return allocate_blocks(
-            prepared, blocks, None, capacity=cap, seed=seed, strategy=self.name,
-            params=self.get_params(), n_monte_carlo=n_mc, extra=extra,
-        )  # fmt: skip
+        return blocks, None, extra
 
 
 def _funding_line(
