@@ -7,15 +7,17 @@ import pandas as pd
 import pytest
 
 from fairpanel import FairpanelInputError
-from fairpanel.panel import as_panel, fit_reml, from_codes, from_matrix, from_reviews
-from fairpanel.panel._build import (
-    ERR_CONFLICT_VALUE,
-    ERR_DUPLICATE,
-    ERR_NEED_RUBRIC,
-    ERR_NOT_NUMBER,
+from fairpanel.io import ERR_NOT_BOOL
+from fairpanel.io._checks import ERR_NOT_NUMBER
+from fairpanel.io._reviews import (
+    ERR_CONFLICT,
+    ERR_DUPLICATE_REVIEW,
+    ERR_NOT_LEVEL,
     ERR_OFF_SCALE,
     ERR_UNKNOWN_CRITERION,
 )
+from fairpanel.panel import as_panel, fit_reml, from_codes, from_matrix, from_reviews
+from fairpanel.panel._build import ERR_NEED_RUBRIC
 from fairpanel.panel._matrix import ERR_DUPLICATE_PAIR
 from fairpanel.panel._panel import ERR_NO_SCALE
 from fairpanel.panel._reml import _Equations
@@ -112,44 +114,82 @@ def test_one_criterion_and_overall_grades():
     assert (scaled.scale.min, scaled.scale.max) == (2, 5)
 
 
-def test_conflicted_reviews_are_left_out_and_unreadable_flags_refused():
-    reviews = _reviews().assign(conflict=["no", "no", "yes", "yes", "", None, "0"])
-    panel = from_reviews(reviews, rubric=_rubric())
-    assert panel.n_reviews == 3  # S1/r2 is gone, whole
-    assert "r2" not in panel.reviewers
-    # "y" is not a yes/no word (fairpanel._schema.parse_bool): refused, naming the row.
-    reviews.loc[4, "conflict"] = "y"
+def test_conflicted_reviews_are_refused_and_unreadable_flags_too():
+    # As fairpanel.io.load_reviews says: a conflicted review must be removed before
+    # scoring (not left out silently, not down-weighted).
+    reviews = _reviews().assign(conflict=["no", "no", "no", "no", "", None, "0"])
+    assert from_reviews(reviews, rubric=_rubric()).n_reviews == 4
+    reviews.loc[2, "conflict"] = "yes"
     with pytest.raises(FairpanelInputError) as info:
         from_reviews(reviews, rubric=_rubric())
-    assert info.value.message == ERR_CONFLICT_VALUE.format(value="y")
-    assert (info.value.row, info.value.column) == (6, "conflict")
+    assert info.value.message == ERR_CONFLICT.format(reviewer="r2", submission="S1")
+    assert (info.value.row, info.value.column) == (4, "conflict")
+    # "y" is not a yes/no word (fairpanel._schema.parse_bool): refused, naming the row.
+    reviews.loc[1, "conflict"] = "y"
+    with pytest.raises(FairpanelInputError) as info:
+        from_reviews(reviews, rubric=_rubric())
+    assert info.value.message == ERR_NOT_BOOL.format(value="y")
+    assert (info.value.row, info.value.column) == (3, "conflict")
 
 
 @pytest.mark.parametrize(
-    ("change", "message", "row"),
+    ("change", "message", "row", "column"),
     [
-        ({"score": (3, "high")}, ERR_NOT_NUMBER.format(value="high"), 5),
-        ({"score": (3, 7.0)}, ERR_OFF_SCALE.format(value=7.0, min=1, max=5), 5),
+        ({"score": (3, "high")}, ERR_NOT_NUMBER.format(what="score", value="high"), 5, "score"),
+        ({"score": (3, 7.0)}, ERR_OFF_SCALE.format(value=7.0, min=1, max=5), 5, "score"),
+        ({"score": (3, 3.5)}, ERR_NOT_LEVEL.format(value=3.5, min=1, max=5), 5, "score"),
         (
             {"criterion": (1, "impact")},
-            ERR_UNKNOWN_CRITERION.format(criterion="impact", known="science, feasibility"),
+            ERR_UNKNOWN_CRITERION.format(value="impact", known="science, feasibility"),
             3,
+            "criterion",
         ),
         (
             {"reviewer_id": (2, "r1"), "submission_id": (2, "S2")},
-            ERR_DUPLICATE.format(reviewer="r1", criterion="science", submission="S2"),
+            ERR_DUPLICATE_REVIEW.format(
+                reviewer="r1", criterion="science", submission="S2", first=2, row=4
+            ),
             4,
+            "reviewer_id",
         ),
     ],
 )
-def test_bad_reviews_name_their_spreadsheet_row(change, message, row):
+def test_bad_reviews_name_their_spreadsheet_row(change, message, row, column):
     reviews = _reviews().astype({"score": object})
-    for column, (pos, value) in change.items():
-        reviews.loc[pos, column] = value
+    for col, (pos, value) in change.items():
+        reviews.loc[pos, col] = value
     with pytest.raises(FairpanelInputError) as info:
         from_reviews(reviews, rubric=_rubric())
     assert info.value.message == message
-    assert info.value.row == row
+    assert (info.value.row, info.value.column) == (row, column)
+
+
+def test_blank_scores_are_refused_unless_dropped():
+    reviews = _reviews().astype({"score": object})
+    reviews.loc[6, "score"] = None  # S1/r3 gave no science score: the review is gone
+    with pytest.raises(FairpanelInputError) as info:
+        from_reviews(reviews, rubric=_rubric())
+    assert (info.value.row, info.value.column) == (8, "score")
+    panel = from_reviews(reviews, rubric=_rubric(), missing="drop")
+    assert panel.reviewers.tolist() == ["r1", "r2"]
+
+
+def test_a_given_scale_is_checked_as_a_rubric_is():
+    # The CLI's --scale-min/--scale-max and scale= are one rule: scores are its points.
+    one = _reviews().iloc[[0, 2]].astype({"score": object})
+    assert from_reviews(one, scale=(1, 5)).criterion == "science"
+    one.iloc[1, 3] = 6
+    with pytest.raises(FairpanelInputError) as info:
+        from_reviews(one, scale=(1, 5))
+    assert info.value.message == ERR_OFF_SCALE.format(value=6, min=1, max=5)
+    assert (info.value.row, info.value.column) == (3, "score")
+    # Several criteria on one given scale: each is checked, the chosen one kept.
+    reviews = _reviews()
+    assert from_reviews(reviews, criterion="feasibility", scale=(1, 5)).n_reviews == 3
+    reviews.loc[1, "score"] = 9
+    with pytest.raises(FairpanelInputError) as info:
+        from_reviews(reviews, criterion="science", scale=(1, 5))
+    assert info.value.row == 3
 
 
 def test_several_criteria_need_the_rubric():

@@ -16,8 +16,9 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from fairpanel import FairpanelInputError
 from fairpanel._seed import ERR_SEED, as_rng
+from fairpanel.io._reviews import ERR_DUPLICATE_REVIEW
 from fairpanel.panel import as_panel, fit_reml
-from fairpanel.panel._build import ERR_CRITERION_NOT_FOUND, ERR_DUPLICATE, ERR_NEED_RUBRIC
+from fairpanel.panel._build import ERR_CRITERION_NOT_FOUND, ERR_NEED_RUBRIC
 from fairpanel.panel._matrix import ERR_CRITERION_WIDE, ERR_LONG_COLUMNS, ERR_WIDE_NUMERIC
 from fairpanel.reliability import (
     ICC_COLUMNS,
@@ -426,8 +427,12 @@ def test_reviews_input_errors():
     first = reviews.iloc[0]
     with pytest.raises(FairpanelInputError) as info3:
         icc(twice, rubric=_rubric())
-    assert info3.value.message == ERR_DUPLICATE.format(
-        reviewer=first["reviewer_id"], submission=first["submission_id"], criterion="merit"
+    assert info3.value.message == ERR_DUPLICATE_REVIEW.format(
+        reviewer=first["reviewer_id"],
+        submission=first["submission_id"],
+        criterion="merit",
+        first=2,
+        row=3,
     )
 
 

@@ -305,9 +305,9 @@ def test_bad_options_and_inputs() -> None:
         score(dup)
     off = reviews.copy()
     off.loc[3, "score"] = 9.0
-    with pytest.raises(FairpanelInputError, match="off the scale"):
+    with pytest.raises(FairpanelInputError, match="off the rubric's scale"):
         score(off, scale=(1, 6))
-    with pytest.raises(FairpanelInputError, match="no column 'reviewer_id'"):
+    with pytest.raises(FairpanelInputError, match="column 'reviewer_id' is missing"):
         score(reviews.drop(columns="reviewer_id"))
     with pytest.raises(FairpanelInputError, match="at least two submissions"):
         score(reviews[reviews["submission_id"] == "#1"], scale=(1, 6))

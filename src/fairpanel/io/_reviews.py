@@ -24,7 +24,7 @@ from fairpanel.io._checks import (
     require_columns,
     spreadsheet_row,
 )
-from fairpanel.io._columns import mark
+from fairpanel.io._columns import is_loaded, mark
 from fairpanel.io._read import Table
 
 if TYPE_CHECKING:
@@ -44,6 +44,12 @@ OVERALL = "overall"
 
 #: Between the parts of a reviewer id built from several columns: ``"A/v_1"``.
 REVIEWER_SEPARATOR: Final = "/"
+
+#: ``attrs`` keys of a loaded reviews table: what its scores and criteria were checked
+#: against (:func:`_checked_against` of the rubric, or None), and whether the file had no
+#: criterion column (so the loader wrote one).
+RUBRIC_KEY: Final = "fairpanel_rubric"
+NO_CRITERION_KEY: Final = "fairpanel_no_criterion"
 
 ERR_OFF_SCALE = "score {value:g} is off the rubric's scale {min}–{max}"
 ERR_NOT_LEVEL = "score {value:g} is not a level of the rubric's scale {min}–{max}"
@@ -120,7 +126,11 @@ def load_reviews(
     DataFrame
         Columns ``submission_id``, ``reviewer_id``, ``criterion`` (text) and ``score``
         (float), plus ``conflict`` (bool, all False) when the file has a conflict
-        column; one row per score, in file order.
+        column; one row per score, in file order. A frame this function returned is
+        returned as it is when it was checked against the same rubric's criteria and
+        scale (or ``rubric`` is None), ``submissions`` is None, and it still holds no
+        empty score and no conflicted review: scoring and reliability load what they are
+        handed, and a table the CLI loaded is not checked twice.
 
     Raises
     ------
@@ -151,6 +161,13 @@ def load_reviews(
     1            P1       one/B   overall    5.0
     2            P2       two/A   overall    3.0
     """
+    if is_loaded(reviews, "reviews", REVIEW_COLUMNS):
+        if submissions is None and _as_loaded(reviews, rubric):
+            return reviews
+        if reviews.attrs.get(NO_CRITERION_KEY):
+            # The file had no criterion column: read it as such again, so that a rubric
+            # with one criterion names every row (the loader wrote "overall").
+            reviews = reviews.drop(columns="criterion")
     table = as_table(reviews, encoding=encoding, source=source, default_name="reviews table")
     defaults = DEFAULT_REVIEW_COLUMNS
     has_criterion = columns.criterion in table.frame.columns
@@ -214,13 +231,34 @@ def load_reviews(
             "score": score.astype(float),
         }
     )
-    if has_conflict:
-        out["conflict"] = False
     checked: dict[str, ColumnKind] = dict.fromkeys(REVIEW_COLUMNS, "text")
     checked["score"] = "number"
+    if has_conflict:
+        out["conflict"] = False
+        checked["conflict"] = "bool"
     out = mark(out, table="reviews", source=table.source, checked=checked)
+    out.attrs[RUBRIC_KEY] = None if rubric is None else _checked_against(rubric)
+    out.attrs[NO_CRITERION_KEY] = not has_criterion
     out.attrs["dropped"] = dropped
     return out
+
+
+def _checked_against(rubric: Rubric) -> tuple[tuple[str, ...], int, int]:
+    """Return what the checks read of a rubric: its criterion ids and its scale's ends."""
+    return rubric.criterion_ids, rubric.scale.min, rubric.scale.max
+
+
+def _as_loaded(frame: pd.DataFrame, rubric: Rubric | None) -> bool:
+    """Whether a loaded frame needs no check again for ``rubric``.
+
+    Its types were looked at (:func:`is_loaded`); a score emptied or a conflict flagged
+    since is looked for too (one pass over two columns), so it is refused with its row.
+    """
+    if rubric is not None and frame.attrs.get(RUBRIC_KEY) != _checked_against(rubric):
+        return False
+    if frame["score"].isna().any():
+        return False
+    return "conflict" not in frame.columns or not frame["conflict"].any()
 
 
 def _drop_missing_scores(table: Table, column: str) -> tuple[Table, int]:
