@@ -27,7 +27,7 @@ from fairpanel.cli._main import app
 from fairpanel.io import ERR_NOT_BOOL, load_reviews, load_scores, write_frame
 from fairpanel.io._reviews import ERR_CONFLICT
 from fairpanel.ml import generate_history
-from fairpanel.ml._model import target_values
+from fairpanel.ml._features import target_values
 from fairpanel.report import ReportInputs, build_report
 from fairpanel.strategies import RankStrategy
 

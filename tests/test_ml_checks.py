@@ -16,8 +16,8 @@ from sklearn.metrics import roc_auc_score
 from fairpanel import FairpanelInputError
 from fairpanel.ml import SelectionModel, generate_history, run_checks, selection_disparity
 from fairpanel.ml._evaluate import auc, top_k_within
+from fairpanel.ml._features import ERR_MISSING_COLUMN
 from fairpanel.ml._findings import FINDING_COLUMNS, Finding
-from fairpanel.ml._model import ERR_MISSING_COLUMN
 from fairpanel.ml._shift import overfit_finding, overspecialization_finding
 
 GROUPS = ["gender", "career_stage"]

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from fairpanel.cli._main import app
 from fairpanel.io import read_table, write_frame
 from fairpanel.ml import generate_history, run_checks
-from fairpanel.ml._model import ERR_MISSING_COLUMN
+from fairpanel.ml._features import ERR_MISSING_COLUMN
 from fairpanel.strategies._factory import ERR_OPTION
 
 runner = CliRunner()

@@ -12,8 +12,8 @@ from fairpanel.ml import (
     generate_history,
     load_model,
 )
+from fairpanel.ml._features import ERR_MISSING_COLUMN, ERR_MODEL, ERR_NOT_FITTED, seed_int
 from fairpanel.ml._history import ERR_SOURCE
-from fairpanel.ml._model import ERR_MISSING_COLUMN, ERR_MODEL, ERR_NOT_FITTED, seed_int
 
 PLANTED = {"proxy": "womens_college", "leakage": "hours_used", "artifact": "source_tag"}
 

@@ -20,7 +20,7 @@ from fairpanel._seed import (
     seed_text,
 )
 from fairpanel.audit import audit_counts
-from fairpanel.ml._model import seed_int
+from fairpanel.ml._features import seed_int
 from fairpanel.panel import as_panel
 from fairpanel.reliability._bootstrap import alpha_bootstrap
 from fairpanel.scoring import score

@@ -10,9 +10,10 @@ rubric ranking and the lotteries of :mod:`fairpanel.strategies`.
 
 from fairpanel.ml._bias import Disparity, selection_disparity
 from fairpanel.ml._checks import run_checks
+from fairpanel.ml._features import canonical_checksum
 from fairpanel.ml._findings import CheckReport, Finding
 from fairpanel.ml._history import HISTORY_OUTCOMES, generate_history
-from fairpanel.ml._model import SelectionModel, canonical_checksum, load_model
+from fairpanel.ml._model import SelectionModel, load_model
 from fairpanel.ml._shift import error_path
 from fairpanel.ml._strategy import MITIGATIONS, MLStrategy
 

@@ -13,8 +13,8 @@ from scipy import stats
 
 from fairpanel._schema import FOUR_FIFTHS
 from fairpanel.ml._evaluate import top_k_within
+from fairpanel.ml._features import target_values
 from fairpanel.ml._findings import Finding, Severity
-from fairpanel.ml._model import target_values
 
 __all__ = [
     "MIN_GROUP_SIZE",

@@ -19,14 +19,9 @@ from fairpanel.ml._evaluate import (
     held_out_fits,
     held_out_scores,
 )
+from fairpanel.ml._features import ERR_MISSING_COLUMN, seed_int, single_threaded, target_values
 from fairpanel.ml._findings import DETAIL_COLUMNS, CheckReport, Finding
-from fairpanel.ml._model import (
-    ERR_MISSING_COLUMN,
-    SelectionModel,
-    seed_int,
-    single_threaded,
-    target_values,
-)
+from fairpanel.ml._model import SelectionModel
 from fairpanel.ml._shift import error_path, overfit_finding, overspecialization_finding
 from fairpanel.ml._suspicious import leakage_finding, proxy_finding, too_good_finding
 

@@ -16,7 +16,8 @@ from scipy import stats
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
-from fairpanel.ml._model import SelectionModel, Task, build_pipeline, prepare_features
+from fairpanel.ml._features import Task, build_pipeline, prepare_features
+from fairpanel.ml._model import SelectionModel
 
 __all__ = [
     "auc",

@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from sklearn.model_selection import train_test_split
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel.ml._features import build_pipeline, prepare_features, target_values
 from fairpanel.ml._findings import Finding, Severity
-from fairpanel.ml._model import SelectionModel, build_pipeline, prepare_features, target_values
+from fairpanel.ml._model import SelectionModel
 
 __all__ = [
     "LOGISTIC_PATH",

@@ -27,7 +27,8 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._extras import needs_extra
 from fairpanel._schema import ML_MITIGATIONS, Mitigation, MLModel
 from fairpanel._seed import Seed
-from fairpanel.ml._model import SelectionModel, single_threaded, target_values
+from fairpanel.ml._features import single_threaded, target_values
+from fairpanel.ml._model import SelectionModel
 from fairpanel.strategies import Allocation, Capacity, Strategy
 from fairpanel.strategies._engine import allocate_blocks, blocks_from_score
 

@@ -18,8 +18,9 @@ from fairpanel.ml._evaluate import (
     cv_discrimination,
     single_feature_discrimination,
 )
+from fairpanel.ml._features import Task
 from fairpanel.ml._findings import Finding, Severity
-from fairpanel.ml._model import SelectionModel, Task
+from fairpanel.ml._model import SelectionModel
 
 __all__ = [
     "LEAK_AUC",
