@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -27,7 +28,7 @@ from fairpanel.strategies import (
     TieredLotteryStrategy,
 )
 from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
-from fairpanel.strategies._bands import ERR_NO_BAND, ERR_UNKNOWN_BAND
+from fairpanel.strategies._bands import ERR_NO_BAND
 from fairpanel.strategies._rules import ERR_INTERVAL
 
 
@@ -76,9 +77,9 @@ def test_partial_lottery_90_interval_widens_the_gray_zone(snsf_p1: pd.DataFrame)
 def test_partial_lottery_needs_rank_intervals_and_checks_interval(snsf_p1: pd.DataFrame) -> None:
     with pytest.raises(FairpanelInputError, match="needs the columns"):
         PartialLotteryStrategy().allocate(scores_table([3.0, 2.0]), capacity=1, seed="x")
-    with pytest.raises(ValueError, match=r"interval must be one of \[0.5, 0.9\]"):
+    interval = ERR_INTERVAL.format(allowed=[0.5, 0.9], value=0.8)
+    with pytest.raises(ValueError, match=re.escape(interval)):
         PartialLotteryStrategy(interval=0.8).allocate(snsf_p1, capacity=5, seed="x")
-    assert "{allowed}" in ERR_INTERVAL
 
 
 # ---------------------------------------------------------------- rank
@@ -120,7 +121,6 @@ def test_lottery_above_a_band_or_threshold() -> None:
     assert everyone.certificate is None
     with pytest.raises(FairpanelInputError, match="is not one of the bands"):
         LotteryStrategy(quality_bar="stellar").allocate(scores, capacity=2, seed="q")
-    assert "{band!r}" in ERR_UNKNOWN_BAND
 
 
 def test_lottery_bands_from_a_rubric() -> None:
@@ -130,9 +130,9 @@ def test_lottery_bands_from_a_rubric() -> None:
         scores, capacity=1, seed="r"
     )
     assert tier_ids(alloc, "lottery") == {"s00", "s01", "s02"}
-    with pytest.raises(FairpanelInputError, match="no 'band' column"):
+    with pytest.raises(FairpanelInputError) as err:
         LotteryStrategy(quality_bar="scored").allocate(scores, capacity=1, seed="r")
-    assert "--rubric" in ERR_NO_BAND
+    assert (err.value.message, err.value.column) == (ERR_NO_BAND, "band")
 
 
 def test_tiered_lottery_probabilities_are_the_exact_ones() -> None:
@@ -225,20 +225,20 @@ def test_score_table_checks() -> None:
 
 
 def test_capacity_validation() -> None:
-    with pytest.raises(ValueError, match="exactly one of count or budget"):
+    with pytest.raises(
+        ValueError, match=re.escape(ERR_CAPACITY_ONE.format(count=None, budget=None))
+    ):
         Capacity()
-    with pytest.raises(ValueError, match="exactly one of count or budget"):
+    with pytest.raises(ValueError, match=re.escape(ERR_CAPACITY_ONE.format(count=1, budget=2.0))):
         Capacity(count=1, budget=2.0, request_col="h")
-    assert "{count!r}" in ERR_CAPACITY_ONE
     with pytest.raises(ValueError, match="integer >= 0"):
         Capacity(count=-1)
     with pytest.raises(ValueError, match="integer >= 0"):
         Capacity(count=True)
     with pytest.raises(ValueError, match="finite number >= 0"):
         Capacity(budget=math.inf, request_col="h")
-    with pytest.raises(ValueError, match="request_col"):
+    with pytest.raises(ValueError, match=re.escape(ERR_CAPACITY_REQUEST)):
         Capacity(budget=1.0)
-    assert ERR_CAPACITY_REQUEST.startswith("a budget needs")
     with pytest.raises(ValueError, match="only used with a budget"):
         Capacity(count=1, request_col="h")
 

@@ -149,7 +149,10 @@ def test_verify_draw_rejects_a_tampered_certificate(files: dict[str, Path]) -> N
     ("extra", "message"),
     [
         (["--strategy", "rank"], ERR_CAPACITY),
-        (["--strategy", "rank", "--capacity", "2", "--weights", "a=1"], "is not used by"),
+        (
+            ["--strategy", "rank", "--capacity", "2", "--weights", "a=1"],
+            ERR_OPTION.format(option="weights", strategy="rank"),
+        ),
         (["--strategy", "tiered-lottery", "--capacity", "2", "--weights", "a:1"], "--weights"),
         (["--strategy", "partial-lottery", "--capacity", "2", "--interval", "0.7"], "interval"),
         (["--strategy", "lottery", "--capacity", "2", "--quality-bar", "gold"], "not one of"),
@@ -164,7 +167,6 @@ def test_bad_input_exits_2_and_writes_nothing(
     assert res.exit_code == 2, res.output  # type: ignore[attr-defined]
     assert message in res.output  # type: ignore[attr-defined]
     assert not out.exists()
-    assert "{option}" in ERR_OPTION
 
 
 def test_bad_score_file_names_the_file(snsf_p1: pd.DataFrame, files: dict[str, Path]) -> None:
@@ -187,7 +189,10 @@ def test_parse_weights() -> None:
         "very good": 2.0,
         "good": 1.0,
     }
-    assert "{value!r}" in ERR_WEIGHTS
+    for bad in ("excellent:3", "=2", "good=high", "good=inf"):
+        with pytest.raises(FairpanelInputError) as err:
+            parse_weights(bad)
+        assert (err.value.message, err.value.field) == (ERR_WEIGHTS.format(value=bad), "weights")
 
 
 # ---------------------------------------------------------------- statistician's findings
