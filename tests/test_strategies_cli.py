@@ -195,7 +195,7 @@ def test_parse_weights() -> None:
         assert (err.value.message, err.value.field) == (ERR_WEIGHTS.format(value=bad), "weights")
 
 
-# ---------------------------------------------------------------- statistician's findings
+# ---------------------------------------------------------------- found on real panels
 def test_rank_on_a_lower_is_better_score_file(tmp_path: Path) -> None:
     # AIBS-like: 1-40, 1 = best; `fairpanel score` writes the direction as text in CSV.
     scores = pd.DataFrame(
