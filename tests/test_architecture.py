@@ -12,6 +12,10 @@ An import names one module: ``from fairpanel.audit._result import X`` is an edge
 ``fairpanel.audit._result`` only, not also to ``fairpanel.audit`` whose ``__init__``
 Python runs first. Counting those implicit edges would make every package that imports
 its own private modules a cycle through its ``__init__``, which tells nothing.
+
+The test suite has one rule of its own, read the same way: no test module imports another
+test module (nor ``conftest``); shared test data reaches a test as a fixture of
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "fairpanel"
 DOC = ROOT / "docs" / "architecture.md"
+TESTS = ROOT / "tests"
 
 #: The top-level package's own module (``fairpanel/__init__.py``) in the layer table.
 TOP = "__init__"
@@ -245,3 +250,54 @@ def test_reader_takes_the_layers_from_the_doc_table() -> None:
         "| 9 | `outside` | not read |\n"
     )
     assert layer_table(text) == {"_core": 1, "_seed": 1, "io": 2}
+
+
+# ----------------------------------------------------------------------------- the tests
+
+
+def imports_between(folder: Path) -> list[str]:
+    """List every import, in a folder of test modules, of one of the folder's modules.
+
+    Both spellings count: through the package (``tests.test_x``, ``.test_x``) and bare
+    (``test_x``, as pytest's rootdir import mode would allow).
+    """
+    files = module_files(folder)
+    own = {name.rpartition(".")[2] for name in files}  # `tests`, `conftest`, `test_x`…
+    found = []
+    for module, path in files.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for target, names in _imported(ast.parse(path.read_text("utf-8")), package):
+            if target.split(".")[0] not in own:
+                continue
+            # `from tests import test_x` names the module after `import`
+            shown = [f"{target}.{n}" for n in names] if target == folder.name else [target]
+            found += [f"{module} imports {name}" for name in shown]
+    return found
+
+
+def test_no_test_module_imports_another() -> None:
+    assert imports_between(TESTS) == []
+
+
+def test_the_test_import_reader_sees_every_form(tmp_path: Path) -> None:
+    # A tiny suite importing its siblings every way Python allows; the other imports pass.
+    suite = tmp_path / "tests"
+    suite.mkdir()
+    (suite / "__init__.py").write_text("")
+    (suite / "conftest.py").write_text("import pytest\nP1 = 1\n")
+    (suite / "test_a.py").write_text("import numpy\nfrom fairpanel import io\nX = 1\n")
+    (suite / "test_b.py").write_text(
+        "from tests.test_a import X\n"
+        "from .test_a import X as Y\n"
+        "from tests import conftest\n"
+        "def test_b():\n"
+        "    import test_a\n"
+        "    from tests.conftest import P1\n"
+    )
+    assert imports_between(suite) == [
+        "tests.test_b imports tests.test_a",
+        "tests.test_b imports tests.test_a",
+        "tests.test_b imports tests.conftest",
+        "tests.test_b imports test_a",
+        "tests.test_b imports tests.conftest",
+    ]

@@ -427,3 +427,43 @@ def test_notebook_display_escapes_user_text():
     html = audit_counts(counts, group_col="g")._repr_html_()
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+# Regression found auditing real review data (SNSF Ambizione): a counts table with
+# several rows per group and stratum was refused; the rows are now added, with a note.
+def test_counts_sum_rows_of_the_same_group_and_stratum():
+    # shaped like the SNSF Ambizione table: call x research area x gender
+    counts = pd.DataFrame(
+        {
+            "call": ["2012", "2012", "2013", "2013", "2012", "2012", "2013", "2013"],
+            "area": ["LS", "LS", "LS", "LS", "MINT", "MINT", "MINT", "MINT"],
+            "gender": ["F", "M"] * 4,
+            "n": [23, 52, 20, 40, 18, 64, 15, 60],
+            "k": [5, 8, 6, 9, 5, 11, 5, 12],
+        }
+    )
+    res = audit_counts(
+        counts, group_col="gender", applicants_col="n", selected_col="k", strata_col="area"
+    )
+    rates = res.stratum_rates.set_index(["stratum", "group"])
+    assert rates.loc[("LS", "F"), "applicants"] == 43
+    assert rates.loc[("MINT", "M"), "selected"] == 23
+    assert any("added" in note for note in res.notes)
+    pooled = audit_counts(counts, group_col="gender", applicants_col="n", selected_col="k")
+    assert pooled.groups.set_index("group").loc["F", "applicants"] == 76
+
+
+# Regression (same audit): errors blamed the decisions table for a fault in another;
+# a bad submissions value names the submissions table, its row and column.
+def test_a_bad_submissions_value_names_the_submissions_row():
+    decisions = pd.DataFrame({"submission_id": ["a", "b", "c"], "selected": [1, 0, 1]})
+    subs = pd.DataFrame(
+        {"submission_id": ["c", "b", "a"], "gender": ["w", "", "m"], "age": [30.0, 40.0, np.nan]}
+    )
+    with pytest.raises(FairpanelInputError) as err:
+        audit(decisions, groups="gender", submissions=subs)
+    assert (err.value.file, err.value.row, err.value.column) == ("submissions", 3, "gender")
+    subs.loc[1, "gender"] = "w"
+    with pytest.raises(FairpanelInputError) as err:
+        audit(decisions, groups="gender", submissions=subs, covariates=["age"])
+    assert (err.value.file, err.value.row, err.value.column) == ("submissions", 4, "age")

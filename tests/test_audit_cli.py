@@ -232,3 +232,71 @@ def test_scores_and_reviews_reach_the_json(decisions, tmp_path):
     got = json.loads(out.read_text(encoding="utf-8"))
     assert got == roundtrip(expected.to_dict())
     assert {"score_gaps", "reviewer_gaps"} <= set(got["attributes"]["gender"])
+
+
+@pytest.fixture
+def counts_file(tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_text("gender,discipline,n,k\nmen,a,80,30\nwomen,a,40,10\n", encoding="utf-8")
+    return path
+
+
+# Regression found auditing real review data (SNSF counts): ``--counts`` silently
+# ignored --group/--strata/--covariate and the other decisions-only options.
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--group", "gender"], "--group-col"),
+        (["--strata", "discipline"], "--strata-col"),
+        (["--intersect"], "submission-level"),
+        (["--covariate", "discipline"], "submission-level"),
+        (["--stages", "a,b"], "submission-level"),
+    ],
+)
+def test_counts_refuse_decision_options(counts_file, extra, said):
+    args = ["audit", "--counts", str(counts_file), "--group-col", "gender"]
+    args += ["--applicants-col", "n", "--selected-col", "k"]
+    result = runner.invoke(app, [*args, *extra])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert extra[0] in lines[0]
+    assert said in lines[0]
+
+
+# Regression (same audit): an error in the reviews or submissions file named the
+# decisions file.
+def test_errors_name_the_file_they_are_about(tmp_path):
+    d = pd.DataFrame({"submission_id": [f"s{i}" for i in range(20)], "selected": [1, 0] * 10})
+    s = d[["submission_id"]].assign(gender=["m", "w"] * 10)
+    d.to_csv(tmp_path / "dec.csv", index=False)
+    s.to_csv(tmp_path / "subs.csv", index=False)
+    pd.DataFrame({"proposal": ["s1"], "assessor": ["a"], "score": [3]}).to_csv(
+        tmp_path / "rev.csv", index=False
+    )
+    base = ["audit", "--decisions", str(tmp_path / "dec.csv"), "--group", "gender"]
+    base += ["--submissions", str(tmp_path / "subs.csv")]
+    result = runner.invoke(app, [*base, "--reviews", str(tmp_path / "rev.csv")])
+    assert result.exit_code == 2
+    assert "rev.csv" in result.stderr
+    assert "dec.csv" not in result.stderr
+    found = "'proposal', 'assessor', 'score'"
+    assert ERR_MISSING_COLUMN.format(column="submission_id", found=found) in result.stderr
+    s.drop(columns="gender").assign(sex="m").to_csv(tmp_path / "subs.csv", index=False)
+    result = runner.invoke(app, base)
+    assert result.exit_code == 2
+    assert "subs.csv" in result.stderr
+    assert "dec.csv" not in result.stderr
+    assert "sex" in result.stderr  # the columns listed are the submissions file's
+
+
+# Regression (same audit): the JSON says whether it is safe to publish, false below
+# the default minimum cell (here ``--min-cell 0``).
+def test_publishable_flag(counts_file, tmp_path):
+    out = tmp_path / "a.json"
+    args = ["audit", "--counts", str(counts_file), "--group-col", "gender"]
+    args += ["--applicants-col", "n", "--selected-col", "k", "--json", str(out)]
+    assert runner.invoke(app, [*args, "--min-cell", "0"]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["publishable"] is False
+    assert runner.invoke(app, args).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["publishable"] is True

@@ -209,3 +209,27 @@ def test_audit_simulation_agrees_with_its_exact_answer(monkeypatch):
     p = exact["p_any_air_below_four_fifths"].to_numpy()
     se = np.sqrt(p * (1 - p) / 2000)
     assert (np.abs(mc["p_any_air_below_four_fifths"].to_numpy() - p) <= 4 * se + 1e-12).all()
+
+
+# Regression found auditing real review data: ``expected_min_air`` was the minimum AIR
+# of the expected rates, not the expected minimum AIR of the draws; the fields are now
+# named for what they compute (the old name kept as an alias).
+def test_lottery_summary_names_what_it_computes():
+    # a uniform lottery of 20 places among 30 men and 30 women: the number of women drawn
+    # is hypergeometric (scipy.stats.hypergeom), so E[min AIR] is exact
+    d = pd.DataFrame(
+        {
+            "gender": ["m"] * 30 + ["w"] * 30,
+            "selected": ([1] * 10 + [0] * 20) * 2,
+            "selection_probability": 1 / 3,
+        }
+    )
+    row = audit(d, groups="gender", seed=7).lottery_summary.iloc[0]
+    k = np.arange(21)
+    pmf = stats.hypergeom(60, 30, 20).pmf(k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.minimum(k, 20 - k) / np.maximum(k, 20 - k)
+    assert_allclose(row["expected_min_air_of_draws"], pmf @ ratio, rtol=1e-10)
+    assert row["min_air_of_expected_rates"] == pytest.approx(1.0)
+    assert row["expected_min_air"] == row["min_air_of_expected_rates"]  # deprecated alias
+    assert row["expected_min_air_of_draws"] < 0.9

@@ -9,11 +9,13 @@ repeats these until nothing new is learnt. The test asserts that no hidden count
 learnt.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from fairpanel.audit import audit
+from fairpanel.audit import audit, audit_counts
 from fairpanel.audit._suppress import CellSystem, primary_hidden
 
 SEP = " × "
@@ -375,3 +377,104 @@ def test_complementary_suppression_spares_the_reference_group():
     comps = result.comparisons.set_index("group")
     assert (comps["reference"] == "ref").all()
     assert comps.loc["big", "rate_difference"] == pytest.approx(15 / 90 - 12 / 30)
+
+
+# --- statistics of hidden groups ----------------------------------------------------
+# Regressions found auditing real review data (NWO, SNSF): every statistic of a group
+# hidden by the minimum cell is withheld; an odds ratio of a suppressed 7-person group
+# was still published through the regression. Each test failed before its fix.
+
+
+def mint_like():
+    """202 men, 144 women and 7 non-binary applicants (3 selected), in two sections."""
+    rows = []
+    for gender, n, k in [("man", 202, 60), ("woman", 144, 47), ("non-binary", 7, 3)]:
+        for i in range(n):
+            rows.append(
+                {
+                    "gender": gender,
+                    "stage": ["early", "mid", "senior"][i % 3],
+                    "section": "one" if i % 2 else "two",
+                    "selected": int(i < k),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_logistic_odds_ratios_of_hidden_groups_are_withheld():
+    res = audit(mint_like(), groups="gender", covariates=["stage"], strata="section")
+    hidden = set(res.groups.loc[res.groups["suppressed"].astype(bool), "group"])
+    assert "non-binary" in hidden
+    assert res.logistic["odds_ratio"].isna().all()
+    assert res.strata["pooled_odds_ratio"].isna().all()
+    entry = res.to_dict()["attributes"]["gender"]
+    assert all(row["odds_ratio"] is None for row in entry["logistic"])
+    open_ = audit(mint_like(), groups="gender", covariates=["stage"], min_cell=0)
+    assert open_.logistic["odds_ratio"].notna().all()
+
+
+def test_cmh_with_a_hidden_stratum_cell_is_withheld():
+    # NWO Veni 2010-2012, Physics and Humanities (van der Lee & Ellemers 2015, Table S1):
+    # 2 awards to women in Physics is below 5, so the CMH of the pair is withheld
+    counts = pd.DataFrame(
+        {
+            "field": ["Physics", "Physics", "Humanities", "Humanities"],
+            "gender": ["men", "women", "men", "women"],
+            "n": [67, 9, 230, 166],
+            "k": [18, 2, 33, 32],
+        }
+    )
+    res = audit_counts(
+        counts, group_col="gender", applicants_col="n", selected_col="k", strata_col="field"
+    )
+    assert res.stratum_rates["suppressed"].any()
+    assert res.strata[["statistic", "pooled_odds_ratio", "crude_odds_ratio"]].isna().all().all()
+    assert res.logistic["odds_ratio"].isna().all()
+    assert any("within-strata comparisons and the regression" in note for note in res.notes)
+    full = audit_counts(
+        counts,
+        group_col="gender",
+        applicants_col="n",
+        selected_col="k",
+        strata_col="field",
+        min_cell=0,
+    )
+    assert full.strata["pooled_odds_ratio"].notna().all()
+
+
+def test_lottery_chances_of_an_attribute_with_a_hidden_group_are_withheld():
+    d = mint_like().assign(selection_probability=0.3)
+    res = audit(d, groups="gender", seed=1)
+    summary = res.lottery_summary.iloc[0]
+    assert pd.isna(summary["p_any_air_below_four_fifths"])
+    assert pd.isna(summary["mc_se"])
+    assert res.lottery["p_air_below_four_fifths"].isna().all()
+
+
+def test_score_rows_of_hidden_groups_are_withheld():
+    d = mint_like().reset_index(drop=True)
+    d["submission_id"] = [f"s{i}" for i in range(len(d))]
+    scores = pd.DataFrame(
+        {"submission_id": d["submission_id"], "calibrated_score": np.linspace(1, 5, len(d))}
+    )
+    res = audit(d, groups="gender", scores=scores)
+    hidden = set(res.groups.loc[res.groups["suppressed"].astype(bool), "group"])
+    sg = res.score_gaps
+    involved = sg["group"].isin(hidden) | sg["reference"].isin(hidden)
+    assert involved.any()
+    assert sg.loc[involved, ["n", "mean_score", "difference"]].isna().all().all()
+    assert sg.loc[involved, "suppressed"].all()
+    assert not sg["reference"].isin(hidden).any()  # the reference is a published group
+
+
+# Regression (same audit): a note says why the main comparison is withheld and what
+# to do, without revealing a hidden count.
+def test_note_says_why_the_main_comparison_is_withheld():
+    res = audit(mint_like(), groups="gender")
+    comps = res.comparisons
+    assert comps["rate_difference"].isna().all()
+    text = " ".join(res.notes)
+    assert "withheld" in text
+    assert "merge small groups" in text
+    # no count of a hidden group is revealed (7, 3, 60, 202...)
+    assert not re.search(r"\b(3|7|47|60|144|202)\b", text)

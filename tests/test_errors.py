@@ -1,3 +1,5 @@
+"""``FairpanelInputError``: one line naming the file, row, column and hint."""
+
 from fairpanel import FairpanelInputError
 
 

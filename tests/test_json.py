@@ -39,7 +39,6 @@ from fairpanel.reliability import ReliabilityResult
 from fairpanel.scoring import ScoreResult, score
 from fairpanel.simulate import Scenario, SimulationResult, SweepResult, compare, sweep
 from fairpanel.strategies import Allocation, PartialLotteryStrategy
-from tests.test_scoring import p1_reviews
 
 FromDict = Callable[[Any], Any]
 
@@ -150,7 +149,7 @@ def test_within_places_a_nested_error() -> None:
 
 # --------------------------------------------------------------- every result type
 @pytest.fixture(scope="module")
-def scored() -> ScoreResult:
+def scored(p1_reviews) -> ScoreResult:
     return score(p1_reviews(), scale=(1, 6), seed=7, method="eb")
 
 

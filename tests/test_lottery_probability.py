@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from fairpanel.lottery._probability import (
     _RULES,
     ERR_CLASSES,
     ERR_WEIGHTS,
+    MAX_CLASSES,
     _class_probabilities,
     _Rule,
 )
@@ -170,8 +172,8 @@ def test_errors() -> None:
         inclusion_probabilities([1, 2], 3)
     with pytest.raises(TypeError, match="places must be an integer"):
         inclusion_probabilities([1, 2], 1.5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="distinct weights"):
+    classes = ERR_CLASSES.format(n_classes=39, max_classes=MAX_CLASSES)
+    with pytest.raises(ValueError, match=re.escape(classes)):
         inclusion_probabilities(np.arange(1, 40), 3)
     with pytest.raises(ValueError, match="times the smallest"):
         inclusion_probabilities([1, 1, 5000], 1)
-    assert "{n_classes}" in ERR_CLASSES

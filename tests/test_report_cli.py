@@ -15,10 +15,9 @@ from fairpanel.report import ReportInputs, build_report
 from fairpanel.scoring import score
 from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
 from fairpanel.strategies import PartialLotteryStrategy
-from tests.test_scoring import p1_reviews
 
 
-def test_report_from_files_equals_the_library_call(tmp_path):
+def test_report_from_files_equals_the_library_call(p1_reviews, tmp_path):
     scores = score(p1_reviews(), scale=(1, 6), seed=7, draws=1000).table
     alloc = PartialLotteryStrategy().allocate(scores, capacity=5, seed="s").table
     paths = {
@@ -68,7 +67,7 @@ def test_report_refuses_bad_json_with_one_line(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
-def test_report_reads_scores_written_as_text(tmp_path):
+def test_report_reads_scores_written_as_text(p1_reviews, tmp_path):
     scores = score(p1_reviews(), scale=(1, 6), seed=7, method="eb").table
     path = tmp_path / "scores.csv"
     scores.astype(str).to_csv(path, index=False)
@@ -112,7 +111,7 @@ def test_simulate_json_gives_the_report_the_demos_simulation_section(tmp_path):
     ]
 
 
-def test_report_names_the_file_and_field_of_a_wrong_result(tmp_path):
+def test_report_names_the_file_and_field_of_a_wrong_result(p1_reviews, tmp_path):
     cert = (
         PartialLotteryStrategy()
         .allocate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,27 +15,6 @@ from fairpanel.rubric import Rubric
 from fairpanel.scoring import METHODS, ScoreResult, _score, score
 from fairpanel.scoring._diagnostics import ess_bulk
 from fairpanel.scoring._gibbs import GibbsSampler, Priors
-
-# The mock panel p1 of the SNSF's R package ERforResearch (`get_mock_data()`, MIT licence,
-# https://github.com/snsf-data/ERforResearch): 15 proposals graded by 5 assessors on the
-# SNSF's six-point scale, as `num_grade` (6 = best … 1). Grades of v_1 … v_5 per proposal.
-P1_GRADES = {
-    "#1": (6, 6, 6, 5, 2),
-    "#2": (6, 6, 5, 5, 1),
-    "#3": (6, 5, 6, 4, 2),
-    "#4": (6, 4, 5, 6, 2),
-    "#5": (6, 5, 5, 4, 2),
-    "#6": (6, 4, 6, 3, 2),
-    "#7": (6, 5, 4, 3, 2),
-    "#8": (6, 2, 5, 5, 2),
-    "#9": (6, 4, 3, 4, 2),
-    "#10": (6, 3, 5, 2, 2),
-    "#11": (5, 4, 3, 3, 2),
-    "#12": (5, 3, 4, 2, 2),
-    "#13": (5, 2, 3, 3, 1),
-    "#14": (5, 4, 3, 1, 1),
-    "#15": (5, 2, 2, 3, 1),
-}
 
 # Expected ranks and SUCRA that ERforResearch 4.0.0 prints for p1 in its vignette
 # ("Demo ERforResearch", docs/articles/ERforResearch_vignette.html: get_er_from_jags and
@@ -50,17 +31,8 @@ P1_SUCRA = {
 }  # fmt: skip
 
 
-def p1_reviews(column: str = "num_grade") -> pd.DataFrame:
-    rows = [
-        (sub, f"v_{j + 1}", float(g if column == "num_grade" else 7 - g))
-        for sub, grades in P1_GRADES.items()
-        for j, g in enumerate(grades)
-    ]
-    return pd.DataFrame(rows, columns=["submission_id", "reviewer_id", "score"])
-
-
 @pytest.fixture(scope="module")
-def p1_bayes() -> ScoreResult:
+def p1_bayes(p1_reviews: Callable[..., pd.DataFrame]) -> ScoreResult:
     return score(p1_reviews(), scale=(1, 6), seed=2024, draws=2500)
 
 
@@ -117,7 +89,7 @@ def test_decomposition_adds_up(p1_bayes: ScoreResult) -> None:
     )
 
 
-def test_lower_is_better_mirrors_higher_is_better() -> None:
+def test_lower_is_better_mirrors_higher_is_better(p1_reviews: Callable[..., pd.DataFrame]) -> None:
     # The same panel as SNSF letter grades (1 = best) must give the same ranking, with
     # scores reported on the 1–6 scale where lower is better.
     hib = score(p1_reviews(), scale=(1, 6), seed=7, method="eb")
@@ -136,7 +108,9 @@ def test_lower_is_better_mirrors_higher_is_better() -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_incomplete_design_unequal_reviews(method: str) -> None:
+def test_incomplete_design_unequal_reviews(
+    p1_reviews: Callable[..., pd.DataFrame], method: str
+) -> None:
     # Drop reviews so that submissions have 2–5 reviews and reviewers differ in load.
     full = p1_reviews()
     rng = np.random.default_rng(3)
@@ -178,7 +152,9 @@ def test_leniency_correction_in_incomplete_design() -> None:
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_same_seed_same_result_and_row_order_irrelevant(method: str) -> None:
+def test_same_seed_same_result_and_row_order_irrelevant(
+    p1_reviews: Callable[..., pd.DataFrame], method: str
+) -> None:
     reviews = p1_reviews()
     a = score(reviews, scale=(1, 6), seed=11, method=method, draws=300)
     b = score(reviews.sample(frac=1.0, random_state=4), scale=(1, 6), seed=11, method=method,
@@ -221,7 +197,9 @@ def test_rubric_totals_weight_criteria() -> None:
     assert contrib["feasibility"] == pytest.approx((0.25 + 0.25 + 0) / 3)
 
 
-def test_gibbs_matches_exact_posterior_with_known_variances() -> None:
+def test_gibbs_matches_exact_posterior_with_known_variances(
+    p1_reviews: Callable[..., pd.DataFrame],
+) -> None:
     # With the variances fixed, the posterior of (mu, theta, lambda) is Gaussian with
     # precision X'X/s² + prior precision (flat on mu): compute it by dense linear algebra
     # on the full design matrix, independently of the sampler's Schur-complement algebra.
@@ -262,7 +240,7 @@ def test_gibbs_matches_exact_posterior_with_known_variances() -> None:
     np.testing.assert_allclose(lam.std(axis=0), lam_sd, rtol=0.05)
 
 
-def test_eb_variance_components_match_statsmodels() -> None:
+def test_eb_variance_components_match_statsmodels(p1_reviews: Callable[..., pd.DataFrame]) -> None:
     # REML for the crossed random-effects model y ~ 1 + (1|submission) + (1|reviewer),
     # fitted by statsmodels MixedLM as variance components of a single group.
     import statsmodels.formula.api as smf
@@ -294,7 +272,7 @@ def test_eb_variance_components_match_statsmodels() -> None:
     np.testing.assert_allclose(rev[list(sm_rev)], list(sm_rev.values()), atol=2e-3)
 
 
-def test_bad_options_and_inputs() -> None:
+def test_bad_options_and_inputs(p1_reviews: Callable[..., pd.DataFrame]) -> None:
     reviews = p1_reviews()
     with pytest.raises(ValueError, match="method must be one of"):
         score(reviews, method="mcmc")  # type: ignore[arg-type]
@@ -313,7 +291,7 @@ def test_bad_options_and_inputs() -> None:
         score(reviews[reviews["submission_id"] == "#1"], scale=(1, 6))
 
 
-def test_error_messages_are_the_module_constants() -> None:
+def test_error_messages_are_the_module_constants(p1_reviews: Callable[..., pd.DataFrame]) -> None:
     reviews = p1_reviews()
     with pytest.raises(ValueError, match="method must be") as method:
         score(reviews, scale=(1, 6), method="mcmc")  # type: ignore[arg-type]
@@ -323,7 +301,9 @@ def test_error_messages_are_the_module_constants() -> None:
     assert few.value.message == _score.ERR_TOO_FEW_SUBMISSIONS.format(n=1)
 
 
-def test_unconverged_chains_are_marked_provisional() -> None:
+def test_unconverged_chains_are_marked_provisional(
+    p1_reviews: Callable[..., pd.DataFrame],
+) -> None:
     # An impossible ESS requirement cannot be met: the result must say so, after the
     # bounded number of extensions.
     result = score(p1_reviews(), scale=(1, 6), seed=3, draws=50, warmup=20,
@@ -371,7 +351,9 @@ def _grid_posterior_of_sds(reviews: pd.DataFrame, upper: float, omega: float):  
     return float((w * tt).sum()), float((w * sg).sum())
 
 
-def test_full_posterior_of_the_sds_matches_brute_force() -> None:
+def test_full_posterior_of_the_sds_matches_brute_force(
+    p1_reviews: Callable[..., pd.DataFrame],
+) -> None:
     # The whole sampler (locations, the truncated inverse-gamma and Metropolis variance
     # steps, the rescaling move) against a grid over (tau, s) on an incomplete p1.
     reviews = p1_reviews()

@@ -16,29 +16,33 @@ from fairpanel.io._checks import ERR_MISSING_COLUMN
 from fairpanel.rubric._scale import ERR_SCALE_PAIR
 from fairpanel.scoring import score
 from fairpanel.scoring._score import ERR_METHOD
-from tests.test_scoring import p1_reviews
 
 runner = CliRunner()
 
 
-def _snsf_file(tmp_path, sections: bool = False):  # type: ignore[no-untyped-def]
-    # The SNSF's layout: proposal, assessor, num_grade (and section, with voter ids that
-    # repeat across sections, as in the MINT 2020 file).
-    raw = p1_reviews().rename(
-        columns={"submission_id": "proposal", "reviewer_id": "assessor", "score": "num_grade"}
-    )
-    if sections:
-        raw["section"] = np.where(raw["proposal"].isin(["#1", "#2", "#3", "#4"]), "A", "B")
-    path = tmp_path / "votes.csv"
-    raw.to_csv(path, index=False)
-    return path
+@pytest.fixture
+def snsf_file(tmp_path, p1_reviews):  # type: ignore[no-untyped-def]
+    """A maker of p1's reviews file in the SNSF's layout: proposal, assessor, num_grade."""
+
+    def write(sections: bool = False):  # type: ignore[no-untyped-def]
+        # With sections, voter ids repeat across sections, as in the MINT 2020 file.
+        raw = p1_reviews().rename(
+            columns={"submission_id": "proposal", "reviewer_id": "assessor", "score": "num_grade"}
+        )
+        if sections:
+            raw["section"] = np.where(raw["proposal"].isin(["#1", "#2", "#3", "#4"]), "A", "B")
+        path = tmp_path / "votes.csv"
+        raw.to_csv(path, index=False)
+        return path
+
+    return write
 
 
 COLUMNS = ["--submission-col", "proposal", "--score-col", "num_grade"]
 
 
-def test_cli_equals_library(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = _snsf_file(tmp_path)
+def test_cli_equals_library(p1_reviews, snsf_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = snsf_file()
     out, js = tmp_path / "scores.csv", tmp_path / "scores.json"
     args = ["score", "--reviews", str(path), *COLUMNS, "--reviewer-col", "assessor"]
     args += ["--scale-min", "1", "--scale-max", "6", "--method", "eb", "--seed", "panel 1"]
@@ -58,9 +62,9 @@ def test_cli_equals_library(tmp_path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def test_reviewer_id_from_several_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_reviewer_id_from_several_columns(snsf_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # A voter is section + assessor: v_1 of section A is not v_1 of section B.
-    path = _snsf_file(tmp_path, sections=True)
+    path = snsf_file(sections=True)
     out, rev = tmp_path / "s.csv", tmp_path / "r.csv"
     args = ["score", "--reviews", str(path), *COLUMNS, "--reviewer-col", "section,assessor"]
     args += ["--scale-min", "1", "--scale-max", "6", "--method", "eb"]
@@ -81,8 +85,8 @@ def test_reviewer_id_from_several_columns(tmp_path) -> None:  # type: ignore[no-
     assert not (tmp_path / "x.csv").exists()
 
 
-def test_unconverged_is_refused_or_marked(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    path = _snsf_file(tmp_path)
+def test_unconverged_is_refused_or_marked(snsf_file, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = snsf_file()
     out = tmp_path / "scores.csv"
     real = cli_score.score
 
@@ -108,15 +112,15 @@ def test_unconverged_is_refused_or_marked(tmp_path, monkeypatch) -> None:  # typ
         (["--scale-min", "1"], ERR_SCALE_PAIR),
     ],
 )
-def test_bad_options_exit_2(tmp_path, extra, message) -> None:  # type: ignore[no-untyped-def]
-    path = _snsf_file(tmp_path)
+def test_bad_options_exit_2(snsf_file, tmp_path, extra, message) -> None:  # type: ignore[no-untyped-def]
+    path = snsf_file()
     args = ["score", "--reviews", str(path), *COLUMNS, "--reviewer-col", "assessor"]
     result = runner.invoke(app, [*args, *extra, "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert message in result.output
 
 
-def test_rubric_sets_the_scale(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rubric_sets_the_scale(snsf_file, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rubric = tmp_path / "r.yaml"
     levels = "\n".join(f"      {i}: grade {i}" for i in range(1, 7))
     rubric.write_text(
@@ -125,7 +129,7 @@ def test_rubric_sets_the_scale(tmp_path) -> None:  # type: ignore[no-untyped-def
         "bands:\n  - {name: fund, threshold: 4.5}\n  - {name: other, threshold: 1}\n",
         encoding="utf-8",
     )
-    path = _snsf_file(tmp_path)
+    path = snsf_file()
     out = tmp_path / "s.csv"
     args = ["score", "--reviews", str(path), *COLUMNS, "--reviewer-col", "assessor"]
     args += ["--rubric", str(rubric), "--method", "eb", "--out", str(out)]

@@ -148,9 +148,8 @@ def test_fast_scoring_recovers_leniency():
 
 
 def test_fast_path_agrees_with_the_scoring_module():
-    # The batched fast path against fairpanel.scoring.score (the SNSF model by REML,
-    # engineer C's implementation) on the same simulated panel: nearly the same
-    # calibrated scores and standard errors.
+    # The batched fast path against fairpanel.scoring.score (the SNSF model by REML) on
+    # the same simulated panel: nearly the same calibrated scores and standard errors.
     from fairpanel.scoring import score
 
     sc = Scenario(submissions=200, reviewers=40, leniency_sd=0.5, noise_sd=1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -27,43 +28,8 @@ from fairpanel.strategies import (
     TieredLotteryStrategy,
 )
 from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
-from fairpanel.strategies._bands import ERR_NO_BAND, ERR_UNKNOWN_BAND
+from fairpanel.strategies._bands import ERR_NO_BAND
 from fairpanel.strategies._rules import ERR_INTERVAL
-
-# The SNSF mock panel p1 of the ERforResearch R package (Heyard et al. 2022; 15 proposals,
-# 5 assessors, grades 1-6). Engineer C's Bayesian scoring was not available when this was
-# written, so this is a hand-built stand-in with realistic numbers: reviewer-centred mean
-# grades shrunk by empirical Bayes (shrinkage factor 0.24, posterior SD 0.32), and
-# expected ranks and 50%/90% rank quantiles from 20,000 posterior draws. The integration
-# test on the real scoring output is the lead's.
-SNSF_P1 = pd.DataFrame(
-    [
-        ("#1", 4.719, 2.13, 1, 3, 1, 5),
-        ("#2", 4.416, 3.86, 2, 5, 1, 8),
-        ("#4", 4.416, 3.86, 2, 5, 1, 8),
-        ("#3", 4.416, 3.87, 2, 5, 1, 8),
-        ("#5", 4.265, 4.98, 3, 7, 1, 9),
-        ("#6", 4.113, 6.09, 4, 8, 2, 10),
-        ("#8", 3.961, 7.26, 6, 9, 3, 11),
-        ("#7", 3.961, 7.27, 6, 9, 3, 11),
-        ("#9", 3.810, 8.43, 7, 10, 4, 12),
-        ("#10", 3.658, 9.56, 8, 11, 5, 13),
-        ("#11", 3.506, 10.66, 9, 12, 7, 14),
-        ("#12", 3.355, 11.61, 11, 13, 8, 15),
-        ("#13", 3.052, 13.25, 12, 14, 10, 15),
-        ("#14", 3.052, 13.26, 12, 14, 10, 15),
-        ("#15", 2.900, 13.91, 13, 15, 11, 15),
-    ],
-    columns=[
-        "submission_id",
-        "calibrated_score",
-        "expected_rank",
-        "rank_lo50",
-        "rank_hi50",
-        "rank_lo90",
-        "rank_hi90",
-    ],
-)
 
 
 def scores_table(values: list[float], bands: list[str] | None = None) -> pd.DataFrame:
@@ -81,8 +47,8 @@ def tier_ids(alloc, tier: str) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- partial lottery (SNSF)
-def test_partial_lottery_on_snsf_mock_panel_p1() -> None:
-    alloc = PartialLotteryStrategy(interval=0.5).allocate(SNSF_P1, capacity=5, seed="snsf-p1")
+def test_partial_lottery_on_snsf_mock_panel_p1(snsf_p1: pd.DataFrame) -> None:
+    alloc = PartialLotteryStrategy(interval=0.5).allocate(snsf_p1, capacity=5, seed="snsf-p1")
     t = alloc.table.set_index("submission_id")
     # Funding line: expected rank of the 5th proposal, 4.98 (#5).
     assert t["funding_line"].iloc[0] == pytest.approx(4.98)
@@ -100,20 +66,20 @@ def test_partial_lottery_on_snsf_mock_panel_p1() -> None:
     assert verify_certificate(cert.to_dict()).ok
 
 
-def test_partial_lottery_90_interval_widens_the_gray_zone() -> None:
-    alloc = PartialLotteryStrategy(interval=0.9).allocate(SNSF_P1, capacity=5, seed="snsf-p1")
+def test_partial_lottery_90_interval_widens_the_gray_zone(snsf_p1: pd.DataFrame) -> None:
+    alloc = PartialLotteryStrategy(interval=0.9).allocate(snsf_p1, capacity=5, seed="snsf-p1")
     lottery = tier_ids(alloc, "lottery")
     assert lottery == {f"#{i}" for i in range(1, 10)}  # lo90 <= 4.98 <= hi90
     probs = alloc.table.set_index("submission_id").loc[list(lottery), "selection_probability"]
     np.testing.assert_allclose(probs, 5 / 9)
 
 
-def test_partial_lottery_needs_rank_intervals_and_checks_interval() -> None:
+def test_partial_lottery_needs_rank_intervals_and_checks_interval(snsf_p1: pd.DataFrame) -> None:
     with pytest.raises(FairpanelInputError, match="needs the columns"):
         PartialLotteryStrategy().allocate(scores_table([3.0, 2.0]), capacity=1, seed="x")
-    with pytest.raises(ValueError, match=r"interval must be one of \[0.5, 0.9\]"):
-        PartialLotteryStrategy(interval=0.8).allocate(SNSF_P1, capacity=5, seed="x")
-    assert "{allowed}" in ERR_INTERVAL
+    interval = ERR_INTERVAL.format(allowed=[0.5, 0.9], value=0.8)
+    with pytest.raises(ValueError, match=re.escape(interval)):
+        PartialLotteryStrategy(interval=0.8).allocate(snsf_p1, capacity=5, seed="x")
 
 
 # ---------------------------------------------------------------- rank
@@ -155,7 +121,6 @@ def test_lottery_above_a_band_or_threshold() -> None:
     assert everyone.certificate is None
     with pytest.raises(FairpanelInputError, match="is not one of the bands"):
         LotteryStrategy(quality_bar="stellar").allocate(scores, capacity=2, seed="q")
-    assert "{band!r}" in ERR_UNKNOWN_BAND
 
 
 def test_lottery_bands_from_a_rubric() -> None:
@@ -165,9 +130,9 @@ def test_lottery_bands_from_a_rubric() -> None:
         scores, capacity=1, seed="r"
     )
     assert tier_ids(alloc, "lottery") == {"s00", "s01", "s02"}
-    with pytest.raises(FairpanelInputError, match="no 'band' column"):
+    with pytest.raises(FairpanelInputError) as err:
         LotteryStrategy(quality_bar="scored").allocate(scores, capacity=1, seed="r")
-    assert "--rubric" in ERR_NO_BAND
+    assert (err.value.message, err.value.column) == (ERR_NO_BAND, "band")
 
 
 def test_tiered_lottery_probabilities_are_the_exact_ones() -> None:
@@ -260,20 +225,20 @@ def test_score_table_checks() -> None:
 
 
 def test_capacity_validation() -> None:
-    with pytest.raises(ValueError, match="exactly one of count or budget"):
+    with pytest.raises(
+        ValueError, match=re.escape(ERR_CAPACITY_ONE.format(count=None, budget=None))
+    ):
         Capacity()
-    with pytest.raises(ValueError, match="exactly one of count or budget"):
+    with pytest.raises(ValueError, match=re.escape(ERR_CAPACITY_ONE.format(count=1, budget=2.0))):
         Capacity(count=1, budget=2.0, request_col="h")
-    assert "{count!r}" in ERR_CAPACITY_ONE
     with pytest.raises(ValueError, match="integer >= 0"):
         Capacity(count=-1)
     with pytest.raises(ValueError, match="integer >= 0"):
         Capacity(count=True)
     with pytest.raises(ValueError, match="finite number >= 0"):
         Capacity(budget=math.inf, request_col="h")
-    with pytest.raises(ValueError, match="request_col"):
+    with pytest.raises(ValueError, match=re.escape(ERR_CAPACITY_REQUEST)):
         Capacity(budget=1.0)
-    assert ERR_CAPACITY_REQUEST.startswith("a budget needs")
     with pytest.raises(ValueError, match="only used with a budget"):
         Capacity(count=1, request_col="h")
 
@@ -292,8 +257,8 @@ def test_strategies_follow_scikit_learn_conventions() -> None:
     assert issubclass(PartialLotteryStrategy, Strategy)
 
 
-def test_table_contract_and_json() -> None:
-    alloc = PartialLotteryStrategy().allocate(SNSF_P1, capacity=5, seed="snsf-p1")
+def test_table_contract_and_json(snsf_p1: pd.DataFrame) -> None:
+    alloc = PartialLotteryStrategy().allocate(snsf_p1, capacity=5, seed="snsf-p1")
     cols = list(alloc.table.columns)
     assert cols[: len(ALLOCATION_COLUMNS)] == list(ALLOCATION_COLUMNS)
     assert cols[len(ALLOCATION_COLUMNS) : len(ALLOCATION_COLUMNS) + 2] == [
@@ -408,8 +373,8 @@ def test_subclasses_rank_by_their_own_score() -> None:
     assert alloc.params == {"column": "mean_score"}
 
 
-def test_summary_names_each_tier() -> None:
-    alloc = PartialLotteryStrategy().allocate(SNSF_P1, capacity=5, seed="snsf-p1")
+def test_summary_names_each_tier(snsf_p1: pd.DataFrame) -> None:
+    alloc = PartialLotteryStrategy().allocate(snsf_p1, capacity=5, seed="snsf-p1")
     lines = alloc.summary().splitlines()
     assert lines[0] == "partial-lottery, capacity 5: 5 selected"
     assert lines[1] == "funded (1): #1"

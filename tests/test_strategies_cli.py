@@ -29,14 +29,13 @@ from fairpanel.strategies._factory import (
     STRATEGY_NEEDS,
 )
 from fairpanel.strategies._factory import ERR_WEIGHTS_TEXT as ERR_WEIGHTS
-from tests.test_strategies import SNSF_P1
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def files(tmp_path: Path) -> dict[str, Path]:
-    scores = SNSF_P1.copy()
+def files(snsf_p1: pd.DataFrame, tmp_path: Path) -> dict[str, Path]:
+    scores = snsf_p1.copy()
     scores["band"] = ["excellent"] * 4 + ["very good"] * 5 + ["good"] * 4 + ["poor"] * 2
     scores_path = tmp_path / "scores.csv"
     scores.to_csv(scores_path, index=False)
@@ -101,7 +100,9 @@ def test_allocate_equals_library(files: dict[str, Path], argv: list[str], rule: 
         assert "ok: the draw matches" in ok.output  # type: ignore[attr-defined]
 
 
-def test_allocate_with_budget_and_eligibility(files: dict[str, Path]) -> None:
+def test_allocate_with_budget_and_eligibility(
+    snsf_p1: pd.DataFrame, files: dict[str, Path]
+) -> None:
     out = files["dir"] / "alloc.csv"
     res = _run(
         "allocate", "--scores", files["scores"], "--submissions", files["subs"],
@@ -115,7 +116,7 @@ def test_allocate_with_budget_and_eligibility(files: dict[str, Path]) -> None:
     subs = pd.read_csv(files["subs"], dtype={"id": str}).rename(columns={"id": "submission_id"})
     subs["eligible"] = subs["eligible"] == "yes"
     lib = RankStrategy().allocate(
-        SNSF_P1, subs, capacity=Capacity(budget=10.0, request_col="hours"), seed="b"
+        snsf_p1, subs, capacity=Capacity(budget=10.0, request_col="hours"), seed="b"
     )
     assert table["submission_id"][table["selected"]].tolist() == list(
         lib.table["submission_id"][lib.table["selected"]]
@@ -148,7 +149,10 @@ def test_verify_draw_rejects_a_tampered_certificate(files: dict[str, Path]) -> N
     ("extra", "message"),
     [
         (["--strategy", "rank"], ERR_CAPACITY),
-        (["--strategy", "rank", "--capacity", "2", "--weights", "a=1"], "is not used by"),
+        (
+            ["--strategy", "rank", "--capacity", "2", "--weights", "a=1"],
+            ERR_OPTION.format(option="weights", strategy="rank"),
+        ),
         (["--strategy", "tiered-lottery", "--capacity", "2", "--weights", "a:1"], "--weights"),
         (["--strategy", "partial-lottery", "--capacity", "2", "--interval", "0.7"], "interval"),
         (["--strategy", "lottery", "--capacity", "2", "--quality-bar", "gold"], "not one of"),
@@ -163,12 +167,11 @@ def test_bad_input_exits_2_and_writes_nothing(
     assert res.exit_code == 2, res.output  # type: ignore[attr-defined]
     assert message in res.output  # type: ignore[attr-defined]
     assert not out.exists()
-    assert "{option}" in ERR_OPTION
 
 
-def test_bad_score_file_names_the_file(files: dict[str, Path]) -> None:
+def test_bad_score_file_names_the_file(snsf_p1: pd.DataFrame, files: dict[str, Path]) -> None:
     broken = files["dir"] / "broken.csv"
-    SNSF_P1.drop(columns="calibrated_score").to_csv(broken, index=False)
+    snsf_p1.drop(columns="calibrated_score").to_csv(broken, index=False)
     out = files["dir"] / "never.csv"
     res = _run(
         "allocate", "--scores", broken, "--capacity", "2", "--strategy", "rank",
@@ -186,10 +189,13 @@ def test_parse_weights() -> None:
         "very good": 2.0,
         "good": 1.0,
     }
-    assert "{value!r}" in ERR_WEIGHTS
+    for bad in ("excellent:3", "=2", "good=high", "good=inf"):
+        with pytest.raises(FairpanelInputError) as err:
+            parse_weights(bad)
+        assert (err.value.message, err.value.field) == (ERR_WEIGHTS.format(value=bad), "weights")
 
 
-# ---------------------------------------------------------------- statistician's findings
+# ---------------------------------------------------------------- found on real panels
 def test_rank_on_a_lower_is_better_score_file(tmp_path: Path) -> None:
     # AIBS-like: 1-40, 1 = best; `fairpanel score` writes the direction as text in CSV.
     scores = pd.DataFrame(

@@ -1,4 +1,4 @@
-"""One yes/no reading everywhere (issue 16): every consumer reads a column the same way.
+"""The vocabulary's one yes/no reading (``fairpanel._schema``), the same in every consumer.
 
 The five-value column of the issue, ``["y", "Y", "t", "selected", "1.0"]``, was read as
 five selections by the audit, as one by the report (silently), refused by the

@@ -1,3 +1,5 @@
+"""Writing outputs (``fairpanel.io._write``): atomic, NaN as null, never over an input."""
+
 import json
 import math
 import os

@@ -15,13 +15,12 @@ import pytest
 from fairpanel.report import ReportInputs, build_report
 from fairpanel.scoring import score
 from fairpanel.strategies import PartialLotteryStrategy
-from tests.test_scoring import p1_reviews
 
 PLACES = 5
 
 
 @pytest.fixture(scope="module")
-def p1_scores():
+def p1_scores(p1_reviews):
     return score(p1_reviews(), scale=(1, 6), seed=2024, draws=2500).table
 
 

@@ -1,4 +1,4 @@
-"""Jupyter display of result objects: the numbers shown, escaping, and suppression.
+"""``fairpanel.viz``, the Jupyter display of results: numbers shown, escaping, suppression.
 
 Each result is built by the library's own functions on tiny data, rendered with
 ``_repr_html_`` and read back with the standard library's HTML parser, so the tests see
