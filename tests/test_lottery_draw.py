@@ -25,11 +25,11 @@ from fairpanel.lottery import (
 from fairpanel.lottery._draw import (
     ERR_DUPLICATE_ID,
     ERR_EMPTY_ID,
-    ERR_PLACES,
     ERR_WEIGHT,
     _exact_less,
     draw_order,
 )
+from fairpanel.lottery._places import ERR_PLACES
 from fairpanel.lottery._verify import ERR_CERT_RECORD
 
 SEED = "2026-cycle-1"

@@ -44,6 +44,7 @@ import numpy.typing as npt
 from fairpanel._json import SCHEMA_KEY, Node, check_schema, jsonable, stamp
 from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
+from fairpanel.lottery._places import check_places
 
 __all__ = [
     "ALGORITHM",
@@ -69,7 +70,6 @@ ERR_EMPTY_ID = "submission ids must be non-empty text; got {value!r}"
 ERR_DUPLICATE_ID = "submission id {value!r} appears more than once among the entrants"
 ERR_WEIGHTS_LENGTH = "got {n_weights} weights for {n_entrants} entrants"
 ERR_WEIGHT = "the weight of {sid!r} must be a finite number > 0; got {value!r}"
-ERR_PLACES = "places must be an integer between 0 and the number of entrants ({n}); got {value!r}"
 #: The certificate's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
 SCHEMA_KIND: Final = "certificate"
 SCHEMA_VERSION: Final = 1
@@ -372,10 +372,7 @@ def draw(
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(ERR_WEIGHT.format(sid=ids[i], value=float(w[i])))
-    if isinstance(places, bool) or not isinstance(places, int | np.integer):
-        raise TypeError(ERR_PLACES.format(n=len(ids), value=places))
-    if not 0 <= places <= len(ids):
-        raise ValueError(ERR_PLACES.format(n=len(ids), value=places))
+    places = check_places(places, len(ids))
     equal = bool(np.all(w == w[0])) if w.size else True
     order = draw_order(text, ids, None if equal else w)
     pairs = tuple(sorted(zip(ids, (float(x) for x in w), strict=True)))

@@ -29,10 +29,11 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from fairpanel.lottery._places import check_places
+
 __all__ = ["inclusion_probabilities"]
 
 ERR_WEIGHTS = "weights must be finite and > 0"
-ERR_PLACES = "places must be an integer between 0 and the number of entrants ({n}); got {value}"
 ERR_CLASSES = (
     "{n_classes} distinct weights: exact probabilities support at most {max_classes}; "
     "round the weights or estimate by Monte Carlo"
@@ -118,11 +119,7 @@ def inclusion_probabilities(weights: npt.ArrayLike, places: int) -> npt.NDArray[
     n = w.size
     if not np.all(np.isfinite(w) & (w > 0)):
         raise ValueError(ERR_WEIGHTS)
-    if isinstance(places, bool) or not isinstance(places, int | np.integer):
-        raise TypeError(ERR_PLACES.format(n=n, value=places))
-    k = int(places)
-    if not 0 <= k <= n:
-        raise ValueError(ERR_PLACES.format(n=n, value=places))
+    k = check_places(places, n)
     if k == 0:
         return np.zeros(n)
     if k == n:
