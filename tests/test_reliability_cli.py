@@ -142,3 +142,50 @@ def test_reviewer_id_from_section_and_assessor(tmp_path):
     assert _same(reliability(load_reviews(reviews, columns=columns)).to_dict(), payload)
     assert payload["n_reviewers"] == 4
     assert round(payload["icc"][2]["icc"], 2) == 0.71  # Shrout & Fleiss (1979) Table 4
+
+
+def test_scale_options_are_those_of_score(tmp_path):
+    # The same scale rule as `fairpanel score` (rubric.choose_scale): a scale given on the
+    # command line checks every grade, naming the file, row and column, and does not
+    # change the statistics of grades that are on it.
+    reviews = _write(tmp_path / "votes.csv", SHROUT_FLEISS)
+    plain = runner.invoke(app, ["reliability", "--reviews", str(reviews), *COLUMNS])
+    scaled = runner.invoke(
+        app,
+        [
+            "reliability",
+            "--reviews",
+            str(reviews),
+            *COLUMNS,
+            "--scale-min",
+            "1",
+            "--scale-max",
+            "10",
+        ],
+    )
+    assert scaled.exit_code == 0, scaled.output
+    assert scaled.stdout == plain.stdout
+    narrow = runner.invoke(
+        app,
+        [
+            "reliability",
+            "--reviews",
+            str(reviews),
+            *COLUMNS,
+            "--scale-min",
+            "1",
+            "--scale-max",
+            "9",
+        ],
+    )
+    assert narrow.exit_code == 2
+    # 10 is the first judge's grade of P5: the fifth submission's first row, row 18.
+    assert narrow.stderr == (
+        f"fairpanel: error: {reviews}, row 18, column 'grade': score 10 is off the rubric's "
+        "scale 1–9; use one of the rubric's levels: 1, 2, 3, 4, 5, 6, 7, 8, 9\n"
+    )
+    half = runner.invoke(
+        app, ["reliability", "--reviews", str(reviews), *COLUMNS, "--scale-min", "1"]
+    )
+    assert half.exit_code == 2
+    assert "give both --scale-min and --scale-max, or neither" in half.stderr

@@ -34,6 +34,8 @@ __all__ = [
     "RequestCol",
     "RequiredGroups",
     "ReviewsFile",
+    "ScaleMax",
+    "ScaleMin",
     "Seed",
     "SubmissionCol",
     "console",
@@ -165,6 +167,12 @@ RequestCol = Annotated[
 ]
 Encoding = Annotated[
     str, typer.Option("--encoding", help="Text encoding of CSV inputs (e.g. latin-1, cp1252).")
+]
+ScaleMin = Annotated[
+    int | None, typer.Option("--scale-min", help="Scale minimum (without --rubric).")
+]
+ScaleMax = Annotated[
+    int | None, typer.Option("--scale-max", help="Scale maximum (without --rubric).")
 ]
 LowerIsBetter = Annotated[
     bool,

@@ -12,7 +12,10 @@ from fairpanel._schema import DEFAULT_SEED, ReviewColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
+    LowerIsBetter,
     ReviewsFile,
+    ScaleMax,
+    ScaleMin,
     Seed,
     console,
     friendly_errors,
@@ -82,6 +85,9 @@ def reliability_command(
         str | None,
         typer.Option("--criterion", help="Use this criterion's scores instead of the totals."),
     ] = None,
+    scale_min: ScaleMin = None,
+    scale_max: ScaleMax = None,
+    lower_is_better: LowerIsBetter = False,
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
     bootstrap: Annotated[
@@ -104,20 +110,28 @@ def reliability_command(
     # which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import guard_outputs, write_json
     from fairpanel.reliability import assess_reliability
-    from fairpanel.rubric import load_rubric
+    from fairpanel.rubric import choose_scale, load_rubric
 
     guard_outputs([reviews, rubric], [json_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
+    # The same scale rule as `fairpanel score`: a rubric's scale, or one given here.
+    chosen = choose_scale(
+        loaded_rubric,
+        minimum=scale_min,
+        maximum=scale_max,
+        lower_is_better=lower_is_better,
+        rubric_name=None if rubric is None else str(rubric),
+    )
     table = read_reviews(
         reviews,
         columns=columns,
-        rubric=loaded_rubric,
+        rubric=chosen.check,
         encoding=encoding,
         drop_missing=drop_missing,
     )
     with naming(reviews):
         result = assess_reliability(
-            table, rubric=loaded_rubric, criterion=criterion, n_boot=bootstrap, seed=seed
+            table, rubric=chosen.check, criterion=criterion, n_boot=bootstrap, seed=seed
         )
     _show(result)
     if json_out is not None:

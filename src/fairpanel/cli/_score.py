@@ -15,6 +15,8 @@ from fairpanel.cli._common import (
     Encoding,
     LowerIsBetter,
     ReviewsFile,
+    ScaleMax,
+    ScaleMin,
     Seed,
     console,
     fail,
@@ -103,12 +105,8 @@ def score_command(
     seed: Seed = DEFAULT_SEED,
     draws: Annotated[int, typer.Option("--draws", help="Kept draws per chain.")] = 1000,
     chains: Annotated[int, typer.Option("--chains", help="Number of chains.")] = 4,
-    scale_min: Annotated[
-        int | None, typer.Option("--scale-min", help="Scale minimum (without --rubric).")
-    ] = None,
-    scale_max: Annotated[
-        int | None, typer.Option("--scale-max", help="Scale maximum (without --rubric).")
-    ] = None,
+    scale_min: ScaleMin = None,
+    scale_max: ScaleMax = None,
     lower_is_better: LowerIsBetter = False,
     allow_unconverged: Annotated[
         bool,
