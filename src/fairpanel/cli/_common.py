@@ -178,7 +178,8 @@ LowerIsBetter = Annotated[
     bool,
     typer.Option(
         "--lower-is-better/--higher-is-better",
-        help="Whether low grades are the best ones (SNSF letter grades, AIBS 1–40).",
+        help="Whether the lowest grade is the best (AIBS 1–40: 1 is best). SNSF MINT's "
+        "num_grade runs from 6 = A (best) to 1: higher is better, the default.",
     ),
 ]
 Seed = Annotated[
