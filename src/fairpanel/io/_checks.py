@@ -32,6 +32,7 @@ __all__ = [
     "cell_error",
     "duplicate_ids",
     "first_failure",
+    "raise_first",
     "require_columns",
     "spreadsheet_row",
     "to_number",
@@ -136,6 +137,13 @@ def first_failure(checks: Sequence[Check]) -> FairpanelInputError | None:
         return None
     pos, i = best
     return checks[i][1](pos)
+
+
+def raise_first(checks: Sequence[Check]) -> None:
+    """Raise the error of the earliest failing row (:func:`first_failure`), if any."""
+    error = first_failure(checks)
+    if error is not None:
+        raise error
 
 
 def empty_cells(

@@ -26,7 +26,6 @@ from fairpanel.io._checks import (
     booleans,
     cell_error,
     empty_cells,
-    first_failure,
     numbers,
 )
 from fairpanel.io._read import Table, maybe_numeric
@@ -39,7 +38,6 @@ __all__ = [
     "is_loaded",
     "mark",
     "other_columns",
-    "raise_first",
     "read_column",
     "read_spec_columns",
 ]
@@ -133,13 +131,6 @@ def read_spec_columns(
         out[col.name], more = read_column(table, col.name, col.kind, empty_ok=ok)
         checks.extend(more)
     return out, checks
-
-
-def raise_first(checks: list[Check]) -> None:
-    """Raise the error of the earliest failing row, if any."""
-    error = first_failure(checks)
-    if error is not None:
-        raise error
 
 
 def other_columns(out: pd.DataFrame, table: Table, named: Iterable[str | None]) -> pd.DataFrame:

@@ -9,8 +9,15 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._tables import ColumnKind
-from fairpanel.io._checks import Check, as_table, cell_error, empty_cells, require_columns
-from fairpanel.io._columns import is_loaded, mark, other_columns, raise_first, read_column
+from fairpanel.io._checks import (
+    Check,
+    as_table,
+    cell_error,
+    empty_cells,
+    raise_first,
+    require_columns,
+)
+from fairpanel.io._columns import is_loaded, mark, other_columns, read_column
 from fairpanel.io._read import Table
 
 __all__ = ["ERR_EMPTY_GROUP", "ERR_SELECTED_EXCEEDS", "load_counts"]

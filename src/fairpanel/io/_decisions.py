@@ -16,9 +16,10 @@ from fairpanel.io._checks import (
     booleans,
     cell_error,
     empty_cells,
+    raise_first,
     require_columns,
 )
-from fairpanel.io._columns import is_loaded, mark, other_columns, raise_first, read_column
+from fairpanel.io._columns import is_loaded, mark, other_columns, read_column
 from fairpanel.io._counts import ERR_EMPTY_GROUP, HINT_EMPTY_GROUP
 from fairpanel.io._read import Table, maybe_numeric
 from fairpanel.io._submissions import load_submissions

@@ -19,8 +19,8 @@ from fairpanel.io._checks import (
     cell_error,
     duplicate_rows,
     empty_cells,
-    first_failure,
     numbers,
+    raise_first,
     require_columns,
     spreadsheet_row,
 )
@@ -219,9 +219,7 @@ def load_reviews(
         checks.append(_unknown_submission(table, columns.submission, submissions))
     checks.append(_duplicates(table, columns, reviewer, criterion))
 
-    error = first_failure(checks)
-    if error is not None:
-        raise error
+    raise_first(checks)
 
     out = pd.DataFrame(
         {

@@ -15,6 +15,7 @@ from fairpanel.io._checks import (
     as_table,
     cell_error,
     duplicate_ids,
+    raise_first,
     require_columns,
     spreadsheet_row,
 )
@@ -22,7 +23,6 @@ from fairpanel.io._columns import (
     is_loaded,
     mark,
     other_columns,
-    raise_first,
     read_spec_columns,
 )
 from fairpanel.io._read import Table

@@ -18,8 +18,8 @@ from fairpanel.io._checks import (
     cell_error,
     duplicate_ids,
     empty_cells,
-    first_failure,
     numbers,
+    raise_first,
     require_columns,
 )
 from fairpanel.io._columns import is_loaded, mark
@@ -144,9 +144,7 @@ def load_submissions(
     if ELIGIBLE in frame.columns and ELIGIBLE not in named_columns(columns):
         eligible, more = booleans(table, ELIGIBLE)
         checks.extend(more)
-    error = first_failure(checks)
-    if error is not None:
-        raise error
+    raise_first(checks)
 
     out = pd.DataFrame({"submission_id": ids.astype("str")})
     for group in columns.groups:
