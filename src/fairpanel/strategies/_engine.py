@@ -27,7 +27,7 @@ import pandas as pd
 
 from fairpanel._schema import ALLOCATION_COLUMNS
 from fairpanel._seed import Seed, as_rng, seed_text
-from fairpanel.lottery import draw
+from fairpanel.lottery import draw, inclusion_probabilities
 from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
 from fairpanel.strategies._prepare import Prepared
 
@@ -155,9 +155,6 @@ def allocate_blocks(
             position = np.array([pos[s] for s in ids[members]])
             draw_pos[members] = position + 1
             selected[members] = position < places
-            # Imported here: only a weighted lottery needs the quadrature.
-            from fairpanel.lottery import inclusion_probabilities
-
             prob[members] = inclusion_probabilities(w[members], places)
             within[straddles] = position
         order_arr = ent_idx[np.lexsort((within, blk[ent_idx]))]
