@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.cli._common import console, existing_file, friendly_errors
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def report(
     ] = None,
     min_cell: Annotated[
         int, typer.Option("--min-cell", min=1, help="Smallest group cell that may be shown.")
-    ] = 5,
+    ] = DEFAULT_MIN_CELL,
     audit_describes: Annotated[
         str | None,
         typer.Option(

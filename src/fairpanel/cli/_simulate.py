@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES
 from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
 
 __all__ = ["ERR_STRATEGY", "simulate"]
@@ -19,13 +19,11 @@ ERR_REPLICATES = "the number of replicates must be at least 2, got {value}"
 
 
 def _strategies(text: str) -> tuple[str, ...]:
-    from fairpanel.simulate import SIMULATED_STRATEGIES  # start-up time, as in simulate
-
     names = tuple(s.strip() for s in text.split(",") if s.strip())
     for name in names or ("",):
-        if name not in SIMULATED_STRATEGIES:
+        if name not in STRATEGY_NAMES:
             raise FairpanelInputError(
-                ERR_STRATEGY.format(name=name, allowed=", ".join(SIMULATED_STRATEGIES)),
+                ERR_STRATEGY.format(name=name, allowed=", ".join(STRATEGY_NAMES)),
                 field="--strategies",
             )
     return names
@@ -39,7 +37,7 @@ def simulate(
     replicates: Annotated[
         int, typer.Option("--replicates", help="Simulated cycles (Monte Carlo replicates).")
     ] = 1000,
-    seed: Seed = "0",
+    seed: Seed = DEFAULT_SEED,
     strategies: Annotated[
         str,
         typer.Option(
@@ -117,6 +115,8 @@ def simulate(
         write_json(json_out, result.to_dict())
     if csv_out is not None:
         write_frame(csv_out, result.table)
+    from rich.table import Table  # start-up time: only the commands that print a table
+
     table = Table(title=f"{result.scenario.name}: {replicates} cycles, seed {seed}")
     for col in ("strategy", "merit recovered", "oracle overlap", "consistency", "AIR"):
         table.add_column(col)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.report._audit_section import attribute_rows, audit_section, suppress_small
@@ -127,7 +128,7 @@ class ReportInputs:
     input_checksums: Mapping[str, str] = field(default_factory=dict)
     command_line: str = ""
     title: str = "Selection report"
-    min_cell: int = 5
+    min_cell: int = DEFAULT_MIN_CELL
 
 
 def build_report(inputs: ReportInputs) -> ReportModel:
