@@ -29,6 +29,7 @@ __all__ = [
     "EXIT_INPUT",
     "DropMissing",
     "Encoding",
+    "Grades",
     "Groups",
     "LowerIsBetter",
     "RequestCol",
@@ -36,6 +37,7 @@ __all__ = [
     "ReviewsFile",
     "ScaleMax",
     "ScaleMin",
+    "ScaleStep",
     "Seed",
     "SubmissionCol",
     "console",
@@ -173,6 +175,22 @@ ScaleMin = Annotated[
 ]
 ScaleMax = Annotated[
     int | None, typer.Option("--scale-max", help="Scale maximum (without --rubric).")
+]
+ScaleStep = Annotated[
+    str | None,
+    typer.Option(
+        "--scale-step",
+        help="The finest score (without --rubric): 0.5 for half points, 'continuous' for "
+        "any number between the ends. Default: whole points.",
+    ),
+]
+Grades = Annotated[
+    str | None,
+    typer.Option(
+        "--grades",
+        help="Letter grades (without --rubric) and the point each stands for, best first "
+        "or in any order: e.g. 'A=6,AB=5,B=4,BC=3,C=2,D=1' (SNSF).",
+    ),
 ]
 LowerIsBetter = Annotated[
     bool,

@@ -12,10 +12,12 @@ from fairpanel._schema import DEFAULT_SEED, ReviewColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
+    Grades,
     LowerIsBetter,
     ReviewsFile,
     ScaleMax,
     ScaleMin,
+    ScaleStep,
     Seed,
     console,
     friendly_errors,
@@ -87,6 +89,8 @@ def reliability_command(
     ] = None,
     scale_min: ScaleMin = None,
     scale_max: ScaleMax = None,
+    scale_step: ScaleStep = None,
+    grades: Grades = None,
     lower_is_better: LowerIsBetter = False,
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
@@ -110,7 +114,7 @@ def reliability_command(
     # which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import guard_outputs, write_json
     from fairpanel.reliability import assess_reliability
-    from fairpanel.rubric import choose_scale, load_rubric
+    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
     guard_outputs([reviews, rubric], [json_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
@@ -120,6 +124,8 @@ def reliability_command(
         minimum=scale_min,
         maximum=scale_max,
         lower_is_better=lower_is_better,
+        step=scale_step,
+        grades=() if grades is None else parse_grades(grades),
         rubric_name=None if rubric is None else str(rubric),
     )
     table = read_reviews(

@@ -13,10 +13,12 @@ from fairpanel._schema import DEFAULT_SEED, ReviewColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
+    Grades,
     LowerIsBetter,
     ReviewsFile,
     ScaleMax,
     ScaleMin,
+    ScaleStep,
     Seed,
     console,
     fail,
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
     from fairpanel.scoring import ScoreResult
 
 __all__ = ["score_command"]
+
+WARN_INFERRED = (
+    "warning: no scale was given, so the scores' own range {lo}–{hi} ({direction} is "
+    "better) was taken as the scale and recorded as inferred in the JSON; state it with "
+    "--rubric, --scale-min/--scale-max or --grades"
+)
 
 ERR_UNCONVERGED = (
     "the posterior has not converged ({message}); the scores are not final. "
@@ -107,6 +115,8 @@ def score_command(
     chains: Annotated[int, typer.Option("--chains", help="Number of chains.")] = 4,
     scale_min: ScaleMin = None,
     scale_max: ScaleMax = None,
+    scale_step: ScaleStep = None,
+    grades: Grades = None,
     lower_is_better: LowerIsBetter = False,
     allow_unconverged: Annotated[
         bool,
@@ -131,7 +141,7 @@ def score_command(
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
     from fairpanel.io import guard_outputs, write_frame, write_json
-    from fairpanel.rubric import choose_scale, load_rubric
+    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
     guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
     loaded_rubric = None if rubric is None else load_rubric(rubric)
@@ -142,6 +152,8 @@ def score_command(
         minimum=scale_min,
         maximum=scale_max,
         lower_is_better=lower_is_better,
+        step=scale_step,
+        grades=() if grades is None else parse_grades(grades),
         rubric_name=None if rubric is None else str(rubric),
     )
     table = read_reviews(
@@ -164,6 +176,15 @@ def score_command(
             raise
         raise fail(str(exc)) from None
     _show(result)
+    if result.scale.inferred:
+        console.print(
+            WARN_INFERRED.format(
+                lo=result.scale.min,
+                hi=result.scale.max,
+                direction="higher" if result.scale.higher_is_better else "lower",
+            ),
+            markup=False,
+        )
     if result.provisional and not allow_unconverged:
         raise fail(ERR_UNCONVERGED.format(message=result.diagnostics.message))
     frame_out = result.table

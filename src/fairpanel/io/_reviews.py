@@ -67,6 +67,8 @@ ERR_CONFLICT = (
 HINT_SCORE = "enter a number, or delete the row (--drop-missing if the rating was not given)"
 HINT_EMPTY_SCORE = "enter the score, or pass --drop-missing if the rating was not given"
 HINT_OFF_SCALE = "use one of the rubric's levels: {levels}"
+HINT_OFF_STEP = "use a score of the rubric's scale: {levels}"
+HINT_GRADE = "enter one of the scale's grades ({grades}) or a number"
 HINT_UNKNOWN_CRITERION = "correct the criterion id, or use the rubric the reviewers scored on"
 HINT_DUPLICATE = "keep one of the two rows"
 HINT_UNKNOWN_SUBMISSION = "correct the id, or add the submission to the submissions table"
@@ -207,7 +209,16 @@ def load_reviews(
         only = rubric.criterion_ids[0] if rubric is not None else OVERALL
         criterion = pd.Series(only, index=frame.index, dtype="str")
     checks.append(empty_cells(table, columns.score, "score", hint=HINT_EMPTY_SCORE))
-    score, not_number, not_number_error = numbers(table, columns.score, "score", HINT_SCORE)
+    score_table = table
+    grades = rubric.scale.grade_values if rubric is not None else {}
+    if grades:
+        score_table = _read_grades(table, columns.score, grades)
+    score, not_number, not_number_error = numbers(
+        score_table,
+        columns.score,
+        "score",
+        HINT_GRADE.format(grades=", ".join(grades)) if grades else HINT_SCORE,
+    )
     checks.append((not_number, not_number_error))
     if rubric is not None:
         checks.append(_off_scale(table, columns.score, score, rubric))
@@ -267,6 +278,18 @@ def _drop_missing_scores(table: Table, column: str) -> tuple[Table, int]:
     return replace(table, frame=table.frame.loc[~mask]), int(mask.sum())
 
 
+def _read_grades(table: Table, column: str, grades: dict[str, float]) -> Table:
+    """Put each grade's point in place of its name (``"AB"`` → 5); numbers stay as given.
+
+    Case and surrounding spaces are ignored (``" ab"`` is AB); a cell that is neither a
+    grade nor a number is left for the number check to refuse, naming its row.
+    """
+    raw = table.frame[column]
+    named = raw.astype("str").str.strip().str.upper().map(grades)
+    frame = table.frame.assign(**{column: named.where(named.notna(), raw)})
+    return replace(table, frame=frame)
+
+
 def _reviewer_ids(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     """Return each row's reviewer id: the parts joined, empty where any part is empty."""
     ids = frame[columns[0]]
@@ -280,7 +303,8 @@ def _off_scale(table: Table, column: str, score: pd.Series, rubric: Rubric) -> C
     scale = rubric.scale
     values = score.to_numpy(dtype=float)
     mask = ~np.isnan(values) & ~scale.contains(values)
-    hint = HINT_OFF_SCALE.format(levels=", ".join(map(str, scale.points)))
+    plain = scale.step == 1 and not scale.grades
+    hint = (HINT_OFF_SCALE if plain else HINT_OFF_STEP).format(levels=scale.describe())
 
     def error(pos: int) -> FairpanelInputError:
         # 3.5 on a 1–5 scale is within it but not one of its levels: say which.

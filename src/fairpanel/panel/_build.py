@@ -23,7 +23,7 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import TABLES
 from fairpanel.io import load_reviews
 from fairpanel.panel._panel import FloatArray, Panel
-from fairpanel.rubric import Rubric
+from fairpanel.rubric import Rubric, Scale
 
 __all__ = ["REQUIRED", "from_reviews"]
 
@@ -41,7 +41,7 @@ ERR_CRITERION_NOT_FOUND = "criterion '{criterion}' does not occur in the reviews
 ERR_FLAT_SCALE = "every score is {value:g}: a scale cannot be inferred from the data"
 ERR_NO_REVIEWS = "there are no scored reviews"
 
-Scale = tuple[int, int] | Literal["data"] | None
+ScaleSpec = tuple[int, int] | Scale | Literal["data"] | None
 
 
 def from_reviews(
@@ -49,7 +49,7 @@ def from_reviews(
     *,
     rubric: Rubric | None = None,
     criterion: str | None = None,
-    scale: Scale = None,
+    scale: ScaleSpec = None,
     higher_is_better: bool = True,
     missing: Literal["error", "drop"] = "error",
 ) -> Panel:
@@ -67,9 +67,10 @@ def from_reviews(
         criteria (unless ``criterion`` picks one).
     criterion : str, optional
         Keep only this criterion's scores.
-    scale : (int, int), "data" or None
-        Without a rubric: the scale's ends (every score of the table must be one of its
-        points, as with a rubric), ``"data"`` for the data's floor(min) and ceil(max), or
+    scale : (int, int), Scale, "data" or None
+        Without a rubric: the scale's ends, or a :class:`~fairpanel.rubric.Scale` with
+        its step and grades (every score of the table must be one of its points, as with
+        a rubric), ``"data"`` for the data's floor(min) and ceil(max), or
         None for no scale at all (values only: what reliability needs).
     higher_is_better : bool, default True
         The scale's direction when ``scale`` is given instead of a rubric.
@@ -102,7 +103,7 @@ def from_reviews(
     """
     # A scale without a rubric is checked as a rubric's is: by the loader, every score
     # one of its points (the CLI's --scale-min/--scale-max make the same rubric).
-    ends = scale if rubric is None and isinstance(scale, tuple) else None
+    ends = scale if rubric is None and isinstance(scale, tuple | Scale) else None
     read_again = ends is not None and CRITERION in reviews.columns
     if ends is not None and not read_again:
         # Overall grades: one pass of the loader checks everything.
@@ -132,7 +133,9 @@ def from_reviews(
         raise FairpanelInputError(ERR_NO_REVIEWS, column=SCORE)
     values = frame[SCORE].to_numpy(dtype=float)
     if rubric is None and scale == "data":
-        ends = _data_scale(values)
+        lo, hi = _data_scale(values)
+        # Nothing says which steps the scale has: any value between its ends is taken.
+        ends = Scale(lo, hi, higher_is_better, step=None, inferred=True)
     if rubric is None and ends is not None:
         rubric = _on_scale(ends, higher_is_better, names)
     long = pd.DataFrame(
@@ -147,12 +150,23 @@ def from_reviews(
 
 
 def _on_scale(
-    ends: tuple[int, int], higher_is_better: bool, names: list[str] | tuple[str, ...]
+    ends: tuple[int, int] | Scale, higher_is_better: bool, names: list[str] | tuple[str, ...]
 ) -> Rubric:
     """Build a rubric of equally weighted criteria ``names``, each on the scale ``ends``."""
-    one = Rubric.single_criterion(
-        minimum=ends[0], maximum=ends[1], higher_is_better=higher_is_better, name=names[0]
-    )
+    if isinstance(ends, Scale):
+        one = Rubric.single_criterion(
+            minimum=ends.min,
+            maximum=ends.max,
+            higher_is_better=ends.higher_is_better,
+            name=names[0],
+            step=ends.step,
+            grades=ends.grades,
+        )
+        one = replace(one, scale=ends)
+    else:
+        one = Rubric.single_criterion(
+            minimum=ends[0], maximum=ends[1], higher_is_better=higher_is_better, name=names[0]
+        )
     if len(names) == 1:
         return one
     return replace(one, criteria=tuple(replace(one.criteria[0], id=n) for n in names))

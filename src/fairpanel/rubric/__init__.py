@@ -3,7 +3,7 @@
 from fairpanel.rubric._card import card_model, render_card
 from fairpanel.rubric._library import BUILTIN_RUBRICS, builtin_rubric, builtin_rubric_path
 from fairpanel.rubric._rubric import Band, Criterion, Level, Rubric, Scale, load_rubric
-from fairpanel.rubric._scale import ScaleChoice, choose_scale
+from fairpanel.rubric._scale import ScaleChoice, choose_scale, parse_grades
 
 __all__ = [
     "BUILTIN_RUBRICS",
@@ -18,5 +18,6 @@ __all__ = [
     "card_model",
     "choose_scale",
     "load_rubric",
+    "parse_grades",
     "render_card",
 ]

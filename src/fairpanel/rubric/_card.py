@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from fairpanel._version import __version__
+from fairpanel.rubric._parts import Scale
 from fairpanel.rubric._rubric import Rubric
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ def card_model(rubric: Rubric) -> dict[str, Any]:
     Returns
     -------
     dict
-        Keys ``name, purpose, min, max, direction, points, criteria, formula, bands, notes,
-        version``; ``criteria`` holds ``id, title, asks, weight, percent, levels`` (best
+        Keys ``name, purpose, min, max, direction, points, headers, scored_with, criteria,
+        formula, bands, notes, version`` (``headers``: each point's column heading, with
+        its grade; ``scored_with``: what a reviewer writes, in words); ``criteria`` holds ``id, title, asks, weight, percent, levels`` (best
         level first), ``bands`` holds ``name, threshold, range, descriptor``.
 
     Examples
@@ -143,6 +145,8 @@ def card_model(rubric: Rubric) -> dict[str, Any]:
             f"{better} is better: {scale.best} is the best level, {scale.worst} the worst"
         ),
         "points": points,
+        "headers": [_header(p, scale) for p in points],
+        "scored_with": _scored_with(scale),
         "criteria": criteria,
         "formula": terms,
         "single": len(rubric.criteria) == 1,
@@ -150,6 +154,25 @@ def card_model(rubric: Rubric) -> dict[str, Any]:
         "notes": rubric.notes,
         "version": __version__,
     }
+
+
+def _header(point: int, scale: Scale) -> str:
+    # A level's column says its grade too ("6 (A)"), so the card reads as the form does.
+    named = {value: name for name, value in scale.grades}
+    return f"{point} ({named[point]})" if point in named else str(point)
+
+
+def _scored_with(scale: Scale) -> str:
+    """How a reviewer writes a score, in words: "a whole number from 1 to 5"."""
+    if scale.step is None:
+        text = f"any number from {scale.min} to {scale.max}"
+    elif scale.step == 1:
+        text = f"a whole number from {scale.min} to {scale.max}"
+    else:
+        text = f"a number from {scale.min} to {scale.max} in steps of {scale.step:g}"
+    if scale.grades:
+        text += " or its grade (" + ", ".join(name for name, _ in scale.grades) + ")"
+    return text
 
 
 def _num(x: float) -> str:

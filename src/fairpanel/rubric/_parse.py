@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -43,6 +44,8 @@ from fairpanel.rubric._parts import (
     Criterion,
     Level,
     Scale,
+    read_grades,
+    read_step,
 )
 
 HINT_QUOTE = (
@@ -93,7 +96,7 @@ def yaml_message(exc: yaml.YAMLError) -> str:
 
 # ---------------------------------------------------------------------- parsing
 _TOP_KEYS = ("name", "purpose", "scale", "criteria", "bands", "notes")
-_SCALE_KEYS = ("min", "max", "higher_is_better")
+_SCALE_KEYS = ("min", "max", "higher_is_better", "step", "grades")
 _CRITERION_KEYS = ("id", "title", "weight", "asks", "levels")
 _LEVEL_KEYS = ("label", "descriptor")
 _BAND_KEYS = ("name", "threshold", "descriptor")
@@ -212,7 +215,21 @@ def _parse_scale(raw: Any) -> Scale:
         raise _fail(
             ERR_BAD_TYPE.format(expected="true or false", got=better), "scale.higher_is_better"
         )
-    return Scale(int(lo), int(hi), better)
+    scale = Scale(int(lo), int(hi), better)
+    if raw.get("step") is not None:
+        try:
+            step = read_step(raw["step"])
+        except FairpanelInputError as exc:
+            raise _fail(exc.message, "scale.step") from None
+        scale = replace(scale, step=step)
+    if raw.get("grades") is not None:
+        named = _mapping(raw["grades"], "scale.grades", "a mapping of grade → point (A: 6)")
+        try:
+            grades = read_grades(named.items(), scale)
+        except FairpanelInputError as exc:
+            raise _fail(exc.message, "scale.grades") from None
+        scale = replace(scale, grades=grades)
+    return scale
 
 
 def _parse_criterion(raw: Any, scale: Scale, where: str) -> Criterion:

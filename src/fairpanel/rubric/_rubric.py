@@ -122,7 +122,14 @@ class Rubric:
     # ------------------------------------------------------------- construction
     @classmethod
     def single_criterion(
-        cls, *, minimum: int, maximum: int, higher_is_better: bool = True, name: str = "overall"
+        cls,
+        *,
+        minimum: int,
+        maximum: int,
+        higher_is_better: bool = True,
+        name: str = "overall",
+        step: float | None = 1.0,
+        grades: tuple[tuple[str, float], ...] = (),
     ) -> Rubric:
         """Build a one-criterion rubric for plain panel votes (one overall grade).
 
@@ -140,13 +147,22 @@ class Rubric:
         name : str, default "overall"
             The id of the one criterion (the ``criterion`` a reviews table may name).
             The rubric itself is always called ``"Overall grade"``.
+        step : float or None, default 1.0
+            The finest score (0.5 for half points; None for a continuous scale).
+        grades : tuple of (str, float) pairs, default ()
+            Names reviewers write instead of numbers (already checked against the
+            scale, e.g. by :func:`fairpanel.rubric.choose_scale`).
 
         Returns
         -------
         Rubric
         """
-        scale = Scale(minimum, maximum, higher_is_better)
-        levels = tuple(Level(v, f"grade {v}") for v in scale.points)
+        scale = Scale(minimum, maximum, higher_is_better, step, grades)
+        named = {value: grade for grade, value in grades}
+        levels = tuple(
+            Level(v, f"grade {named[v]} ({v})" if v in named else f"grade {v}", named.get(v, ""))
+            for v in scale.points
+        )
         crit = Criterion(name, "Overall grade", 1.0, "The reviewer's overall grade.", levels)
         band = Band("scored", float(scale.worst), "Every graded submission.")
         return cls(name="Overall grade", scale=scale, criteria=(crit,), bands=(band,))

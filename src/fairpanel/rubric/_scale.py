@@ -7,14 +7,28 @@ silently overridden; without a rubric, ``minimum`` and ``maximum`` come together
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel.rubric._parts import Scale, read_grades, read_step
 from fairpanel.rubric._rubric import Rubric
 
-__all__ = ["ERR_RUBRIC_SCALE", "ERR_SCALE_PAIR", "ScaleChoice", "choose_scale"]
+__all__ = [
+    "ERR_RUBRIC_SCALE",
+    "ERR_SCALE_PAIR",
+    "ScaleChoice",
+    "choose_scale",
+    "parse_grades",
+]
 
 ERR_SCALE_PAIR = "give both --scale-min and --scale-max, or neither"
+ERR_STEP_ALONE = (
+    "--scale-step describes a scale: give --scale-min and --scale-max (or --grades) too"
+)
+ERR_GRADES_SYNTAX = (
+    "--grades takes name=point pairs separated by commas (A=6,AB=5,B=4), got {got!r}"
+)
 ERR_RUBRIC_SCALE = (
     "{option} describes the scale without a rubric; the rubric {rubric} sets it ({scale})"
 )
@@ -30,12 +44,49 @@ class ScaleChoice:
         What the reviews loader checks scores against: the rubric, or a one-criterion
         rubric on the given scale; None when neither is known (the scorer then takes
         the data's range).
-    scale : (int, int) or None
-        The scale's ends when they were given without a rubric.
+    scale : Scale or None
+        The scale when it was given without a rubric (its ends, direction, step and
+        grades).
     """
 
     check: Rubric | None
-    scale: tuple[int, int] | None
+    scale: Scale | None
+
+
+def parse_grades(text: str) -> tuple[tuple[str, float], ...]:
+    """Read the ``--grades`` option: ``"A=6,AB=5,B=4"``.
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated ``name=point`` pairs, in the order to show them.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The pairs, not yet checked against a scale (:func:`choose_scale` does that).
+
+    Raises
+    ------
+    FairpanelInputError
+        A pair without ``=`` or with a point that is not a number.
+
+    Examples
+    --------
+    >>> parse_grades("A=6, AB=5,B=4")
+    (('A', 6.0), ('AB', 5.0), ('B', 4.0))
+    """
+    pairs: list[tuple[str, float]] = []
+    for part in text.split(","):
+        name, sep, point = part.partition("=")
+        try:
+            value = float(point)
+        except ValueError:
+            value = math.nan
+        if not sep or not name.strip() or not math.isfinite(value):
+            raise FairpanelInputError(ERR_GRADES_SYNTAX.format(got=text))
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
 
 
 def choose_scale(
@@ -45,6 +96,8 @@ def choose_scale(
     maximum: int | None = None,
     lower_is_better: bool = False,
     rubric_name: str | None = None,
+    step: str | float | None = None,
+    grades: tuple[tuple[str, float], ...] = (),
 ) -> ScaleChoice:
     """Reconcile a rubric with a scale described by options.
 
@@ -58,6 +111,12 @@ def choose_scale(
         Whether the lowest grade is the best (SNSF, AIBS), for a table without a rubric.
     rubric_name : str, optional
         How to name the rubric in an error (its file); default its name.
+    step : str or float, optional
+        The finest score without a rubric (``0.5``, ``"continuous"``); default whole
+        points.
+    grades : tuple of (str, float) pairs, optional
+        Named grades without a rubric (:func:`parse_grades`); alone, they also give the
+        scale's ends (the lowest and highest point named, to whole points).
 
     Returns
     -------
@@ -66,14 +125,17 @@ def choose_scale(
     Raises
     ------
     FairpanelInputError
-        If only one end is given, or a rubric is given together with options that
-        describe its scale again (``--scale-min/--scale-max``, or ``--lower-is-better``
-        against a higher-is-better rubric).
+        If only one end is given, a step without a scale, a grade off the scale, or a
+        rubric given together with options that describe its scale again
+        (``--scale-min/--scale-max``, ``--scale-step``, ``--grades``, or
+        ``--lower-is-better`` against a higher-is-better rubric).
 
     Examples
     --------
     >>> choose_scale(None, minimum=1, maximum=6).scale
-    (1, 6)
+    Scale(min=1, max=6, higher_is_better=True, step=1.0, grades=(), inferred=False)
+    >>> choose_scale(None, grades=(("A", 6), ("B", 4), ("D", 1))).scale.describe()
+    '1, 2, 3, 4, 5, 6, or a grade: A = 6, B = 4, D = 1'
     >>> choose_scale(None, minimum=1)
     Traceback (most recent call last):
     ...
@@ -84,6 +146,10 @@ def choose_scale(
         option = None
         if minimum is not None or maximum is not None:
             option = "--scale-min/--scale-max"
+        elif step is not None:
+            option = "--scale-step"
+        elif grades:
+            option = "--grades"
         elif lower_is_better and s.higher_is_better:
             option = "--lower-is-better"
         if option is not None:
@@ -99,8 +165,26 @@ def choose_scale(
     if (minimum is None) != (maximum is None):
         raise FairpanelInputError(ERR_SCALE_PAIR)
     if minimum is None or maximum is None:
-        return ScaleChoice(None, None)
-    check = Rubric.single_criterion(
-        minimum=minimum, maximum=maximum, higher_is_better=not lower_is_better
+        if not grades:
+            if step is not None:
+                raise FairpanelInputError(ERR_STEP_ALONE)
+            return ScaleChoice(None, None)
+        # Letter grades alone name the scale: its ends are the lowest and highest grade.
+        points = [value for _, value in grades]
+        minimum, maximum = math.floor(min(points)), math.ceil(max(points))
+        if minimum == maximum:
+            maximum += 1
+    scale = Scale(
+        minimum,
+        maximum,
+        not lower_is_better,
+        step=1.0 if step is None else read_step(step),
     )
-    return ScaleChoice(check, (minimum, maximum))
+    check = Rubric.single_criterion(
+        minimum=minimum,
+        maximum=maximum,
+        higher_is_better=not lower_is_better,
+        step=scale.step,
+        grades=read_grades(grades, scale),
+    )
+    return ScaleChoice(check, check.scale)

@@ -33,7 +33,7 @@ EXTRA_COLUMNS: Final[tuple[str, ...]] = ("adjustment", "expected_rank_mcse")
 
 #: The JSON layout of ``fairpanel score --json``; files without a stamp are version 1.
 SCHEMA_KIND: Final = "scores"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: The JSON kinds of the three tables' columns (others: any scalar).
 _SCORE_KINDS: Final[Mapping[str, Kind]] = {
     "submission_id": "id",
@@ -214,6 +214,9 @@ class ScoreResult:
                 "min": self.scale.min,
                 "max": self.scale.max,
                 "higher_is_better": self.scale.higher_is_better,
+                "step": self.scale.step,
+                "grades": dict(self.scale.grades),
+                "inferred": self.scale.inferred,
             },
             "diagnostics": self.diagnostics.to_dict(),
             "components": jsonable(dict(self.components)),
@@ -240,10 +243,18 @@ class ScoreResult:
         check_schema(doc, SCHEMA_KIND, SCHEMA_VERSION)
         scale = doc["scale"]
         try:
+            # step, grades and inferred came with version 2; version 1 files had whole points.
+            step = scale.get("step")
+            grades = scale.get("grades")
             the_scale = Scale(
                 scale["min"].integer(),
                 scale["max"].integer(),
                 scale["higher_is_better"].boolean(),
+                step=1.0 if "step" not in scale.mapping() else step.number_or_none(),
+                grades=()
+                if grades.is_null
+                else tuple((name, value.number()) for name, value in grades.members()),
+                inferred=False if scale.get("inferred").is_null else scale["inferred"].boolean(),
             )
         except ValueError as exc:
             raise FairpanelInputError(str(exc), field=scale.path) from None

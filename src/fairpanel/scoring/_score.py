@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, as_rng
 from fairpanel.panel import Panel, from_reviews
-from fairpanel.rubric import Rubric
+from fairpanel.rubric import Rubric, Scale
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
 from fairpanel.scoring._eb import fit_eb
 from fairpanel.scoring._gibbs import Draws, GibbsSampler, Priors
@@ -48,7 +48,7 @@ def score(
     reviews: pd.DataFrame,
     *,
     rubric: Rubric | None = None,
-    scale: tuple[int, int] | None = None,
+    scale: tuple[int, int] | Scale | None = None,
     higher_is_better: bool = True,
     method: Method = "bayes",
     seed: Seed = None,
@@ -74,8 +74,9 @@ def score(
     rubric : Rubric, optional
         Gives the criteria, weights, scale and its direction. Without it, a single
         overall grade on ``scale`` (default: the data's min–max) is assumed.
-    scale : (int, int), optional
-        The scale's ends when no rubric is given.
+    scale : (int, int) or Scale, optional
+        The scale's ends, or a :class:`~fairpanel.rubric.Scale` with its step and
+        grades, when no rubric is given.
     higher_is_better : bool, default True
         The scale's direction when no rubric is given.
     method : {"bayes", "eb"}, default "bayes"
