@@ -49,6 +49,7 @@ from fairpanel.cli import _report
 from fairpanel.cli import _rubric
 from fairpanel.cli import _score
 from fairpanel.cli import _simulate
+from fairpanel.cli import _submissions
 from fairpanel.cli import _validate
 from fairpanel.cli import _verify_draw
 
@@ -61,6 +62,7 @@ app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")
 app.command("score")(_score.score_command)
 app.command("simulate")(_simulate.simulate)
+app.command("submissions")(_submissions.submissions)
 app.command("validate")(_validate.validate)
 app.command("verify-draw")(_verify_draw.verify_draw)
 # isort: on

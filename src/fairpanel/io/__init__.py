@@ -9,6 +9,7 @@ loaders on what they are handed; a frame a loader returned is not checked twice.
 from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
 from fairpanel.io._counts import load_counts
 from fairpanel.io._decisions import load_decisions
+from fairpanel.io._derive import submissions_from_reviews
 from fairpanel.io._read import SUPPORTED_SUFFIXES, read_table
 from fairpanel.io._reviews import REVIEW_COLUMNS, load_reviews
 from fairpanel.io._scores import load_allocation, load_scores
@@ -28,6 +29,7 @@ __all__ = [
     "load_scores",
     "load_submissions",
     "read_table",
+    "submissions_from_reviews",
     "write_bytes",
     "write_frame",
     "write_json",
