@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES
-from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
+from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES, ReviewColumns, SubmissionColumns
+from fairpanel.cli._common import (
+    DropMissing,
+    Encoding,
+    Grades,
+    LowerIsBetter,
+    ScaleMax,
+    ScaleMin,
+    ScaleStep,
+    Seed,
+    console,
+    existing_file,
+    friendly_errors,
+    read_reviews,
+    with_review_columns,
+)
+
+if TYPE_CHECKING:
+    from fairpanel.simulate import Scenario
 
 __all__ = ["ERR_STRATEGY", "simulate"]
 
 ERR_STRATEGY = "unknown strategy '{name}'; allowed: {allowed}"
 ERR_REPLICATES = "the number of replicates must be at least 2, got {value}"
+ERR_ONE_SOURCE = "give --scenario (a YAML file) or --from-reviews (your panel's reviews), not both"
+ERR_NO_SOURCE = "give --scenario (a YAML file) or --from-reviews (your panel's reviews)"
+ERR_NEEDS_REVIEWS = "{option} describes a panel's reviews: it needs --from-reviews"
+ERR_CAPACITY = "--from-reviews needs --capacity: the places (a count, or a fraction below 1)"
 
 
 def _strategies(text: str) -> tuple[str, ...]:
@@ -30,10 +51,54 @@ def _strategies(text: str) -> tuple[str, ...]:
 
 
 @friendly_errors
+@with_review_columns
 def simulate(
     scenario: Annotated[
-        Path, typer.Option("--scenario", help="Scenario YAML (see examples/scenarios/).")
-    ],
+        Path | None, typer.Option("--scenario", help="Scenario YAML (see examples/scenarios/).")
+    ] = None,
+    from_reviews: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-reviews",
+            help="Your panel's reviews: build a scenario shaped like it (size, reviewer "
+            "pool, leniency and noise estimated by the scorer, group shares), print it as "
+            "YAML, and compare the strategies on it.",
+        ),
+    ] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(
+            "--capacity", help="With --from-reviews: the places (a count, or a fraction < 1)."
+        ),
+    ] = None,
+    group_col: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            help="With --from-reviews: the group column, in --submissions or, the same on "
+            "every row of a submission, in the reviews.",
+        ),
+    ] = None,
+    submissions: Annotated[
+        Path | None,
+        typer.Option("--submissions", help="With --from-reviews: the submissions table."),
+    ] = None,
+    rubric: Annotated[
+        Path | None, typer.Option("--rubric", help="With --from-reviews: the rubric YAML.")
+    ] = None,
+    scale_min: ScaleMin = None,
+    scale_max: ScaleMax = None,
+    scale_step: ScaleStep = None,
+    grades: Grades = None,
+    lower_is_better: LowerIsBetter = False,
+    drop_missing: DropMissing = False,
+    encoding: Encoding = "utf-8",
+    scenario_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario-out", help="With --from-reviews: also write the scenario YAML here."
+        ),
+    ] = None,
     replicates: Annotated[
         int, typer.Option("--replicates", help="Simulated cycles (Monte Carlo replicates).")
     ] = 1000,
@@ -75,6 +140,8 @@ def simulate(
             help="Show a progress bar on stderr (only on a terminal, after one second).",
         ),
     ] = True,
+    *,
+    columns: ReviewColumns,
 ) -> None:
     """Compare selection strategies on simulated cycles where true merit is known."""
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
@@ -82,8 +149,16 @@ def simulate(
     from fairpanel.io import guard_outputs, write_frame, write_json
     from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
 
-    path = existing_file(scenario)
-    guard_outputs([path], [json_out, csv_out])
+    if (scenario is None) == (from_reviews is None):
+        raise FairpanelInputError(ERR_ONE_SOURCE if scenario else ERR_NO_SOURCE)
+    if from_reviews is None:
+        for option, value in (("--capacity", capacity), ("--scenario-out", scenario_out)):
+            if value is not None:
+                raise FairpanelInputError(ERR_NEEDS_REVIEWS.format(option=option))
+    elif capacity is None:
+        raise FairpanelInputError(ERR_CAPACITY)
+    inputs = [scenario, from_reviews, submissions, rubric]
+    guard_outputs(inputs, [json_out, csv_out, scenario_out])
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
     names = _strategies(strategies)
@@ -92,7 +167,23 @@ def simulate(
         raise FairpanelInputError(
             ERR_REPLICATES.format(value=sweep_replicates), field="--sweep-replicates"
         )
-    sc = load_scenario(path)
+    if scenario is not None:
+        sc = load_scenario(existing_file(scenario))
+    else:
+        assert from_reviews is not None  # checked above
+        assert capacity is not None
+        sc = _panel_scenario(
+            existing_file(from_reviews),
+            capacity=capacity,
+            columns=columns,
+            group_col=group_col,
+            submissions=submissions,
+            rubric=rubric,
+            scale=(scale_min, scale_max, scale_step, grades, lower_is_better),
+            drop_missing=drop_missing,
+            encoding=encoding,
+            scenario_out=scenario_out,
+        )
     result = compare(
         sc,
         strategies=names,
@@ -128,3 +219,64 @@ def simulate(
         ]
         table.add_row(name, *("–" if v is None else f"{v:.3f}" for v in cells))
     console.print(table)
+
+
+def _panel_scenario(
+    reviews: Path,
+    *,
+    capacity: float,
+    columns: ReviewColumns,
+    group_col: str | None,
+    submissions: Path | None,
+    rubric: Path | None,
+    scale: tuple[int | None, int | None, str | None, str | None, bool],
+    drop_missing: bool,
+    encoding: str,
+    scenario_out: Path | None,
+) -> Scenario:
+    """Load the panel's tables, build its scenario, print it (and write it)."""
+    from fairpanel.io import load_submissions, submissions_from_reviews, write_text
+    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
+    from fairpanel.simulate import scenario_from_reviews, scenario_yaml
+
+    lo, hi, step, grades, lower = scale
+    loaded = None if rubric is None else load_rubric(existing_file(rubric))
+    chosen = choose_scale(
+        loaded,
+        minimum=lo,
+        maximum=hi,
+        lower_is_better=lower,
+        step=step,
+        grades=() if grades is None else parse_grades(grades),
+        rubric_name=None if rubric is None else str(rubric),
+    )
+    table = read_reviews(
+        reviews, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+    )
+    groups = None
+    if group_col is not None:
+        if submissions is not None:
+            subs = load_submissions(
+                existing_file(submissions),
+                columns=SubmissionColumns(submission=columns.submission, groups=(group_col,)),
+                encoding=encoding,
+            )
+        else:
+            subs = submissions_from_reviews(
+                reviews, submission=columns.submission, keep=[group_col], encoding=encoding
+            )
+        groups = subs.set_index("submission_id")[group_col]
+    sc, _ = scenario_from_reviews(
+        table,
+        capacity=capacity,
+        rubric=loaded,
+        scale=chosen.scale,
+        groups=groups,
+        name=reviews.stem,
+    )
+    text = scenario_yaml(sc, source=reviews.name)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    if scenario_out is not None:
+        write_text(scenario_out, text)
+        console.print(f"wrote {scenario_out}", markup=False)
+    return sc

@@ -9,6 +9,7 @@ from fairpanel.simulate._compare import (
     seed_entropy,
 )
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
+from fairpanel.simulate._from_reviews import scenario_from_reviews, scenario_yaml
 from fairpanel.simulate._scenario import Bias, GroupMerit, LotteryTier, Scenario, load_scenario
 from fairpanel.simulate._sweep import SweepResult, parse_grid, sweep
 
@@ -29,6 +30,8 @@ __all__ = [
     "generate_cycle",
     "load_scenario",
     "parse_grid",
+    "scenario_from_reviews",
+    "scenario_yaml",
     "seed_entropy",
     "sweep",
 ]
