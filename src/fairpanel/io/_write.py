@@ -17,6 +17,7 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import jsonable
+from fairpanel.io._excel import EXCEL_SUFFIX, workbook_bytes
 
 __all__ = ["guard_outputs", "write_bytes", "write_frame", "write_json", "write_text"]
 
@@ -119,12 +120,15 @@ def write_json(path: str | Path, payload: Any) -> Path:
 
 
 def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as CSV (UTF-8, no index) atomically.
+    """Write a DataFrame as CSV (UTF-8, no index), or as Excel for ``.xlsx``, atomically.
 
     Parameters
     ----------
     path : str or Path
         The file to write; parent folders are created, an existing file is replaced.
+        A name ending in ``.xlsx`` gets a workbook of one sheet (named after the file),
+        its header frozen and text cells stored as text
+        (:func:`fairpanel.io._excel.workbook_bytes`).
     frame : DataFrame
         The table; its columns are written in order under a header line, with Unix
         line endings; missing values are empty cells.
@@ -134,6 +138,9 @@ def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
     Path
         ``path`` as a :class:`~pathlib.Path`.
     """
+    path = Path(path)
+    if path.suffix.lower() == EXCEL_SUFFIX:
+        return write_bytes(path, workbook_bytes({path.stem: frame}))
     return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
