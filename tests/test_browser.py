@@ -7,6 +7,7 @@ after the page's own scripts have run. A screenshot is saved under tests/artifac
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -70,3 +71,53 @@ def test_every_chart_renders_offline(browser_report: Path, tmp_path: Path) -> No
         tmp_path,
     )
     assert shot.stat().st_size > 10_000
+
+
+def test_the_report_prints_each_chart_beside_its_caption(
+    browser_report: Path, tmp_path: Path
+) -> None:
+    # A copy of the report gets a small marker at the end of every figure; printed to
+    # PDF, each caption and its figure's end marker must be on the same page (the print
+    # stylesheet keeps a figure whole and scales a tall chart to fit a page).
+    pypdf = pytest.importorskip("pypdf")
+    source = browser_report.read_text(encoding="utf-8")
+    titles: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        caption = re.search(r"<strong>(.*?)\.</strong>", match.group(0))
+        assert caption, match.group(0)[:300]
+        titles.append(html.unescape(caption.group(1)))
+        end = f'<p style="font-size:6pt">ENDMARK{len(titles) - 1}X</p></figure>'
+        return match.group(0).replace("</figure>", end)
+
+    marked = tmp_path / "printed-copy.html"
+    marked.write_text(
+        re.sub(r'<figure class="chart".*?</figure>', mark, source, flags=re.DOTALL),
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "report.pdf"
+    _run(
+        [
+            "--virtual-time-budget=20000",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            marked.resolve().as_uri(),
+        ],
+        tmp_path,
+    )
+    # Text as pypdf reads it: whitespace collapsed, the "fi" ligature spelled out.
+    pages = [
+        " ".join(page.extract_text().replace("\ufb01", "fi").split())
+        for page in pypdf.PdfReader(pdf).pages
+    ]
+    assert len(pages) > 3
+    assert len(titles) >= 2
+    start = 0
+    for i, title in enumerate(titles):
+        on = [k for k in range(start, len(pages)) if title in pages[k]]
+        ends = [k for k in range(start, len(pages)) if f"ENDMARK{i}X" in pages[k]]
+        assert on, f"caption {title!r} not found from page {start + 1}"
+        assert ends[0] == on[0], (
+            f"{title!r}: caption on page {on[0] + 1}, chart ends on {ends[0] + 1}"
+        )
+        start = on[0]
