@@ -14,6 +14,7 @@ from fairpanel.cli._common import (
     DropMissing,
     Encoding,
     Grades,
+    Groups,
     LowerIsBetter,
     ScaleMax,
     ScaleMin,
@@ -37,6 +38,10 @@ ERR_ONE_SOURCE = "give --scenario (a YAML file) or --from-reviews (your panel's 
 ERR_NO_SOURCE = "give --scenario (a YAML file) or --from-reviews (your panel's reviews)"
 ERR_NEEDS_REVIEWS = "{option} describes a panel's reviews: it needs --from-reviews"
 ERR_CAPACITY = "--from-reviews needs --capacity: the places (a count, or a fraction below 1)"
+ERR_ONE_GROUP = (
+    "a simulated panel has one group attribute; give one --group (from --submissions, or "
+    "the same on every row of a submission in the reviews)"
+)
 
 
 def _strategies(text: str) -> tuple[str, ...]:
@@ -71,14 +76,7 @@ def simulate(
             "--capacity", help="With --from-reviews: the places (a count, or a fraction < 1)."
         ),
     ] = None,
-    group_col: Annotated[
-        str | None,
-        typer.Option(
-            "--group",
-            help="With --from-reviews: the group column, in --submissions or, the same on "
-            "every row of a submission, in the reviews.",
-        ),
-    ] = None,
+    group: Groups = None,
     submissions: Annotated[
         Path | None,
         typer.Option("--submissions", help="With --from-reviews: the submissions table."),
@@ -151,8 +149,14 @@ def simulate(
 
     if (scenario is None) == (from_reviews is None):
         raise FairpanelInputError(ERR_ONE_SOURCE if scenario else ERR_NO_SOURCE)
+    if len(group or ()) > 1:
+        raise FairpanelInputError(ERR_ONE_GROUP)
     if from_reviews is None:
-        for option, value in (("--capacity", capacity), ("--scenario-out", scenario_out)):
+        for option, value in (
+            ("--capacity", capacity),
+            ("--scenario-out", scenario_out),
+            ("--group", group or None),
+        ):
             if value is not None:
                 raise FairpanelInputError(ERR_NEEDS_REVIEWS.format(option=option))
     elif capacity is None:
@@ -176,7 +180,7 @@ def simulate(
             existing_file(from_reviews),
             capacity=capacity,
             columns=columns,
-            group_col=group_col,
+            group_col=group[0] if group else None,
             submissions=submissions,
             rubric=rubric,
             scale=(scale_min, scale_max, scale_step, grades, lower_is_better),
