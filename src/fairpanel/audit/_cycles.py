@@ -21,13 +21,11 @@ while the overall rate moves freely from cycle to cycle.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from scipy.special import expit
 
@@ -43,9 +41,11 @@ __all__ = [
     "ERR_PERIOD_SPLIT",
     "NOTE_CHANGE",
     "change_fit",
+    "change_p_values",
     "change_table",
     "cycle_order",
     "cycle_table",
+    "logistic_fit",
     "periods",
 ]
 
@@ -101,6 +101,10 @@ NOTE_CHANGE = (
     "each group's gap (on the log-odds scale) would have stayed what it was before, while "
     "the overall rate was free to move from cycle to cycle; a trend in the gap already "
     "under way would be read as the change's effect (see the trend test)."
+)
+NOTE_NO_FIT = (
+    "the fit did not converge (a group selected always or never in some cycles); "
+    "no estimate is given"
 )
 NOTE_CYCLE_FIT = "{attribute}: the model across cycles for {group}: {message}"
 
@@ -199,6 +203,110 @@ def cycle_table(attribute: str, cells: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def logistic_fit(
+    x: np.ndarray, k: np.ndarray, n: np.ndarray, *, iterations: int = 50
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit grouped-binomial logistic regressions by Newton–Raphson, many at once.
+
+    The maximum-likelihood fit of ``k ~ Binomial(n, expit(x β))``, the model
+    ``statsmodels.api.GLM(..., family=Binomial())`` fits, vectorized over replicates
+    that share the design (the change test's simulation fits a thousand in one call).
+
+    Parameters
+    ----------
+    x : ndarray
+        The design, cells × terms.
+    k : ndarray
+        Selected per cell, one row per replicate (replicates × cells).
+    n : ndarray
+        Applicants per cell.
+    iterations : int, default 50
+        Most Newton steps.
+
+    Returns
+    -------
+    beta, cov, converged : ndarray
+        Estimates (replicates × terms), their covariance (inverse information,
+        replicates × terms × terms) and whether each fit converged (a separated fit
+        does not: its estimates run off to infinity).
+    """
+    k = np.atleast_2d(np.asarray(k, dtype=np.float64))
+    n = np.asarray(n, dtype=np.float64)
+    beta = np.zeros((k.shape[0], x.shape[1]))
+    converged = np.zeros(k.shape[0], dtype=bool)
+    info = np.zeros((k.shape[0], x.shape[1], x.shape[1]))
+    for _ in range(iterations):
+        mu = expit(beta @ x.T)
+        w = n * mu * (1 - mu)
+        info = np.einsum("rc,cp,cq->rpq", w, x, x)
+        score = (k - n * mu) @ x
+        try:
+            step = np.linalg.solve(info, score[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            break
+        beta = beta + step
+        converged = np.abs(step).max(axis=1) < 1e-8
+        if converged.all():
+            break
+    mu = expit(beta @ x.T)
+    info = np.einsum("rc,cp,cq->rpq", n * mu * (1 - mu), x, x)
+    with np.errstate(invalid="ignore", over="ignore"):
+        try:
+            cov = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            cov = np.full(info.shape, np.nan)
+    return beta, cov, converged & np.isfinite(cov).all(axis=(1, 2))
+
+
+def _design(
+    cells: pd.DataFrame, group: str, reference: str, term: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, pd.DataFrame]:
+    """Return the model's design for one pair: an effect per cycle, the group, the interaction."""
+    pair = cells[cells["group"].isin([group, reference]) & (cells["applicants"] > 0)]
+    order = cycle_order(pair["cycle"].tolist())
+    rank = np.asarray(pair["cycle"].map({c: i for i, c in enumerate(order)}), dtype=np.float64)
+    is_group = np.asarray(pair["group"] == group, dtype=np.float64)
+    columns: list[np.ndarray] = [np.ones(len(pair))]
+    columns += [np.asarray(pair["cycle"] == c, dtype=np.float64) for c in order[1:]]
+    columns.append(is_group)
+    if term == "trend":
+        columns.append(is_group * (rank - rank.mean()))
+    else:
+        columns.append(is_group * np.asarray(pair["period"] == AFTER, dtype=np.float64))
+    x = np.column_stack(columns)
+    n = pair["applicants"].to_numpy(np.float64)
+    k = pair["selected"].to_numpy(np.float64)
+    return x, k, n, len(order), pair
+
+
+def change_p_values(
+    cells: pd.DataFrame, group: str, reference: str, selected: np.ndarray
+) -> np.ndarray:
+    """Wald p-values of the change (group × period) for many sets of selected counts.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        ``group, cycle, period, applicants`` of the two groups (the design).
+    group, reference : str
+        The compared group and its reference.
+    selected : ndarray
+        Selected counts, replicates × the pair's cells (in ``cells``' order, cells
+        with applicants only).
+
+    Returns
+    -------
+    ndarray
+        One p-value per replicate (``nan`` where the fit did not converge).
+    """
+    x, _, n, _, _ = _design(cells, group, reference, "change")
+    beta, cov, ok = logistic_fit(x, selected, n)
+    se = np.sqrt(cov[:, -1, -1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = 2 * stats.norm.sf(np.abs(beta[:, -1]) / se)
+    return np.where(ok, p, np.nan)
+
+
 def change_fit(
     cells: pd.DataFrame, group: str, reference: str, *, term: str
 ) -> tuple[dict[str, float], list[str]]:
@@ -218,61 +326,37 @@ def change_fit(
     term : {"trend", "change"}
         Which interaction to estimate.
     """
-    pair = cells[cells["group"].isin([group, reference]) & (cells["applicants"] > 0)]
-    order = cycle_order(pair["cycle"].tolist())
-    rank = pair["cycle"].map({c: i for i, c in enumerate(order)}).to_numpy(np.float64)
-    is_group = (pair["group"] == group).to_numpy(np.float64)
-    columns: dict[str, np.ndarray] = {"const": np.ones(len(pair))}
-    for c in order[1:]:
-        columns[f"cycle[{c}]"] = (pair["cycle"] == c).to_numpy(np.float64)
-    columns["group"] = is_group
-    if term == "trend":
-        columns["interaction"] = is_group * (rank - rank.mean())
-    else:
-        columns["interaction"] = is_group * (pair["period"] == AFTER).to_numpy(np.float64)
-    exog = pd.DataFrame(columns)
-    n = pair["applicants"].to_numpy(np.float64)
-    k = pair["selected"].to_numpy(np.float64)
+    x, k, n, n_cycles, _ = _design(cells, group, reference, term)
     nan = float("nan")
     out = dict.fromkeys(["odds_ratio", "ci_low", "ci_high", "p_value"], nan)
     out |= dict.fromkeys(["points", "points_low", "points_high"], nan)
-    notes: list[str] = []
-    if len(order) < 2 or exog["interaction"].abs().sum() == 0:
-        return out, notes
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fit = sm.GLM(np.column_stack([k, n - k]), exog, family=sm.families.Binomial()).fit()
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            return out, [NOTE_CYCLE_FIT.format(attribute="{attribute}", group=group, message=exc)]
-    notes += [
-        NOTE_CYCLE_FIT.format(attribute="{attribute}", group=group, message=w.message)
-        for w in caught
-    ]
-    beta = np.asarray(fit.params)
-    cov = np.asarray(fit.cov_params())
-    j = list(exog.columns).index("interaction")
-    se = float(np.sqrt(cov[j, j]))
+    if n_cycles < 2 or not np.abs(x[:, -1]).sum():
+        return out, []
+    betas, covs, ok = logistic_fit(x, k, n)
+    if not ok[0]:
+        return out, [
+            NOTE_CYCLE_FIT.format(attribute="{attribute}", group=group, message=NOTE_NO_FIT)
+        ]
+    beta, cov = betas[0], covs[0]
+    se = float(np.sqrt(cov[-1, -1]))
     with np.errstate(over="ignore"):
         out |= {
-            "odds_ratio": float(np.exp(beta[j])),
-            "ci_low": float(np.exp(beta[j] - _Z * se)),
-            "ci_high": float(np.exp(beta[j] + _Z * se)),
-            "p_value": float(2 * stats.norm.sf(abs(beta[j]) / se)),
+            "odds_ratio": float(np.exp(beta[-1])),
+            "ci_low": float(np.exp(beta[-1] - _Z * se)),
+            "ci_high": float(np.exp(beta[-1] + _Z * se)),
+            "p_value": float(2 * stats.norm.sf(abs(beta[-1]) / se)),
         }
     if term == "change":
-        x = exog.to_numpy()
-        mine = x[:, j] > 0  # the group's cells after the change
+        mine = x[:, -1] > 0  # the group's cells after the change
         x1, w = x[mine], n[mine]
         x0 = x1.copy()
-        x0[:, j] = 0.0
+        x0[:, -1] = 0.0
         p1, p0 = expit(x1 @ beta), expit(x0 @ beta)
         ame = float(np.sum(w * (p1 - p0)) / w.sum())
-        grad = (w * p1 * (1 - p1)) @ x1 - (w * p0 * (1 - p0)) @ x0
-        grad = grad / w.sum()
+        grad = ((w * p1 * (1 - p1)) @ x1 - (w * p0 * (1 - p0)) @ x0) / w.sum()
         ame_se = float(np.sqrt(grad @ cov @ grad))
         out |= {"points": ame, "points_low": ame - _Z * ame_se, "points_high": ame + _Z * ame_se}
-    return out, notes
+    return out, []
 
 
 def _gap(cells: pd.DataFrame, group: str, reference: str) -> tuple[float, float]:
