@@ -7,6 +7,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from numpy.testing import assert_allclose
 from scipy import stats
+from scipy.special import expit
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 
@@ -14,6 +15,7 @@ from fairpanel import FairpanelInputError
 from fairpanel.audit import AuditResult, audit_counts, run_audit
 from fairpanel.audit._cycles import (
     ERR_CHANGE_AT,
+    _design,
     change_fit,
     change_p_values,
     cycle_order,
@@ -224,7 +226,8 @@ def test_change_matches_a_statsmodels_glm_on_the_same_rows():
     assert row["interaction_ci_low"] == pytest.approx(lo, rel=1e-6)
     assert row["interaction_ci_high"] == pytest.approx(hi, rel=1e-6)
     assert row["p_value"] == pytest.approx(fit.pvalues["g:after"], rel=1e-5)
-    assert row["cycles_before"] == 4 and row["cycles_after"] == 4
+    assert row["cycles_before"] == 4
+    assert row["cycles_after"] == 4
     assert any("assumption" in n for n in res.notes)
 
 
@@ -235,9 +238,6 @@ def test_newton_kernel_matches_statsmodels_and_the_delta_method_matches_simulati
     out, _ = change_fit(cells, "women", "men", term="change")
     # the delta-method interval of the effect in points against draws of the estimates
     # from their asymptotic normal distribution (20 000 draws: the sd is within ~1%)
-    from fairpanel.audit._cycles import _design
-    from scipy.special import expit
-
     x, k, n, _, _ = _design(cells, "women", "men", "change")
     beta, cov, ok = logistic_fit(x, k, n)
     glm = sm.GLM(np.column_stack([k, n - k]), x, family=sm.families.Binomial()).fit()
@@ -370,6 +370,7 @@ def test_json_round_trip_with_every_new_table():
     assert "risk_difference" in body["strata"][0]
     assert "adjusted_p_value" in body["comparisons"][0]
     assert "min_detectable_difference" in body["comparisons"][0]
-    assert data["subgroup_scan"] and data["multiplicity"]
+    assert data["subgroup_scan"]
+    assert data["multiplicity"]
     assert data["schema"]["version"] == 2
     assert AuditResult.from_dict(data).to_dict() == data
