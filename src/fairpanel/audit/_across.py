@@ -208,6 +208,38 @@ def _hide_cycles(
     return cyc
 
 
+def _fixed(subgroup: str) -> dict[str, str]:
+    """Return the values a scanned subgroup fixes (``gender = w × stage = early``)."""
+    return dict(part.split(" = ", 1) for part in subgroup.split(SEP))
+
+
+def _overlap(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Whether two cells share applicants: no attribute fixed to different values."""
+    return all(b[k] == v for k, v in a.items() if k in b)
+
+
+def _withheld_cells(
+    result: AuditResult, parts: Mapping[str, tuple[str, ...]], stratum: str | None
+) -> list[dict[str, str]]:
+    """Every withheld published cell, as the attribute values it fixes.
+
+    A scanned subgroup sharing applicants with one of them is a new sum over a withheld
+    count (or a part of it): its counts are withheld too.
+    """
+    cells = []
+    for table, keyed in ((result.groups, False), (result.stratum_rates, True)):
+        if not len(table):
+            continue
+        for row in table[table["suppressed"].astype(bool)].to_dict("records"):
+            attr = str(row["attribute"])
+            names = parts.get(attr, (attr,))
+            cell = dict(zip(names, str(row["group"]).split(SEP), strict=True))
+            if keyed and stratum is not None:
+                cell[stratum] = str(row["stratum"])
+            cells.append(cell)
+    return cells
+
+
 def _withhold(frame: pd.DataFrame, bad: np.ndarray, keep: Sequence[str]) -> pd.DataFrame:
     out = frame.copy()
     if len(out) and bad.any():
@@ -362,14 +394,11 @@ def extend(
     scanned = pd.DataFrame(columns=list(SCAN_COLUMNS))
     if scan:
         scanned = subgroup_scan(cells, list(scan), min_cell=m, rng=rng)
-        involved = {a for a, _ in hidden}
+        withheld = _withheld_cells(result, parts, scan[-1] if strata else None)
         risky = np.array(
             [
-                any(
-                    p in involved or any(p in parts.get(i, ()) for i in involved)
-                    for p in str(w).split(SEP)
-                )
-                for w in scanned["attributes"]
+                any(_overlap(_fixed(str(name)), cell) for cell in withheld)
+                for name in scanned["subgroup"]
             ],
             dtype=bool,
         )
