@@ -408,3 +408,33 @@ def test_scan_withholds_subgroups_that_touch_a_withheld_cell():
         else:
             assert not pd.isna(row["applicants"])
     assert touched
+
+
+def test_decisions_across_cycles_agree_with_their_counts():
+    counts = _cycles_data(np.random.default_rng(9), 0.06, 0.0, cycles=6, change=3)
+    units = counts.loc[counts.index.repeat(counts["applicants"])].reset_index(drop=True)
+    units["selected"] = np.concatenate(
+        [
+            np.r_[np.ones(k, bool), np.zeros(n - k, bool)]
+            for n, k in zip(counts["applicants"], counts["selected"], strict=True)
+        ]
+    )
+    units["blind"] = np.where(units["year"].astype(int) >= 2013, "yes", "no")
+    decided = run_audit(
+        units[["year", "gender", "selected", "blind"]],
+        groups="gender",
+        cycle="year",
+        change_col="blind",
+        reference="men",
+        seed=1,
+    )
+    counted = audit_counts(
+        counts, group_col="gender", cycle_col="year", change_at="2013", reference="men", seed=1
+    )
+    assert_allclose(
+        decided.cycles["selection_rate"].to_numpy(float),
+        counted.cycles["selection_rate"].to_numpy(float),
+    )
+    assert decided.change["change_at"].iloc[0] == "2013"
+    for column in ("change_points", "change_ci_low", "interaction_odds_ratio", "p_value"):
+        assert decided.change[column].iloc[0] == pytest.approx(counted.change[column].iloc[0])
