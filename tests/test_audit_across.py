@@ -13,14 +13,14 @@ from statsmodels.stats.power import NormalIndPower
 
 from fairpanel import FairpanelInputError
 from fairpanel.audit import AuditResult, audit_counts, run_audit
-from fairpanel.audit._cycles import (
-    ERR_CHANGE_AT,
+from fairpanel.audit._change_model import (
     _design,
     change_fit,
     change_p_values,
     cycle_order,
     logistic_fit,
 )
+from fairpanel.audit._cycles import ERR_CHANGE_AT
 from fairpanel.audit._multiplicity import (
     ERR_ADJUST,
     adjust_p,
