@@ -226,6 +226,14 @@ def extend(
             pooled = result.strata[result.strata["attribute"] == attr]
             groups = sorted(sc["group"].unique())
             table = stratum_comparison_table(attr, sc, groups, ref, pooled)
+            # with the pooled gap withheld (or undefined), whether a stratum leaves it out
+            # is unknown, not "no"
+            known = dict(zip(pooled["group"], pd.notna(pooled["risk_difference"]), strict=True))
+            table["disagrees"] = (
+                table["disagrees"]
+                .astype(object)
+                .where(table["group"].map(known).fillna(False).astype(bool), None)
+            )
             bad = np.array(
                 [
                     (a, s, x) in cell_hidden

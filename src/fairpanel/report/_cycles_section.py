@@ -166,6 +166,30 @@ def _power_sentences(audit: AuditResult) -> list[str]:
     return out
 
 
+def _within_table(rows: list[dict[str, Any]]) -> Table:
+    out = []
+    for r in rows:
+        if r.get("rate_difference") is None:
+            out.append(
+                (str(r["stratum"]), str(r["group"]), str(r["reference"]), *[SUPPRESSED] * 4)
+            )
+            continue
+        out.append(
+            (
+                str(r["stratum"]),
+                str(r["group"]),
+                str(r["reference"]),
+                f"{points(r['rate_difference'])} ({_interval(r.get('difference_ci_low'), r.get('difference_ci_high'))})",
+                fmt(r.get("p_value")),
+                fmt(r.get("adjusted_p_value")),
+                fmt(r.get("disagrees")),
+            )
+        )
+    columns: tuple[str, ...] = ("stratum", "group", "reference", "difference (95% CI)")
+    columns += ("p (exact)", "adjusted p", "leaves out the pooled gap")
+    return Table("Each stratum on its own", columns, tuple(out), collapsed=len(out) > 12)
+
+
 def _scan_table(scan: pd.DataFrame) -> Table:
     rows = []
     for r in scan.to_dict("records"):
@@ -211,6 +235,9 @@ def precision_section(audit: AuditResult) -> Section | None:
             )
         )
     tables: list[Table] = []
+    within = [r for a in audit.attributes for r in attribute_rows(audit.stratum_comparisons, a)]
+    if within:
+        tables.append(_within_table(within))
     scan = audit.subgroup_scan
     if len(scan):
         top = scan.iloc[0]
