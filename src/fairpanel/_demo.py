@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from fairpanel._schema import DEMO_SEED, STRATEGY_NAMES, SubmissionColumns
-from fairpanel.audit import run_audit
+from fairpanel.audit import audit_counts, run_audit
 from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
 from fairpanel.io._checksum import file_checksums
 from fairpanel.lottery import DrawCertificate
@@ -244,6 +244,50 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
     return report_inputs, files
 
 
+#: The multi-cycle example: the year a committee moved to dual-anonymous review.
+CHANGE_YEAR: Final = 2021
+
+
+def _cycles(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, Path]]:
+    """Eight yearly calls of a fellowship, women behind until dual-anonymous review.
+
+    Counts per year × field × gender, as funders publish them; women's rate is 5 points
+    lower than men's until 2020 and the same from 2021, when review became
+    dual-anonymous (the change the audit should find, as HST's Cycle 26 did).
+    """
+    files: dict[str, Path] = {}
+    with steps.step("cycles: eight calls, before and after dual-anonymous review"):
+        rng = np.random.default_rng(EXAMPLE_SEED + 14)
+        rows = []
+        for year in range(2017, 2025):
+            for field, size in (("physical sciences", 1200), ("life sciences", 900)):
+                for gender, share in (("women", 0.4), ("men", 0.6)):
+                    n = int(rng.binomial(size, share))
+                    rate = 0.23 - (0.05 if gender == "women" and year < CHANGE_YEAR else 0.0)
+                    rows.append((year, field, gender, n, int(rng.binomial(n, rate))))
+        counts = pd.DataFrame(rows, columns=["year", "field", "gender", "applicants", "awarded"])
+        files["counts"] = write_frame(out / "cycles" / "counts.csv", counts)
+        audited = audit_counts(
+            counts,
+            group_col="gender",
+            selected_col="awarded",
+            strata_col="field",
+            cycle_col="year",
+            change_at=str(CHANGE_YEAR),
+            scan=True,
+            seed=seed,
+        )
+        files["audit"] = write_json(out / "cycles" / "audit.json", audited.to_dict())
+    report_inputs = ReportInputs(
+        audit=audited,
+        seed=seed,
+        input_checksums=_checksums(files, ("counts",)),
+        command_line=f"fairpanel demo --out {out}",
+        title="A fellowship over eight calls: did dual-anonymous review work? (bundled example)",
+    )
+    return report_inputs, files
+
+
 def _funnel(applicants: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     """Stage decisions by expected rank: a long list of 200, 60 interviews, 25 offers.
 
@@ -291,10 +335,14 @@ def run_demo(
     with steps.progress:
         telescope, files = _telescope(out, steps, seed)
         hiring, hiring_files = _hiring(out, steps, seed)
+        cycles, cycle_files = _cycles(out, steps, seed)
         with steps.step("report: HTML, Markdown and JSON"):
             paths = write_report(build_report(telescope), out)
             hiring_paths = write_report(build_report(hiring), out / "hiring")
+            cycle_paths = write_report(build_report(cycles), out / "cycles")
     files.update({f"hiring-{k}": v for k, v in hiring_files.items()})
+    files.update({f"cycles-{k}": v for k, v in cycle_files.items()})
+    files["cycles-report"] = cycle_paths["html"]
     return DemoResult(
         out=out,
         report=paths["html"],

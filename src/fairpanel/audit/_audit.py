@@ -10,6 +10,7 @@ import pandas as pd
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._seed import Seed, as_rng
+from fairpanel.audit._across import cycle_cells, extend
 from fairpanel.audit._assemble import ERR_UNKNOWN_REFERENCE, REPLICATES, Reference, assemble
 from fairpanel.audit._inputs import (
     DECISIONS,
@@ -20,6 +21,7 @@ from fairpanel.audit._inputs import (
     unit_frame,
 )
 from fairpanel.audit._lottery import lottery_tables
+from fairpanel.audit._multiplicity import DEFAULT_ADJUST, Adjust, check_adjust
 from fairpanel.audit._notes import (
     NOTE_DIRECTION,
     NOTE_MERGED,
@@ -77,6 +79,11 @@ def run_audit(
     scores: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
     higher_is_better: bool | None = None,
+    cycle: str | None = None,
+    change_at: str | None = None,
+    change_col: str | None = None,
+    adjust: Adjust = DEFAULT_ADJUST,
+    scan: bool = False,
 ) -> AuditResult:
     """Audit selection outcomes by group: rates, comparisons, adjustment, funnels, lotteries.
 
@@ -117,6 +124,22 @@ def run_audit(
         The scale's direction, for orienting the score and reviewer gaps (positive =
         scored better). Default: the scores table's ``higher_is_better`` column, else
         higher is better.
+    cycle : str, optional
+        Column of the cycle (year, call): adds the rates per cycle (``cycles``) and,
+        per group against the reference, the gap pooled over cycles and a trend test
+        (``change``).
+    change_at : str, optional
+        The first cycle after a process change: ``change`` then estimates how the gap
+        changed (needs ``cycle``).
+    change_col : str, optional
+        Instead of ``change_at``, a yes/no column marking the rows after the change
+        (the same within a cycle).
+    adjust : {"holm", "bh"}
+        Adjustment of the family of comparisons' p-values (``adjusted_p_value``).
+    scan : bool
+        Search the conjunctions of the groups (and the stratum) for the subgroup whose
+        rate departs most from the overall rate, with a search-adjusted p-value
+        (``subgroup_scan``).
 
     Returns
     -------
@@ -132,6 +155,7 @@ def run_audit(
     [{'group': 'w', 'reference': 'm', 'adverse_impact_ratio': 0.5}]
     """
     min_cell = _check_min_cell(min_cell)
+    adjust = check_adjust(adjust)
     names = [groups] if isinstance(groups, str) else list(groups)
     if not names:
         raise ValueError(ERR_NO_GROUPS)
@@ -164,7 +188,7 @@ def run_audit(
         attributes.append(combo)
         parts[combo] = tuple(names)
     # one child stream per Monte Carlo use (SPEC 7): the bootstrap and the lottery draws
-    boot_rng, lottery_rng = as_rng(seed).spawn(2)
+    boot_rng, lottery_rng, scan_rng = as_rng(seed).spawn(3)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
         p = frame[probability].to_numpy(dtype=np.float64)
@@ -196,6 +220,21 @@ def run_audit(
         rng=boot_rng,
         extra=extra,
     )
+    result = extend(
+        result,
+        cells,
+        attributes,
+        parts=parts,
+        strata=strata is not None,
+        cycles=None
+        if cycle is None
+        else cycle_cells(
+            frame, unit, attributes, cycle_col=cycle, change_at=change_at, change_col=change_col
+        ),
+        adjust=adjust,
+        scan=_scan_attributes(cells, names, strata) if scan else None,
+        rng=scan_rng,
+    )
     if scores is None and reviews is None:
         return result
     return with_score_views(
@@ -220,6 +259,11 @@ def audit_counts(
     reference: str | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     seed: Seed = None,
+    cycle_col: str | None = None,
+    change_at: str | None = None,
+    change_col: str | None = None,
+    adjust: Adjust = DEFAULT_ADJUST,
+    scan: bool = False,
 ) -> AuditResult:
     """Audit a published counts table: one row per group (and stratum).
 
@@ -255,6 +299,17 @@ def audit_counts(
     seed : int, str, SeedSequence, Generator or None, optional
         Seed of the bootstrap interval; the same seed gives the same result. None
         draws fresh entropy (the CLI passes :data:`~fairpanel._schema.AUDIT_SEED`).
+    cycle_col : str, optional
+        The column of the cycle (year, call) of each row: adds the rates per cycle and
+        the gap across cycles (see :func:`run_audit`).
+    change_at, change_col : str, optional
+        The first cycle after a process change, or a yes/no column marking the rows
+        after it (the same within a cycle).
+    adjust : {"holm", "bh"}, default "holm"
+        Adjustment of the family of comparisons' p-values.
+    scan : bool, default False
+        Search the group × stratum conjunctions for the subgroup departing most from
+        the overall rate, with a search-adjusted p-value.
 
     Returns
     -------
@@ -277,6 +332,7 @@ def audit_counts(
     True
     """
     min_cell = _check_min_cell(min_cell)
+    adjust = check_adjust(adjust)
     counts = load_counts(
         counts,
         group_col=group_col,
@@ -292,7 +348,8 @@ def audit_counts(
     if strata_col:
         # the regression's terms are named after the user's column (``discipline[...]``)
         cells[strata_col] = cells["stratum"]
-    return assemble(
+    boot_rng, scan_rng = as_rng(seed).spawn(2)
+    result = assemble(
         cells,
         [group_col],
         parts={},
@@ -301,9 +358,39 @@ def audit_counts(
         covariates=[strata_col] if strata_col else [],
         reference=reference,
         min_cell=min_cell,
-        rng=as_rng(seed).spawn(2)[0],
+        rng=boot_rng,
         extra={},
         notes=[NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
         if merged
         else [],
     )
+    units = counts.rename(columns={"group": group_col})
+    return extend(
+        result,
+        cells,
+        [group_col],
+        parts={},
+        strata=strata_col is not None,
+        cycles=None
+        if cycle_col is None
+        else cycle_cells(
+            counts,
+            units,
+            [group_col],
+            cycle_col=cycle_col,
+            change_at=change_at,
+            change_col=change_col,
+        ),
+        adjust=adjust,
+        scan=_scan_attributes(cells, [group_col], strata_col) if scan else None,
+        rng=scan_rng,
+    )
+
+
+def _scan_attributes(cells: pd.DataFrame, names: list[str], strata: str | None) -> list[str]:
+    """Return the scan's attributes: the groups and, under its own name, the stratum (added to ``cells``)."""
+    if strata is None:
+        return names
+    if strata not in cells.columns:
+        cells[strata] = cells["stratum"]
+    return [*names, strata]

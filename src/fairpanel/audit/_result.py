@@ -12,10 +12,13 @@ import pandas as pd
 
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
 from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
+from fairpanel.audit._cycles import CHANGE_COLUMNS, CYCLE_COLUMNS
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
+from fairpanel.audit._multiplicity import MULTIPLICITY_COLUMNS
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
+from fairpanel.audit._scan import SCAN_COLUMNS
 from fairpanel.audit._scores import SCORE_GAP_COLUMNS
-from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS
+from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, STRATUM_COMPARISON_COLUMNS
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
 from fairpanel.audit._tables import (
     COMPARISON_COLUMNS,
@@ -30,7 +33,7 @@ __all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "AuditResult"]
 
 #: The JSON layout of ``fairpanel audit --json``; files without a stamp are version 1.
 SCHEMA_KIND: Final = "audit"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 #: Per-attribute sections of the JSON, in order: (JSON key, AuditResult field, columns).
 _SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
@@ -46,10 +49,29 @@ _SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     ("lottery_summary", "lottery_summary", LOTTERY_SUMMARY_COLUMNS),
     ("score_gaps", "score_gaps", SCORE_GAP_COLUMNS),
     ("reviewer_gaps", "reviewer_gaps", REVIEWER_COLUMNS),
+    ("stratum_comparisons", "stratum_comparisons", STRATUM_COMPARISON_COLUMNS),
+    ("cycles", "cycles", CYCLE_COLUMNS),
+    ("change", "change", CHANGE_COLUMNS),
+)
+#: Sections of the whole audit, not of one attribute: (JSON key, field, columns).
+_WHOLE: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    ("subgroup_scan", "subgroup_scan", SCAN_COLUMNS),
+    ("multiplicity", "multiplicity", MULTIPLICITY_COLUMNS),
 )
 _TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note")
+_TEXT_MORE: tuple[str, ...] = ("cycle", "period", "change_at", "subgroup", "attributes", "table")
+_TEXT_MORE += ("disagreeing_strata", "method")
 _COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata")
 _FLAGS = ("suppressed", "four_fifths_flag", "flagged", "simpson_reversal", "higher_is_better")
+_FLAGS_MORE = ("disagrees", "survives")
+_COUNTS_MORE: tuple[str, ...] = (
+    "n_cycles",
+    "cycles_before",
+    "cycles_after",
+    "rank",
+    "subgroups_searched",
+)
+_COUNTS_MORE += ("replicates",)
 _NUMBERS = (
     *("selection_rate", "rate_ci_low", "rate_ci_high", "pass_rate", "adverse_impact_ratio"),
     *("rate_difference", "difference_ci_low", "difference_ci_high", "rate_ratio"),
@@ -65,6 +87,12 @@ _KINDS: Final[Mapping[str, Kind]] = {
     **dict.fromkeys(_COUNTS, "integer"),
     **dict.fromkeys(_FLAGS, "bool"),
     **dict.fromkeys(_NUMBERS, "number"),
+    **dict.fromkeys(_TEXT_MORE, "text"),
+    **dict.fromkeys(_FLAGS_MORE, "bool"),
+    **dict.fromkeys(_COUNTS_MORE, "integer"),
+    **dict.fromkeys(
+        ("adjusted_p_value", "min_detectable_difference", "risk_difference"), "number"
+    ),
 }
 
 
@@ -81,6 +109,10 @@ _COMPARISON_SHOWN = (
     "four_fifths_flag",
     "p_value",
 )
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
 
 
 def _display_hidden(groups: pd.DataFrame, min_cell: int) -> npt.NDArray[np.bool_]:
@@ -171,6 +203,13 @@ class AuditResult:
     reviewer_gaps: pd.DataFrame
     min_cell: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    stratum_comparisons: pd.DataFrame = field(
+        default_factory=lambda: _empty(STRATUM_COMPARISON_COLUMNS)
+    )
+    cycles: pd.DataFrame = field(default_factory=lambda: _empty(CYCLE_COLUMNS))
+    change: pd.DataFrame = field(default_factory=lambda: _empty(CHANGE_COLUMNS))
+    subgroup_scan: pd.DataFrame = field(default_factory=lambda: _empty(SCAN_COLUMNS))
+    multiplicity: pd.DataFrame = field(default_factory=lambda: _empty(MULTIPLICITY_COLUMNS))
 
     @property
     def publishable(self) -> bool:
@@ -234,6 +273,7 @@ class AuditResult:
             "publishable": self.publishable,
             "attributes": out,
             "notes": list(self.notes),
+            **{key: records(getattr(self, name)) for key, name, _ in _WHOLE},
         }
 
     @classmethod
@@ -270,6 +310,10 @@ class AuditResult:
             name: table(rows[name], kinds=_KINDS, columns=columns)
             for _, name, columns in _SECTIONS
         }
+        for key, name, columns in _WHOLE:
+            part = doc.get(key)
+            rows_ = [] if part.is_null else part.records(_KINDS)
+            frames[name] = table(rows_, kinds=_KINDS, columns=columns)
         return cls(
             **frames,
             min_cell=doc["min_cell"].integer(),

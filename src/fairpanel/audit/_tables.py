@@ -65,6 +65,9 @@ COMPARISON_COLUMNS: Final[tuple[str, ...]] = (
     "four_fifths_flag",
     "test",
     "p_value",
+    # filled once the family of comparisons is known (fairpanel.audit._across)
+    "min_detectable_difference",
+    "adjusted_p_value",
 )
 #: Rates within each stratum: the group table's columns with the stratum after the attribute.
 STRATUM_RATE_COLUMNS: Final[tuple[str, ...]] = ("attribute", "stratum", *GROUP_COLUMNS[1:])
@@ -76,6 +79,7 @@ TEST_COLUMNS: Final[tuple[str, ...]] = (
     "p_value",
     "min_expected",
     "note",
+    "adjusted_p_value",
 )
 FUNNEL_COLUMNS: Final[tuple[str, ...]] = (
     "attribute",
@@ -210,7 +214,8 @@ def omnibus_table(attribute: str, n: np.ndarray, k: np.ndarray) -> pd.DataFrame:
     if test == "chi2_independence" and min_expected < 5:
         note = NOTE_SMALL_EXPECTED
     return pd.DataFrame(
-        [[attribute, test, statistic, dof, p, min_expected, note]], columns=list(TEST_COLUMNS)
+        [[attribute, test, statistic, dof, p, min_expected, note, float("nan")]],
+        columns=list(TEST_COLUMNS),
     )
 
 

@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 
     from fairpanel.audit import AuditPlan, AuditResult
 
-__all__ = ["audit_command"]
+__all__ = ["ERR_ADJUST", "ERR_CHANGE_BOTH", "ERR_CHANGE_NEEDS_CYCLE", "audit_command"]
+
+ERR_ADJUST = "--adjust {value!r} is not one of {allowed}"
+ERR_CHANGE_NEEDS_CYCLE = "--change-at and --change-col need --cycle-col (the column of the cycle)"
+ERR_CHANGE_BOTH = "give either --change-at or --change-col, not both"
 
 
 def _summary(result: AuditResult, seed: str) -> None:
@@ -140,6 +144,37 @@ def audit_command(
         ),
     ] = AUDIT_SEED,
     encoding: Encoding = "utf-8",
+    cycle_col: Annotated[
+        str | None,
+        typer.Option(
+            "--cycle-col",
+            help="Cycle column (year, call) of --decisions or --counts: rates per cycle, the "
+            "gap pooled over cycles and a trend test.",
+        ),
+    ] = None,
+    change_at: Annotated[
+        str | None,
+        typer.Option(
+            "--change-at", help="With --cycle-col: the first cycle after a process change."
+        ),
+    ] = None,
+    change_col: Annotated[
+        str | None,
+        typer.Option(
+            "--change-col",
+            help="With --cycle-col: a yes/no column marking the rows after the change.",
+        ),
+    ] = None,
+    adjust: Annotated[
+        str,
+        typer.Option("--adjust", help="Adjustment of the family of comparisons: holm or bh."),
+    ] = "holm",
+    scan: Annotated[
+        bool,
+        typer.Option(
+            "--scan", help="Search the groups' (and strata's) conjunctions for the largest gap."
+        ),
+    ] = False,
 ) -> None:
     """Audit selection rates by group, with intervals, adjustment and suppression."""
     # Imported here, not at the top, for start-up time: the audit pulls in statsmodels
@@ -170,6 +205,7 @@ def audit_command(
         strata_col=strata_col,
         wide_groups=wide,
     )
+    across = _across(cycle_col, change_at, change_col, adjust, scan)
     guard_outputs([decisions, counts, submissions, scores, reviews, rubric], [json_out])
     if counts is not None:
         columns = (
@@ -184,6 +220,7 @@ def audit_command(
                 reference=reference,
                 min_cell=min_cell,
                 seed=seed,
+                **across,  # type: ignore[arg-type]
             )
     elif decisions is not None:  # always, once the plan has checked the inputs
         subs = None
@@ -226,6 +263,8 @@ def audit_command(
                     encoding=encoding,
                 ),
                 higher_is_better=higher_is_better,
+                cycle=across.pop("cycle_col"),  # type: ignore[arg-type]
+                **across,  # type: ignore[arg-type]
             )
     if json_out is not None:
         write_json(json_out, result.to_dict())
@@ -273,6 +312,30 @@ def _counts_table(
         encoding=encoding,
         source=str(path),
     )
+
+
+def _across(
+    cycle_col: str | None, change_at: str | None, change_col: str | None, adjust: str, scan: bool
+) -> dict[str, object]:
+    """Check the options across cycles and of multiplicity; return them as keywords."""
+    from fairpanel._errors import FairpanelInputError
+    from fairpanel.audit._multiplicity import ADJUST_METHODS
+
+    if adjust not in ADJUST_METHODS:
+        raise FairpanelInputError(
+            ERR_ADJUST.format(value=adjust, allowed=", ".join(ADJUST_METHODS))
+        )
+    if (change_at is not None or change_col is not None) and cycle_col is None:
+        raise FairpanelInputError(ERR_CHANGE_NEEDS_CYCLE)
+    if change_at is not None and change_col is not None:
+        raise FairpanelInputError(ERR_CHANGE_BOTH)
+    return {
+        "cycle_col": cycle_col,
+        "change_at": change_at,
+        "change_col": change_col,
+        "adjust": adjust,
+        "scan": scan,
+    }
 
 
 def _rubric_direction(path: Path) -> bool:

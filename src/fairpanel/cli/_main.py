@@ -44,6 +44,7 @@ from fairpanel.cli import _allocate
 from fairpanel.cli import _audit
 from fairpanel.cli import _demo
 from fairpanel.cli import _ml_check
+from fairpanel.cli import _plan
 from fairpanel.cli import _reliability
 from fairpanel.cli import _report
 from fairpanel.cli import _rubric
@@ -57,6 +58,7 @@ app.command("allocate")(_allocate.allocate)
 app.command("audit")(_audit.audit_command)
 app.command("demo")(_demo.demo)
 app.command("ml-check")(_ml_check.ml_check)
+app.command("plan")(_plan.plan)
 app.command("reliability")(_reliability.reliability_command)
 app.command("report")(_report.report)
 app.add_typer(_rubric.app, name="rubric")

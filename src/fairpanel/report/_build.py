@@ -22,6 +22,7 @@ from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.report._audit_section import attribute_rows, audit_section, suppress_small
+from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
@@ -164,6 +165,9 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)
         )
+        sections += [
+            s for s in (cycles_section(inputs.audit), precision_section(inputs.audit)) if s
+        ]
     if inputs.simulation is not None:
         sections.append(simulation_section(inputs.simulation))
     if inputs.ml is not None:
