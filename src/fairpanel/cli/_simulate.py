@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES
+from fairpanel._schema import DEFAULT_SEED, SIMULATED_STRATEGIES
 from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
 
 __all__ = ["ERR_STRATEGY", "simulate"]
@@ -21,9 +21,9 @@ ERR_REPLICATES = "the number of replicates must be at least 2, got {value}"
 def _strategies(text: str) -> tuple[str, ...]:
     names = tuple(s.strip() for s in text.split(",") if s.strip())
     for name in names or ("",):
-        if name not in STRATEGY_NAMES:
+        if name not in SIMULATED_STRATEGIES:
             raise FairpanelInputError(
-                ERR_STRATEGY.format(name=name, allowed=", ".join(STRATEGY_NAMES)),
+                ERR_STRATEGY.format(name=name, allowed=", ".join(SIMULATED_STRATEGIES)),
                 field="--strategies",
             )
     return names
