@@ -39,12 +39,12 @@ __all__ = [
 ]
 
 ERR_QUOTA_COLUMN = "the quotas name the column {column!r}, which the submissions table lacks"
-ERR_QUOTA_MIN = "{group}: min {lo} but only {n} entrants{why}"
+ERR_QUOTA_MIN = "{group}: min {lo} but only {n} {entrants}{why}"
 ERR_QUOTA_MAX = (
     "{group}: max {hi} but only {n_out} entrants are outside it and {places} places must be filled"
 )
 ERR_QUOTA_FUNDED_MAX = "{group}: max {hi} but {n} are funded outright above the lottery zone"
-ERR_QUOTA_PLACES = "{places} places must be filled but only {n} entrants{why}"
+ERR_QUOTA_PLACES = "{places} places must be filled but there are only {n} entrants{why}"
 ERR_QUOTA_CONFLICT = "{bounds} cannot {all} hold with {places} places{why}"
 HINT_QUOTA = "relax one of these bounds, or widen the lottery zone"
 
@@ -252,7 +252,7 @@ def check_quota_feasibility(problem: QuotaProblem) -> None:
     >>> check_quota_feasibility(QuotaProblem.build(zone, q, places=2))
     Traceback (most recent call last):
     ...
-    fairpanel._errors.FairpanelInputError: stage=early: min 2 but only 1 entrants in the lottery zone; relax one of these bounds, or widen the lottery zone
+    fairpanel._errors.FairpanelInputError: stage=early: min 2 but only 1 entrant in the lottery zone; relax one of these bounds, or widen the lottery zone
     """
     everything = list(range(len(problem.bounds)))
     if _feasible(problem, everything):
@@ -267,6 +267,10 @@ def check_quota_feasibility(problem: QuotaProblem) -> None:
     raise FairpanelInputError(
         _conflict_message(problem, [problem.bounds[i] for i in needed]), hint=HINT_QUOTA
     )
+
+
+def _entrants(n: int) -> str:
+    return "entrant" if n == 1 else "entrants"
 
 
 def _places_message(problem: QuotaProblem) -> str:
@@ -292,14 +296,16 @@ def _conflict_message(problem: QuotaProblem, bounds: Sequence[Bound]) -> str:
     zone = " in the lottery zone"
     if len(quotas) == 1:
         b = quotas[0]
-        funded = f" after {b.funded} funded outright" if b.funded else ""
+        funded = f" besides the {b.funded} funded outright" if b.funded else ""
         if b.kind == "min":
             fit = _households(problem, b.members) if houses else b.members.size
             why = zone + funded
             if houses:
                 keys = sorted({h.group.split(" (")[0] for h in houses})
                 why = f"{zone} from distinct {', '.join(keys)} values{funded}"
-            return ERR_QUOTA_MIN.format(group=b.group, lo=b.stated, n=fit, why=why)
+            return ERR_QUOTA_MIN.format(
+                group=b.group, lo=b.stated, n=fit, entrants=_entrants(fit), why=why
+            )
         return ERR_QUOTA_MAX.format(
             group=b.group, hi=b.stated, n_out=problem.n - b.members.size, places=problem.places
         )

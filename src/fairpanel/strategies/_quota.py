@@ -33,6 +33,7 @@ from fairpanel.lottery import (
     maximin_distribution,
 )
 from fairpanel.lottery._quota_maximin import DEFAULT_GRID
+from fairpanel.lottery._quota_problem import ERR_QUOTA_COLUMN
 from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
 from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._rules import PartialLotteryStrategy, TieredLotteryStrategy
@@ -51,6 +52,7 @@ ERR_QUOTA_BUDGET = "the quota lottery draws a number of places: give a count, no
 ERR_QUOTA_NEEDS_SUBMISSIONS = (
     "the quota lottery needs the submissions table with the columns {columns}"
 )
+HINT_QUOTA_COLUMN = "add the column to the submissions table, or correct the quota's attribute"
 ERR_QUOTA_TABLE = "quotas must be a QuotaTable or the path of a quota file; got {value!r}"
 
 
@@ -236,7 +238,16 @@ def _groups(
     out = pd.DataFrame({"submission_id": frame["submission_id"].astype(str).to_numpy()})
     if not columns or submissions is None:
         return out
-    subs = load_submissions(submissions, columns=SubmissionColumns(groups=tuple(columns)))
+    subs = load_submissions(submissions)
+    missing = [c for c in columns if c not in subs.columns]
+    if missing:  # named as the quotas' column, not as a --group the user never gave
+        raise FairpanelInputError(
+            ERR_QUOTA_COLUMN.format(column=missing[0]),
+            file=subs.attrs.get("fairpanel_source"),
+            column=missing[0],
+            hint=HINT_QUOTA_COLUMN,
+        )
+    subs = load_submissions(subs, columns=SubmissionColumns(groups=tuple(columns)))
     indexed = subs.set_index(subs["submission_id"].astype(str))
     for col in columns:
         out[col] = indexed[col].reindex(out["submission_id"]).astype("string").to_numpy()
