@@ -20,8 +20,9 @@ current minimum in any optimal distribution, so their chance is fixed there and 
 minimum of the others is raised, until every chance is fixed.
 
 The published distribution is rounded to a grid (multiples of ``1/grid``, 1/10,000 by
-default) by largest remainders (ties by panel order), and the marginals are those of the
-rounded distribution, exactly: a hand check adds integers. Panels are listed in a
+default) by largest remainders (ties by panel order), then units move between panels
+while that raises the smallest chance; the marginals are those of the rounded
+distribution, exactly: a hand check adds integers. Panels are listed in a
 canonical order (their member ids, sorted), so the result depends only on the problem,
 never on the order of input rows.
 """
@@ -56,6 +57,7 @@ _PRICE_TOL: Final = 1e-9
 _DUAL_TOL: Final = 1e-9
 _LP_OPTIONS: Final = {"presolve": True, "dual_feasibility_tolerance": 1e-10}
 _MAX_ROUNDS: Final = 10_000
+_EXTRA_PANELS: Final = 10
 
 B = npt.NDArray[np.bool_]
 F64 = npt.NDArray[np.float64]
@@ -161,32 +163,97 @@ def _solve_master(
     return np.asarray(res.x[:m]), float(res.x[m]), y, z
 
 
-def _best_panel(problem: QuotaProblem, price: F64, a: F64, lb: F64, ub: F64) -> B:
-    from scipy.optimize import Bounds, LinearConstraint, milp
+class _Pricer:
+    """The pricing problem: the feasible panel with the largest total price.
 
-    res = milp(
-        -price,
-        constraints=LinearConstraint(a, lb, ub),
-        integrality=np.ones(problem.n),
-        bounds=Bounds(0, 1),
-        options=MILP_OPTIONS,
-    )
-    if res.status != 0:
-        raise RuntimeError(f"no feasible panel: {res.message}")
-    return np.asarray(np.round(res.x), dtype=bool)
+    Entrants who belong to exactly the same bounds (a *type*: same group values, no
+    shared household) are interchangeable in every constraint, so a best panel takes,
+    within each type, the members with the highest prices. The MILP therefore branches
+    only on one whole count per type; each member's share is continuous and, its type's
+    prices sorted, the LP takes the best first. With three attributes the 300 binaries
+    of a zone become a few dozen integer counts, which HiGHS solves far faster.
+    """
+
+    def __init__(self, problem: QuotaProblem) -> None:
+        a, lb, ub = panel_constraints(problem)
+        profiles, self.type_of = np.unique(a.T, axis=0, return_inverse=True)
+        self.type_of = self.type_of.reshape(-1)
+        self.n, self.n_types = problem.n, profiles.shape[0]
+        self.sizes = np.bincount(self.type_of, minlength=self.n_types)
+        # rows: the bounds over type counts, then count_t - sum of its members' shares = 0
+        link = np.zeros((self.n_types, self.n_types + self.n))
+        link[np.arange(self.n_types), np.arange(self.n_types)] = 1.0
+        self.bounds = np.hstack([profiles.T, np.zeros((a.shape[0], self.n))])
+        self.link = link
+        self.lb, self.ub = lb, ub
+
+    def best(self, price: F64) -> B:
+        """Return the panel (indicator vector) with the largest total ``price``."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        # Members in order: by type, then best price first (ties by index).
+        order = np.lexsort((np.arange(self.n), -price, self.type_of))
+        link = self.link.copy()
+        link[self.type_of[order], self.n_types + np.arange(self.n)] = -1.0
+        cost = np.concatenate([np.zeros(self.n_types), -price[order]])
+        res = milp(
+            cost,
+            constraints=[
+                LinearConstraint(self.bounds, self.lb, self.ub),
+                LinearConstraint(link, 0.0, 0.0),
+            ],
+            integrality=np.r_[np.ones(self.n_types), np.zeros(self.n)],
+            bounds=Bounds(0, np.r_[self.sizes, np.ones(self.n)]),
+            options=MILP_OPTIONS,
+        )
+        if res.status != 0:
+            raise RuntimeError(f"no feasible panel: {res.message}")
+        counts = np.round(res.x[: self.n_types]).astype(np.int64)
+        # The top members of each type, in the sorted order above.
+        start = np.searchsorted(self.type_of[order], np.arange(self.n_types))
+        rank = np.arange(self.n) - start[self.type_of[order]]
+        panel = np.zeros(self.n, dtype=bool)
+        panel[order] = rank < counts[self.type_of[order]]
+        return panel
 
 
-def _cover(problem: QuotaProblem, a: F64, lb: F64, ub: F64) -> list[B]:
+def _cover(problem: QuotaProblem, pricer: _Pricer) -> list[B]:
     """Feasible panels until every entrant who can sit on one is on one of them."""
     covered = np.zeros(problem.n, dtype=bool)
     panels: list[B] = []
     while not covered.all():
-        panel = _best_panel(problem, (~covered).astype(float), a, lb, ub)
+        panel = pricer.best((~covered).astype(float))
         if not (panel & ~covered).any():
             break
         panels.append(panel)
         covered |= panel
     return panels
+
+
+def _more_panels(pricer: _Pricer, best: B, price: F64, bound: float) -> list[B]:
+    """More violated panels from one master solve (the master LP is the slow step).
+
+    The prices of the panel just found are scaled down until it meets the bound and the
+    pricing is solved again, up to :data:`_EXTRA_PANELS` times (the heuristic of
+    Flanigan et al.'s reference code): it only adds columns, so the optimum is the same.
+    """
+    y, z, found = price.copy(), bound, [best]
+    for _ in range(_EXTRA_PANELS):
+        value = float(y @ found[-1])
+        if value <= 0 or z <= 0:
+            break
+        y[found[-1]] *= z / value
+        total = float(y.sum())
+        if total <= 0:
+            break
+        y, z = y / total, z / total
+        panel = pricer.best(y)
+        if float(y @ panel) <= z + _PRICE_TOL * max(1.0, abs(z)) or any(
+            np.array_equal(panel, p) for p in found
+        ):
+            break
+        found.append(panel)
+    return found[1:]
 
 
 def maximin_distribution(
@@ -232,8 +299,8 @@ def maximin_distribution(
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
     if w.size != n or not np.all(np.isfinite(w) & (w > 0)):
         raise ValueError(ERR_WEIGHTS.format(n=n, value=weights))
-    a, lb, ub = panel_constraints(problem)
-    panels = _cover(problem, a, lb, ub)
+    pricer = _Pricer(problem)
+    panels = _cover(problem, pricer)
     if not panels:  # no feasible panel: the caller checks feasibility first
         raise RuntimeError("no feasible panel")
     reach = np.any(panels, axis=0)
@@ -243,9 +310,10 @@ def maximin_distribution(
     lam = np.zeros(len(panels))
     for _ in range(_MAX_ROUNDS):
         lam, t, y, z = _solve_master(panels, w, fixed, free)
-        best = _best_panel(problem, y, a, lb, ub)
+        best = pricer.best(y)
         if float(y @ best) > z + _PRICE_TOL * max(1.0, abs(z)):
             panels.append(best)
+            panels.extend(_more_panels(pricer, best, y, z))
             continue
         lp_minimum = t if lp_minimum is None else lp_minimum
         if not leximin:
@@ -269,6 +337,41 @@ def maximin_distribution(
     )
 
 
+def _lift_minimum(
+    counts: npt.NDArray[np.int64], x: npt.NDArray[np.bool_], weights: F64, reach: B
+) -> npt.NDArray[np.int64]:
+    """Move grid units between panels while that raises the smallest chance / weight.
+
+    Rounding can cost an entrant up to one unit per panel it sits on. Each step moves one
+    unit from a panel without the worst-off entrant to a panel with it, choosing the
+    pair whose losers (members of the first panel only) stay highest, and only if they
+    all stay above the worst-off entrant; ties go to the first pair in canonical order,
+    so the result is deterministic.
+    """
+    counts = counts.copy()
+    xi = x.astype(np.int64)
+    for _ in range(int(counts.sum())):
+        have = xi.T @ counts
+        score = np.where(reach, have / weights, np.inf)
+        worst = int(np.argmin(score))
+        donors = np.flatnonzero((counts > 0) & ~x[:, worst])
+        takers = np.flatnonzero(x[:, worst])
+        if not donors.size or not takers.size:
+            break
+        # Moving a unit from donor P to taker Q costs only the members of P not in Q.
+        loss = (have - 1) / weights
+        lose = x[donors][:, None, :] & ~x[takers][None, :, :]
+        after = np.where(lose, loss, np.inf).min(axis=2)  # donors x takers
+        ok = after > score[worst]
+        if not ok.any():
+            break
+        best = int(np.argmax(np.where(ok, after, -np.inf)))
+        donor, taker = donors[best // takers.size], takers[best % takers.size]
+        counts[donor] -= 1
+        counts[taker] += 1
+    return counts
+
+
 def round_to_grid(
     problem: QuotaProblem,
     panels: list[B],
@@ -279,7 +382,10 @@ def round_to_grid(
     lp_minimum: float,
     unreachable: tuple[str, ...] = (),
 ) -> PanelDistribution:
-    """Round panel probabilities to multiples of ``1/grid`` (largest remainders).
+    """Round panel probabilities to multiples of ``1/grid``.
+
+    Largest remainders first (ties by canonical panel order), then single grid units
+    move from panel to panel while that raises the smallest chance (per weight).
 
     Parameters
     ----------
@@ -313,6 +419,11 @@ def round_to_grid(
     # Largest remainders first; equal remainders by canonical panel order (stable sort).
     order = np.argsort(-(scaled - counts), kind="stable")
     counts[order[:short]] += 1
+    reach = ~np.isin(np.asarray(problem.ids), np.asarray(unreachable, dtype=str))
+    x = np.zeros((len(keys), problem.n), dtype=bool)
+    for r, key in enumerate(keys):
+        x[r, list(key)] = True
+    counts = _lift_minimum(counts, x, weights, reach)
     keep = counts > 0
     return PanelDistribution(
         ids=problem.ids,

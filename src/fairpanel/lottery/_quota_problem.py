@@ -29,6 +29,7 @@ __all__ = [
     "ERR_QUOTA_COLUMN",
     "ERR_QUOTA_CONFLICT",
     "ERR_QUOTA_FUNDED_MAX",
+    "ERR_QUOTA_HOUSEHOLDS",
     "ERR_QUOTA_MAX",
     "ERR_QUOTA_MIN",
     "ERR_QUOTA_PLACES",
@@ -45,6 +46,10 @@ ERR_QUOTA_MAX = (
 )
 ERR_QUOTA_FUNDED_MAX = "{group}: max {hi} but {n} are funded outright above the lottery zone"
 ERR_QUOTA_PLACES = "{places} places must be filled but there are only {n} entrants{why}"
+ERR_QUOTA_HOUSEHOLDS = (
+    "{places} places must be filled but the {n} entrants in the lottery zone allow only "
+    "{m} at one per {keys} value"
+)
 ERR_QUOTA_CONFLICT = "{bounds} cannot {all} hold with {places} places{why}"
 HINT_QUOTA = "relax one of these bounds, or widen the lottery zone"
 
@@ -310,7 +315,13 @@ def _conflict_message(problem: QuotaProblem, bounds: Sequence[Bound]) -> str:
             group=b.group, hi=b.stated, n_out=problem.n - b.members.size, places=problem.places
         )
     if not quotas:
-        return _places_message(problem) + " from distinct households"
+        keys = sorted({h.group.split(" (")[0] for h in houses})
+        return ERR_QUOTA_HOUSEHOLDS.format(
+            places=problem.places,
+            n=problem.n,
+            m=_households(problem, np.arange(problem.n)),
+            keys=", ".join(keys),
+        )
     why = ""
     if len(quotas) == 2 and not houses:
         why = _pair_reason(problem, *quotas)
