@@ -219,6 +219,8 @@ class QuotaLotteryStrategy(Strategy):
             drawn = set(certificate.selected)
             probability[entrant] = [chance[s] for s in ids[entrant]]
             selected[entrant] = [s in drawn for s in ids[entrant]]
+        if certificate is None:  # no place left to draw: the zone is rejected, not drawn
+            entrant = np.zeros(n, dtype=bool)
         params = {**self.get_params(), "quotas": quotas.to_dict()}
         return Allocation(
             table=_allocation_table(prepared.sign, frame, entrant, funded, selected, probability,
