@@ -19,15 +19,11 @@ from fairpanel.lottery._draw import (
     input_checksum,
 )
 from fairpanel.lottery._probability import inclusion_probabilities
-from fairpanel.lottery._quota_draw import (
-    QUOTA_ALGORITHM,
-    QuotaDrawCertificate,
-    certificate_from_dict,
-    draw_panel,
-    verify_quota_certificate,
-)
-from fairpanel.lottery._quota_maximin import PanelDistribution, maximin_distribution
+from fairpanel.lottery._quota_draw import QUOTA_ALGORITHM, QuotaDrawCertificate, draw_panel
+from fairpanel.lottery._quota_grid import PanelDistribution
+from fairpanel.lottery._quota_maximin import maximin_distribution
 from fairpanel.lottery._quota_problem import QuotaProblem, check_quota_feasibility
+from fairpanel.lottery._quota_verify import certificate_from_dict, verify_quota_certificate
 from fairpanel.lottery._verify import VerificationResult, verify_certificate
 
 __all__ = [

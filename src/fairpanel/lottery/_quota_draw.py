@@ -17,8 +17,9 @@ The seed text follows :func:`fairpanel._seed.seed_text`, as in the other draws. 
 certificate also records what the distribution was computed from -- the entrants with
 their group values and weights, those funded outright, the quotas and the places -- and
 its ``commitment``, the SHA-256 of exactly that (no seed, no distribution), which can
-be published before the seed exists. :func:`verify_quota_certificate` checks every
-panel against the quotas, every checksum, each entrant's chance and the pick.
+be published before the seed exists. :func:`~fairpanel.lottery.verify_quota_certificate`
+(:mod:`._quota_verify`) checks every panel against the quotas, every checksum, each
+entrant's chance and the pick.
 """
 
 from __future__ import annotations
@@ -36,21 +37,16 @@ from fairpanel._json import SCHEMA_KEY, Node, check_schema, jsonable, stamp
 from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
 from fairpanel.io._quotas import QuotaTable
-from fairpanel.lottery._draw import DrawCertificate
-from fairpanel.lottery._quota_maximin import PanelDistribution
-from fairpanel.lottery._quota_problem import QuotaProblem
+from fairpanel.lottery._quota_grid import PanelDistribution
 
 __all__ = [
     "QUOTA_ALGORITHM",
     "QUOTA_ALGORITHM_VERSION",
     "QuotaDrawCertificate",
-    "certificate_from_dict",
     "commitment_checksum",
     "distribution_checksum",
     "draw_panel",
-    "is_panel_certificate",
     "panel_ticket",
-    "verify_quota_certificate",
 ]
 
 QUOTA_ALGORITHM: Final = "fairpanel-sha256-panels"
@@ -59,19 +55,6 @@ SEPARATOR: Final = "\x1f"
 SCHEMA_KIND: Final = "certificate"
 SCHEMA_VERSION: Final = 1
 _TWO64: Final = 1 << 64
-
-ERR_Q_ALGORITHM = (
-    "unknown panel-draw algorithm {name!r} version {version!r}; expected {expected!r}"
-)
-ERR_Q_GRID = "the panel counts sum to {total}, not to the grid {grid}"
-ERR_Q_COUNT = "panel {j}: count {count!r} is not a whole number >= 1"
-ERR_Q_SIZE = "panel {j} has {size} members, not {places}"
-ERR_Q_MEMBER = "panel {j} names {sid!r}, who is not an entrant (or appears twice)"
-ERR_Q_QUOTA = "panel {j} breaks the quota {bound}"
-ERR_Q_ORDER = "the panels are not in canonical order (panel {j})"
-ERR_Q_CHECKSUM = "{what} checksum differs: recorded {recorded}, the certificate gives {computed}"
-ERR_Q_CHANCE = "{sid!r}: chance recorded {recorded}, the panels give {computed} (of {grid})"
-ERR_Q_PICK = "{what} is recorded {recorded}, recomputed {computed}"
 
 
 def _canonical(data: object) -> str:
@@ -361,130 +344,3 @@ def draw_panel(
         panel=_pick([c for c, _ in panels], ticket) + 1,
         context=dict(context or {}),
     )
-
-
-def _frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    data: dict[str, list[Any]] = {"submission_id": [str(r["submission_id"]) for r in records]}
-    for c in columns:
-        data[c] = [(r.get("groups") or {}).get(c) for r in records]
-    return pd.DataFrame(data, dtype="string") if records else pd.DataFrame(columns=list(data))
-
-
-def verify_quota_certificate(data: Mapping[str, Any]) -> tuple[str, ...]:
-    """Check a quota-lottery certificate; return every difference found (empty: it matches).
-
-    Checks: the algorithm; whole positive counts summing to the grid, in canonical order;
-    each panel has ``places`` distinct entrants and satisfies every quota (those funded
-    outright counted first) and household key; both checksums; each entrant's
-    ``chance_count``; the ticket, the drawn panel and the result. The distribution's
-    optimality is not re-solved: any distribution over feasible panels passes.
-
-    Parameters
-    ----------
-    data : mapping
-        The certificate's JSON, parsed.
-    """
-    cert = QuotaDrawCertificate.from_dict(data)
-    if (cert.algorithm, cert.algorithm_version) != (QUOTA_ALGORITHM, QUOTA_ALGORITHM_VERSION):
-        return (
-            ERR_Q_ALGORITHM.format(
-                name=cert.algorithm,
-                version=cert.algorithm_version,
-                expected=f"{QUOTA_ALGORITHM} v{QUOTA_ALGORITHM_VERSION}",
-            ),
-        )
-    diffs: list[str] = []
-    cols = list(cert.quotas.columns)
-    zone = _frame(cert.entrants, cols)
-    problem = QuotaProblem.build(
-        zone, cert.quotas, places=cert.places, funded=_frame(cert.funded, cols)
-    )
-    position = {sid: i for i, sid in enumerate(problem.ids)}
-    chance = dict.fromkeys(problem.ids, 0)
-    keys = []
-    for j, (count, members) in enumerate(cert.panels, start=1):
-        if count < 1:
-            diffs.append(ERR_Q_COUNT.format(j=j, count=count))
-        if len(members) != cert.places:
-            diffs.append(ERR_Q_SIZE.format(j=j, size=len(members), places=cert.places))
-        x = np.zeros(problem.n, dtype=np.int64)
-        for sid in members:
-            if sid not in position or x[position[sid]]:
-                diffs.append(ERR_Q_MEMBER.format(j=j, sid=sid))
-                continue
-            x[position[sid]] = 1
-            chance[sid] += count
-        for b in problem.bounds:
-            if not b.lo <= int(x[b.members].sum()) <= b.hi:
-                diffs.append(ERR_Q_QUOTA.format(j=j, bound=b.label))
-        keys.append(sorted(members))
-        if list(members) != sorted(members) or (j > 1 and keys[-2] >= keys[-1]):
-            diffs.append(ERR_Q_ORDER.format(j=j))
-    total = sum(c for c, _ in cert.panels)
-    if total != cert.grid:
-        diffs.append(ERR_Q_GRID.format(total=total, grid=cert.grid))
-    for e in cert.entrants:
-        sid = str(e["submission_id"])
-        if e.get("chance_count") != chance.get(sid):
-            diffs.append(
-                ERR_Q_CHANCE.format(
-                    sid=sid,
-                    recorded=e.get("chance_count"),
-                    computed=chance.get(sid),
-                    grid=cert.grid,
-                )
-            )
-    commit = commitment_checksum(
-        [{k: e.get(k) for k in ("submission_id", "weight", "groups")} for e in cert.entrants],
-        [dict(f) for f in cert.funded],
-        cert.quotas,
-        places=cert.places,
-    )
-    dist = distribution_checksum(cert.grid, cert.panels)
-    for what, recorded, computed in (
-        ("commitment", cert.commitment, commit),
-        ("distribution", cert.distribution, dist),
-    ):
-        if recorded != computed:
-            diffs.append(
-                ERR_Q_CHECKSUM.format(
-                    what=what, recorded=recorded[:12] + "…", computed=computed[:12] + "…"
-                )
-            )
-    ticket = panel_ticket(cert.seed, dist, cert.grid)
-    panel = _pick([c for c, _ in cert.panels], ticket) + 1
-    result = list(cert.panels[panel - 1][1]) if panel <= len(cert.panels) else []
-    picks: tuple[tuple[str, object, object], ...] = (
-        ("the ticket", cert.ticket, ticket),
-        ("the drawn panel", cert.panel, panel),
-        ("the result", list(Node(data)["result"].texts()), result),
-    )
-    for name, was, now in picks:
-        if was != now:
-            diffs.append(ERR_Q_PICK.format(what=name, recorded=was, computed=now))
-    return tuple(diffs)
-
-
-def is_panel_certificate(data: Mapping[str, Any]) -> bool:
-    """Whether parsed certificate JSON is a quota lottery's (by its algorithm name).
-
-    Parameters
-    ----------
-    data : mapping
-        The certificate's JSON, parsed.
-    """
-    algorithm = data.get("algorithm")
-    return isinstance(algorithm, Mapping) and algorithm.get("name") == QUOTA_ALGORITHM
-
-
-def certificate_from_dict(data: Mapping[str, Any]) -> DrawCertificate | QuotaDrawCertificate:
-    """Read any draw certificate: a quota lottery's or a weighted draw's, by its algorithm.
-
-    Parameters
-    ----------
-    data : mapping
-        The certificate's JSON, parsed.
-    """
-    if is_panel_certificate(data):
-        return QuotaDrawCertificate.from_dict(data)
-    return DrawCertificate.from_dict(data)

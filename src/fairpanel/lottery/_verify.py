@@ -14,7 +14,7 @@ from fairpanel.lottery._draw import (
     draw,
     input_checksum,
 )
-from fairpanel.lottery._quota_draw import is_panel_certificate, verify_quota_certificate
+from fairpanel.lottery._quota_verify import is_panel_certificate, verify_quota_certificate
 
 __all__ = ["VerificationResult", "verify_certificate"]
 

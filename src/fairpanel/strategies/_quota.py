@@ -32,7 +32,7 @@ from fairpanel.lottery import (
     draw_panel,
     maximin_distribution,
 )
-from fairpanel.lottery._quota_maximin import DEFAULT_GRID
+from fairpanel.lottery._quota_grid import DEFAULT_GRID
 from fairpanel.lottery._quota_problem import ERR_QUOTA_COLUMN
 from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
 from fairpanel.strategies._base import Strategy
