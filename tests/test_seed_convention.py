@@ -278,6 +278,33 @@ def _draw(seed: Seed) -> Any:
     return draw([f"P{i}" for i in range(10)], places=3, seed=seed).certificate.to_dict()
 
 
+def _quota_zone() -> tuple[pd.DataFrame, Any]:
+    from fairpanel.io import Quota, QuotaTable
+
+    zone = pd.DataFrame(
+        {"submission_id": [f"S{i}" for i in range(8)], "g": ["x", "x", "x"] + ["y"] * 5}
+    )
+    return zone, QuotaTable((Quota("g", "x", 2),))
+
+
+def _draw_panel(seed: Seed) -> Any:
+    # The pick's ticket: a hash of the seed, so two seeds give two tickets.
+    from fairpanel.lottery import QuotaProblem, draw_panel, maximin_distribution
+
+    zone, quotas = _quota_zone()
+    dist = maximin_distribution(QuotaProblem.build(zone, quotas, places=3))
+    return draw_panel(dist, zone, quotas, places=3, seed=seed).to_dict()["pick"]
+
+
+def _allocate_quota(seed: Seed) -> Any:
+    from fairpanel.strategies import QuotaLotteryStrategy
+
+    zone, quotas = _quota_zone()
+    scores = zone[["submission_id"]].assign(calibrated_score=5.0)
+    alloc = QuotaLotteryStrategy(quotas=quotas).allocate(scores, zone, capacity=3, seed=seed)
+    return alloc.certificate.to_dict()["pick"]
+
+
 def _audit(seed: Seed) -> Any:
     from fairpanel.audit import run_audit
 
@@ -359,6 +386,7 @@ CASES: dict[str, Case] = {
     "draw": Case(_draw, public_seed=True),
     "entrant_uniform": Case(_entrant_uniform, public_seed=True),
     "input_checksum": Case(_checksum, public_seed=True),
+    "draw_panel": Case(_draw_panel, public_seed=True),
     # ml
     "SelectionModel.__init__": Case(_select_model, matters=False),
     "generate_history": Case(_history_with),
@@ -385,6 +413,7 @@ CASES: dict[str, Case] = {
     "RankStrategy.allocate": _allocate(
         lambda: _strategies().RankStrategy(), _tied_scores, lambda: 3
     ),
+    "QuotaLotteryStrategy.allocate": Case(_allocate_quota, public_seed=True),
     "TieredLotteryStrategy.allocate": _allocate(
         lambda: _strategies().TieredLotteryStrategy(rubric=_rubric()), _scores, lambda: 3
     ),
@@ -395,6 +424,7 @@ CASES: dict[str, Case] = {
 #: abstract interface every strategy implements (each concrete one is in CASES).
 NOT_CALLED: dict[str, str] = {
     "DrawCertificate.__init__": "records the draw's seed text",
+    "QuotaDrawCertificate.__init__": "records the panel draw's seed text",
     "Provenance.__init__": "records the seed a report names",
     "ReportInputs.__init__": "records the seed a report names",
     "ScoreResult.__init__": "records the seed given to score()",

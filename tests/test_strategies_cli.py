@@ -302,6 +302,9 @@ OPTION_VALUES = {
     "history": ("past.csv", ["--history", "past.csv"]),
     "mitigation": ("threshold-optimizer", ["--mitigation", "threshold-optimizer"]),
     "exclude": (["hours"], ["--exclude", "hours"]),
+    "quotas": ("quotas.csv", ["--quotas", "quotas.csv"]),
+    "one_per": (["lab"], ["--one-per", "lab"]),
+    "leximin": (True, ["--leximin"]),
 }
 REFUSED = [
     (name, option)

@@ -21,7 +21,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from fairpanel._schema import DEMO_SEED, STRATEGY_NAMES, SubmissionColumns
+from fairpanel._schema import DEMO_SEED, SIMULATED_STRATEGIES, SubmissionColumns
 from fairpanel.audit import audit_counts, run_audit
 from fairpanel.io import load_reviews, load_submissions, write_frame, write_json, write_text
 from fairpanel.io._checksum import file_checksums
@@ -49,7 +49,7 @@ EXAMPLE_SEED: Final = 2026
 GROUPS: Final = ("gender", "career_stage", "region")
 TELESCOPE_PLACES: Final = 60
 HIRING_STAGES: Final = ("longlisted", "interviewed", "offered")
-SIMULATED: Final = STRATEGY_NAMES
+SIMULATED: Final = SIMULATED_STRATEGIES
 #: examples/scenarios/biased-reviewers.yaml, inlined so an installed package needs no files:
 #: half the reviewers mark women down by half a merit SD; merit is equal across groups.
 BIASED_REVIEWERS: Final = Scenario.from_dict(
@@ -148,7 +148,7 @@ def _telescope(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[
             )
             allocations[name] = alloc
             files[f"allocation-{name}"] = write_frame(work / f"allocation-{name}.csv", alloc.table)
-            if alloc.certificate is not None:
+            if isinstance(alloc.certificate, DrawCertificate):  # no quota lottery here
                 certificates.append(alloc.certificate)
                 files[f"certificate-{name}"] = write_json(
                     work / f"draw-{name}.json", alloc.certificate.to_dict()

@@ -40,6 +40,7 @@ __all__ = [
     "RULE_STRATEGIES",
     "SCORE_COLUMNS",
     "SCORE_DIRECTION",
+    "SIMULATED_STRATEGIES",
     "STRATEGY_NAMES",
     "STRATEGY_OPTIONS",
     "TABLES",
@@ -128,10 +129,14 @@ AUDIT_SEED: Final = "fairpanel-audit"
 DEMO_SEED: Final = "fairpanel-demo-2026"
 
 #: The selection rules, by the names the CLI, the JSON and the simulation use.
-StrategyName = Literal["rank", "lottery", "partial-lottery", "tiered-lottery", "ml"]
+StrategyName = Literal[
+    "rank", "lottery", "partial-lottery", "tiered-lottery", "ml", "quota-lottery"
+]
 STRATEGY_NAMES: Final[tuple[StrategyName, ...]] = get_args(StrategyName)
 #: The rules that need no model: the simulation's batched kernels run these.
 RULE_STRATEGIES: Final = STRATEGY_NAMES[:4]
+#: The strategies ``fairpanel simulate`` runs (a quota lottery needs quotas per cycle).
+SIMULATED_STRATEGIES: Final = STRATEGY_NAMES[:5]
 #: The models the ``ml`` strategy can fit, and the fairlearn mitigations it can compare.
 MLModel = Literal["logistic", "gbm"]
 Mitigation = Literal["exponentiated-gradient", "threshold-optimizer"]
@@ -144,6 +149,7 @@ STRATEGY_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
     "partial-lottery": frozenset({"interval"}),
     "tiered-lottery": frozenset({"weights"}),
     "ml": frozenset({"history", "mitigation", "exclude"}),
+    "quota-lottery": frozenset({"quotas", "one_per", "interval", "weights", "leximin"}),
 }
 #: The partial lottery's default: proposals whose 50% interval crosses the line are drawn.
 DEFAULT_INTERVAL: Final = 0.5

@@ -109,10 +109,21 @@ def allocate(
         list[str] | None,
         typer.Option("--exclude", help="ml: a column never to use as a feature (repeat)."),
     ] = None,
+    quotas: Annotated[
+        Path | None,
+        typer.Option("--quotas", help="quota-lottery: quota table (attribute,value,min,max)."),
+    ] = None,
+    one_per: Annotated[
+        list[str] | None,
+        typer.Option("--one-per", help="quota-lottery: at most one per value of this column."),
+    ] = None,
+    leximin: Annotated[
+        bool, typer.Option("--leximin", help="quota-lottery: leximin rather than maximin.")
+    ] = False,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
-    from fairpanel.io import guard_outputs, load_scores
+    from fairpanel.io import guard_outputs, load_quotas, load_scores
     from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
     groups = group or []
@@ -128,8 +139,11 @@ def allocate(
         weights=weights,
         mitigation=mitigation,
         exclude=exclude or None,
+        quotas=quotas,
+        one_per=one_per or None,
+        leximin=leximin or None,
     )
-    guard_outputs([scores, submissions, rubric, history], [out, certificate, json_out])
+    guard_outputs([scores, submissions, rubric, history, quotas], [out, certificate, json_out])
     loaded_rubric = None if rubric is None else _load_rubric(rubric)
     table = load_scores(existing_file(scores), encoding=encoding)
     subs = None
@@ -163,6 +177,11 @@ def allocate(
             interval=interval,
             weights=weights,
             rubric=loaded_rubric,
+            quotas=None
+            if quotas is None
+            else load_quotas(existing_file(quotas), encoding=encoding),
+            one_per=one_per,
+            leximin=leximin or None,
         )
     try:
         cap = (

@@ -114,7 +114,7 @@ def report(
     from fairpanel.audit import AuditResult
     from fairpanel.io import guard_outputs, load_allocation, load_scores, read_table
     from fairpanel.io._checksum import file_checksums
-    from fairpanel.lottery import DrawCertificate
+    from fairpanel.lottery import certificate_from_dict
     from fairpanel.reliability import ReliabilityResult
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.rubric import load_rubric
@@ -148,7 +148,7 @@ def report(
             allocations=tables,
             allocation_labels=_labels(tables, allocations),
             audit_describes=audit_describes,
-            certificates=[_load(p, DrawCertificate.from_dict) for p in certificates],
+            certificates=[_load(p, certificate_from_dict) for p in certificates],
             audit=_load(audit, AuditResult.from_dict) if audit else None,
             simulation=_load(simulation, SimulationResult.from_dict) if simulation else None,
             ml=_check_report(ml) if ml else None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES, ReviewColumns, SubmissionColumns
+from fairpanel._schema import DEFAULT_SEED, SIMULATED_STRATEGIES, ReviewColumns, SubmissionColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
@@ -47,9 +47,9 @@ ERR_ONE_GROUP = (
 def _strategies(text: str) -> tuple[str, ...]:
     names = tuple(s.strip() for s in text.split(",") if s.strip())
     for name in names or ("",):
-        if name not in STRATEGY_NAMES:
+        if name not in SIMULATED_STRATEGIES:
             raise FairpanelInputError(
-                ERR_STRATEGY.format(name=name, allowed=", ".join(STRATEGY_NAMES)),
+                ERR_STRATEGY.format(name=name, allowed=", ".join(SIMULATED_STRATEGIES)),
                 field="--strategies",
             )
     return names

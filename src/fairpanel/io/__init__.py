@@ -10,6 +10,7 @@ from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
 from fairpanel.io._counts import load_counts
 from fairpanel.io._decisions import load_decisions
 from fairpanel.io._derive import submissions_from_reviews
+from fairpanel.io._quotas import Quota, QuotaTable, load_quotas
 from fairpanel.io._read import SUPPORTED_SUFFIXES, read_table
 from fairpanel.io._reviews import REVIEW_COLUMNS, load_reviews
 from fairpanel.io._scores import load_allocation, load_scores
@@ -20,11 +21,14 @@ __all__ = [
     "ERR_NOT_BOOL",
     "REVIEW_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "Quota",
+    "QuotaTable",
     "bool_mask",
     "guard_outputs",
     "load_allocation",
     "load_counts",
     "load_decisions",
+    "load_quotas",
     "load_reviews",
     "load_scores",
     "load_submissions",

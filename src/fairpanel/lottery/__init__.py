@@ -1,7 +1,9 @@
 """Verifiable lottery draws and exact selection probabilities.
 
 A draw depends only on the seed text, the submission ids and their weights; its
-certificate lets anyone recompute it (``fairpanel verify-draw``).
+certificate lets anyone recompute it (``fairpanel verify-draw``). A quota lottery draws
+one panel from a maximin distribution over the panels its quotas allow
+(:func:`maximin_distribution`, :func:`draw_panel`); its certificate lists the panels.
 :func:`inclusion_probabilities` imports scipy only when it runs: a rank allocation, which
 only breaks ties by lot, never needs its quadrature.
 """
@@ -17,18 +19,32 @@ from fairpanel.lottery._draw import (
     input_checksum,
 )
 from fairpanel.lottery._probability import inclusion_probabilities
+from fairpanel.lottery._quota_draw import QUOTA_ALGORITHM, QuotaDrawCertificate, draw_panel
+from fairpanel.lottery._quota_grid import PanelDistribution
+from fairpanel.lottery._quota_maximin import maximin_distribution
+from fairpanel.lottery._quota_problem import QuotaProblem, check_quota_feasibility
+from fairpanel.lottery._quota_verify import certificate_from_dict, verify_quota_certificate
 from fairpanel.lottery._verify import VerificationResult, verify_certificate
 
 __all__ = [
     "ALGORITHM",
     "ALGORITHM_VERSION",
+    "QUOTA_ALGORITHM",
     "DrawCertificate",
     "DrawResult",
+    "PanelDistribution",
+    "QuotaDrawCertificate",
+    "QuotaProblem",
     "VerificationResult",
     "canonical_inputs",
+    "certificate_from_dict",
+    "check_quota_feasibility",
     "draw",
+    "draw_panel",
     "entrant_uniform",
     "inclusion_probabilities",
     "input_checksum",
+    "maximin_distribution",
     "verify_certificate",
+    "verify_quota_certificate",
 ]

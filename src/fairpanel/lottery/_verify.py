@@ -14,6 +14,7 @@ from fairpanel.lottery._draw import (
     draw,
     input_checksum,
 )
+from fairpanel.lottery._quota_verify import is_panel_certificate, verify_quota_certificate
 
 __all__ = ["VerificationResult", "verify_certificate"]
 
@@ -71,6 +72,9 @@ def verify_certificate(certificate: Mapping[str, Any] | DrawCertificate) -> Veri
     draw position 3 (...): drawn is recorded true, recomputed false
     """
     data = certificate.to_dict() if isinstance(certificate, DrawCertificate) else certificate
+    if is_panel_certificate(data):  # a quota lottery's panel draw has its own checks
+        panel_diffs = verify_quota_certificate(data)
+        return VerificationResult(not panel_diffs, panel_diffs)
     cert = DrawCertificate.from_dict(data)
     if cert.algorithm != ALGORITHM or cert.algorithm_version != ALGORITHM_VERSION:
         return VerificationResult(

@@ -21,9 +21,11 @@ import pandas as pd
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
 from fairpanel.io import load_allocation, load_scores
+from fairpanel.lottery import QuotaDrawCertificate
 from fairpanel.report._audit_section import attribute_rows, audit_section, suppress_small
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._model import Provenance, ReportModel, Section
+from fairpanel.report._quota_section import quota_section
 from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
     certificate_section,
@@ -120,7 +122,7 @@ class ReportInputs:
     reliability: ReliabilityResult | None = None
     allocations: Sequence[Allocation | pd.DataFrame] = ()
     allocation_labels: Sequence[str] = ()
-    certificates: Sequence[DrawCertificate] = ()
+    certificates: Sequence[DrawCertificate | QuotaDrawCertificate] = ()
     audit: AuditResult | None = None
     audit_describes: str | None = None
     simulation: SimulationResult | None = None
@@ -172,8 +174,20 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(simulation_section(inputs.simulation))
     if inputs.ml is not None:
         sections.append(ml_section(inputs.ml))
-    if inputs.certificates:
-        sections.append(certificate_section(inputs.certificates))
+    # A quota lottery's certificate lists panels: it has a section of its own.
+    given = [*inputs.certificates, *(getattr(a, "certificate", None) for a in inputs.allocations)]
+    lotteries: list[QuotaDrawCertificate] = []
+    for cert in given:  # the same certificate may come in both ways: show it once
+        if isinstance(cert, QuotaDrawCertificate) and cert.distribution not in {
+            c.distribution for c in lotteries
+        }:
+            lotteries.append(cert)
+    quota = quota_section(lotteries)
+    if quota is not None:
+        sections.append(quota)
+    draws = [c for c in inputs.certificates if not isinstance(c, QuotaDrawCertificate)]
+    if draws:
+        sections.append(certificate_section(draws))
     sections.append(
         methods_section(
             scores=scores is not None,

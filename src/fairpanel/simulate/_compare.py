@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 # seed_entropy is re-exported: fairpanel.simulate.seed_entropy is public.
-from fairpanel._schema import RULE_STRATEGIES, STRATEGY_NAMES
+from fairpanel._schema import RULE_STRATEGIES, SIMULATED_STRATEGIES
 from fairpanel._seed import Seed, seed_entropy, seed_sequence
 from fairpanel.simulate._kernels import (
     Draws,
@@ -54,7 +54,7 @@ __all__ = [
 ERR_STRATEGY = "unknown strategy {name!r}; allowed: {allowed}"
 
 #: Strategies ``compare`` accepts: the four batched ones and ``ml`` (slower; optional).
-ALL_STRATEGIES: Final[tuple[str, ...]] = STRATEGY_NAMES
+ALL_STRATEGIES: Final[tuple[str, ...]] = SIMULATED_STRATEGIES
 ERR_METHOD = "unknown method {method!r}; allowed: {allowed}"
 ERR_REPLICATES = "replicates must be a whole number ≥ 2, got {value!r}"
 ERR_NO_STRATEGY = "choose at least one strategy"

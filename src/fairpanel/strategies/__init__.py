@@ -1,6 +1,8 @@
 """Selection rules behind one interface: scores + capacity + seed → Allocation.
 
-``rank``, ``lottery``, ``partial-lottery`` and ``tiered-lottery`` are built in; the
+``rank``, ``lottery``, ``partial-lottery``, ``tiered-lottery`` and ``quota-lottery``
+(:class:`QuotaLotteryStrategy`: a maximin-fair lottery over panels meeting crossed
+quotas) are built in; the
 ``ml`` strategy, :class:`fairpanel.ml.MLStrategy`, builds on the same :class:`Strategy`
 base from the layer above (so this package never loads scikit-learn).
 """
@@ -13,6 +15,7 @@ from fairpanel.strategies._factory import (
     parse_quality_bar,
     parse_weights,
 )
+from fairpanel.strategies._quota import QuotaLotteryStrategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -25,6 +28,7 @@ __all__ = [
     "Capacity",
     "LotteryStrategy",
     "PartialLotteryStrategy",
+    "QuotaLotteryStrategy",
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",

@@ -23,7 +23,7 @@ from fairpanel._json import (
     within,
 )
 from fairpanel._schema import ALLOCATION_COLUMNS, TIERS
-from fairpanel.lottery import DrawCertificate
+from fairpanel.lottery import DrawCertificate, QuotaDrawCertificate, certificate_from_dict
 
 __all__ = [
     "ALLOCATION_EXTRA_COLUMNS",
@@ -155,8 +155,8 @@ class Allocation:
     seed : str
         The seed text of the draw.
     capacity : Capacity
-    certificate : DrawCertificate or None
-        The draw certificate, when a lottery was needed.
+    certificate : DrawCertificate, QuotaDrawCertificate or None
+        The draw certificate, when a lottery was needed (a quota lottery's lists panels).
     params : dict
         The strategy's parameters.
     """
@@ -165,7 +165,7 @@ class Allocation:
     strategy: str
     seed: str
     capacity: Capacity
-    certificate: DrawCertificate | None = None
+    certificate: DrawCertificate | QuotaDrawCertificate | None = None
     params: dict[str, Any] | None = None
 
     @property
@@ -306,9 +306,9 @@ class Allocation:
         )
 
 
-def _certificate(node: Node) -> DrawCertificate:
+def _certificate(node: Node) -> DrawCertificate | QuotaDrawCertificate:
     try:
-        return DrawCertificate.from_dict(node.mapping())
+        return certificate_from_dict(node.mapping())
     except FairpanelInputError as exc:
         raise within(node.path, exc) from None
 

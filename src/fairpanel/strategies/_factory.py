@@ -12,12 +12,14 @@ spells it (``quality_bar`` is ``--quality-bar``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_INTERVAL, STRATEGY_NAMES, STRATEGY_OPTIONS
 from fairpanel.strategies._base import Strategy
+from fairpanel.strategies._quota import QuotaLotteryStrategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
     PartialLotteryStrategy,
@@ -27,6 +29,7 @@ from fairpanel.strategies._rules import (
 
 if TYPE_CHECKING:
     # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
+    from fairpanel.io import QuotaTable
     from fairpanel.rubric import Rubric
 
 __all__ = [
@@ -59,6 +62,10 @@ STRATEGY_NEEDS: Final[Mapping[str, Mapping[str, str]]] = {
     "ml": {
         "history": "past cycles with features and decisions",
         "submissions": "the new cycle's features",
+    },
+    "quota-lottery": {
+        "quotas": "the quota table: attribute, value, min, max",
+        "submissions": "each submission's group values",
     },
 }
 #: Every option some strategy takes and another does not.
@@ -198,24 +205,34 @@ def make_strategy(
     interval: float | None = None,
     weights: str | Mapping[str, float] | None = None,
     rubric: Rubric | None = None,
+    quotas: QuotaTable | str | Path | None = None,
+    one_per: Sequence[str] | None = None,
+    leximin: bool | None = None,
 ) -> Strategy:
     """Build one of the rule-based strategies from its name and options.
 
     Parameters
     ----------
-    name : {"rank", "lottery", "partial-lottery", "tiered-lottery"}
+    name : {"rank", "lottery", "partial-lottery", "tiered-lottery", "quota-lottery"}
         The strategy (:data:`fairpanel._schema.STRATEGY_NAMES`; ``ml`` needs a history
         and is built with :class:`fairpanel.ml.MLStrategy`).
     quality_bar : str or float, optional
         ``lottery`` only: a band name or a score threshold (text is read by
         :func:`parse_quality_bar`).
     interval : float, optional
-        ``partial-lottery`` only: the rank-interval level (default 0.5).
+        ``partial-lottery``: the rank-interval level (default 0.5); ``quota-lottery``:
+        draw only in that zone (default: every eligible submission enters).
     weights : str or mapping, optional
-        ``tiered-lottery`` only: band weights, as a mapping or as text for
-        :func:`parse_weights`.
+        ``tiered-lottery`` and ``quota-lottery``: band weights, as a mapping or as text
+        for :func:`parse_weights`.
     rubric : Rubric, optional
         Gives the band order and the scale's direction to the strategies that use them.
+    quotas : QuotaTable or path, optional
+        ``quota-lottery`` only: the quota table (:func:`fairpanel.io.load_quotas`).
+    one_per : sequence of str, optional
+        ``quota-lottery`` only: household keys (at most one per value).
+    leximin : bool, optional
+        ``quota-lottery`` only: leximin rather than maximin.
 
     Returns
     -------
@@ -235,7 +252,17 @@ def make_strategy(
     ...
     fairpanel._errors.FairpanelInputError: --interval is not used by the rank strategy
     """
-    _refuse_options(name, {"quality_bar": quality_bar, "interval": interval, "weights": weights})
+    _refuse_options(
+        name,
+        {
+            "quality_bar": quality_bar,
+            "interval": interval,
+            "weights": weights,
+            "quotas": quotas,
+            "one_per": one_per or None,
+            "leximin": leximin or None,
+        },
+    )
     if name == "rank":
         return RankStrategy(rubric=rubric)
     if name == "lottery":
@@ -245,4 +272,13 @@ def make_strategy(
     if name == "tiered-lottery":
         table = parse_weights(weights) if isinstance(weights, str) else weights
         return TieredLotteryStrategy(weights=table, rubric=rubric)
+    if name == "quota-lottery":
+        return QuotaLotteryStrategy(
+            quotas=quotas,
+            one_per=tuple(one_per or ()),
+            interval=interval,
+            weights=parse_weights(weights) if isinstance(weights, str) else weights,
+            leximin=bool(leximin),
+            rubric=rubric,
+        )
     raise FairpanelInputError(ERR_ML_NEEDS_HISTORY)
