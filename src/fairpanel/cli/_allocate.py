@@ -25,6 +25,7 @@ from fairpanel.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from fairpanel.io import OutputTransaction
     from fairpanel.rubric import Rubric
     from fairpanel.strategies import Allocation, Strategy
 
@@ -112,7 +113,7 @@ def allocate(
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
-    from fairpanel.io import guard_outputs, load_scores
+    from fairpanel.io import Provenance, load_scores, open_outputs
     from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
     groups = group or []
@@ -129,7 +130,16 @@ def allocate(
         mitigation=mitigation,
         exclude=exclude or None,
     )
-    guard_outputs([scores, submissions, rubric, history], [out, certificate, json_out])
+    outputs = open_outputs(
+        {"--out": out, "--certificate": certificate, "--json": json_out},
+        inputs={
+            "--scores": scores,
+            "--submissions": submissions,
+            "--rubric": rubric,
+            "--history": history,
+        },
+        provenance=Provenance("allocate", seed=seed),
+    )
     loaded_rubric = None if rubric is None else _load_rubric(rubric)
     table = load_scores(existing_file(scores), encoding=encoding)
     subs = None
@@ -178,7 +188,7 @@ def allocate(
         if isinstance(exc, FairpanelInputError):
             raise
         raise fail(str(exc)) from None
-    _write(result, out, certificate, json_out)
+    _write(result, outputs, out, certificate, json_out)
 
 
 def _load_rubric(path: Path) -> Rubric:
@@ -188,16 +198,21 @@ def _load_rubric(path: Path) -> Rubric:
     return load_rubric(existing_file(path))
 
 
-def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:
-    from fairpanel.io import write_frame, write_json  # start-up time, as above
-
-    write_frame(out, result.table)
-    if json_out is not None:
-        write_json(json_out, result.to_dict())
-    if certificate is not None:
-        if result.certificate is None:
-            console.print(NOTE_NO_DRAW)
-        else:
-            write_json(certificate, result.certificate.to_dict())
+def _write(
+    result: Allocation,
+    outputs: OutputTransaction,
+    out: Path,
+    certificate: Path | None,
+    json_out: Path | None,
+) -> None:
+    with outputs:
+        outputs.write_frame(out, result.table)
+        if certificate is not None:
+            if result.certificate is None:
+                console.print(NOTE_NO_DRAW)
+            else:
+                outputs.write_json(certificate, result.certificate.to_dict())
+        if json_out is not None:
+            outputs.write_json(json_out, result.to_dict())
     console.print(result.summary(max_ids=CONSOLE_MAX_IDS), markup=False)
     console.print(f"allocation written to {out}", markup=False)

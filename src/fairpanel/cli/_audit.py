@@ -146,7 +146,7 @@ def audit_command(
     # and scipy, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import audit_counts, plan_audit, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
-    from fairpanel.io import guard_outputs, load_decisions, load_reviews, load_scores, write_json
+    from fairpanel.io import Provenance, load_decisions, load_reviews, load_scores, open_outputs
 
     groups = group or []
     covariates = covariate or []
@@ -170,7 +170,18 @@ def audit_command(
         strata_col=strata_col,
         wide_groups=wide,
     )
-    guard_outputs([decisions, counts, submissions, scores, reviews, rubric], [json_out])
+    outputs = open_outputs(
+        {"--json": json_out},
+        inputs={
+            "--decisions": decisions,
+            "--counts": counts,
+            "--submissions": submissions,
+            "--scores": scores,
+            "--reviews": reviews,
+            "--rubric": rubric,
+        },
+        provenance=Provenance("audit", seed=str(seed)),
+    )
     if counts is not None:
         columns = (
             (applicants_pattern, selected_pattern) if wide else (applicants_col, selected_col)
@@ -228,7 +239,8 @@ def audit_command(
                 higher_is_better=higher_is_better,
             )
     if json_out is not None:
-        write_json(json_out, result.to_dict())
+        with outputs:
+            outputs.write_json(json_out, result.to_dict())
         console.print(f"audit written to {json_out}")
     _summary(result, seed)
 

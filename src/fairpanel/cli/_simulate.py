@@ -79,11 +79,15 @@ def simulate(
     """Compare selection strategies on simulated cycles where true merit is known."""
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import guard_outputs, write_frame, write_json
+    from fairpanel.io import Provenance, open_outputs
     from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
 
     path = existing_file(scenario)
-    guard_outputs([path], [json_out, csv_out])
+    outputs = open_outputs(
+        {"--json": json_out, "--csv": csv_out},
+        inputs={"scenario": path},
+        provenance=Provenance("simulate", seed=str(seed)),
+    )
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
     names = _strategies(strategies)
@@ -111,10 +115,11 @@ def simulate(
             n_jobs=1,
         )
         result = replace(result, sweep=swept)
-    if json_out is not None:
-        write_json(json_out, result.to_dict())
-    if csv_out is not None:
-        write_frame(csv_out, result.table)
+    with outputs:
+        if json_out is not None:
+            outputs.write_json(json_out, result.to_dict())
+        if csv_out is not None:
+            outputs.write_frame(csv_out, result.table)
     from rich.table import Table  # start-up time: only the commands that print a table
 
     table = Table(title=f"{result.scenario.name}: {replicates} cycles, seed {seed}")
