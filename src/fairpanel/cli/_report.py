@@ -152,6 +152,21 @@ def report(
             "--rubric": rubric,
         },
     )
+    from fairpanel.report._custody import verify_chain
+
+    custody = verify_chain(
+        {
+            "scores": [scores] if scores else [],
+            "reviewers": [reviewers] if reviewers else [],
+            "reliability": [reliability] if reliability else [],
+            "allocation": allocations,
+            "certificate": certificates,
+            "audit": [audit] if audit else [],
+            "simulation": [simulation] if simulation else [],
+            "ml": [ml] if ml else [],
+            "rubric": [rubric] if rubric else [],
+        }
+    )
     tables = [load_allocation(p) for p in allocations]
     model = build_report(
         ReportInputs(
@@ -168,6 +183,8 @@ def report(
             ml=_check_report(ml) if ml else None,
             seed=seed,
             input_checksums=file_checksums(inputs),
+            verification=custody.checks,
+            verify_commands=custody.commands,
             command_line=shlex.join(["fairpanel", *sys.argv[1:]]),
             title=title,
             min_cell=min_cell,

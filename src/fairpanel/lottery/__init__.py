@@ -6,6 +6,14 @@ certificate lets anyone recompute it (``fairpanel verify-draw``).
 only breaks ties by lot, never needs its quadrature.
 """
 
+from fairpanel.lottery._commit import Commitment, commitment_differences
+from fairpanel.lottery._custody import (
+    MAX_CERTIFICATE_ENTRANTS,
+    allocation_differences,
+    check_work,
+    explain_no_draw,
+    no_draw_certificate,
+)
 from fairpanel.lottery._draw import (
     ALGORITHM,
     ALGORITHM_VERSION,
@@ -22,13 +30,20 @@ from fairpanel.lottery._verify import VerificationResult, verify_certificate
 __all__ = [
     "ALGORITHM",
     "ALGORITHM_VERSION",
+    "MAX_CERTIFICATE_ENTRANTS",
+    "Commitment",
     "DrawCertificate",
     "DrawResult",
     "VerificationResult",
+    "allocation_differences",
     "canonical_inputs",
+    "check_work",
+    "commitment_differences",
     "draw",
     "entrant_uniform",
+    "explain_no_draw",
     "inclusion_probabilities",
     "input_checksum",
+    "no_draw_certificate",
     "verify_certificate",
 ]

@@ -32,6 +32,7 @@ from fairpanel.report._sections import (
     simulation_section,
     strategies_section,
     strategy_labels,
+    verification_section,
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
@@ -126,6 +127,8 @@ class ReportInputs:
     ml: CheckReport | None = None
     seed: str | None = None
     input_checksums: Mapping[str, str] = field(default_factory=dict)
+    verification: Sequence[tuple[str, str]] = ()
+    verify_commands: Sequence[str] = ()
     command_line: str = ""
     title: str = "Selection report"
     min_cell: int = DEFAULT_MIN_CELL
@@ -170,6 +173,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(ml_section(inputs.ml))
     if inputs.certificates:
         sections.append(certificate_section(inputs.certificates))
+    if inputs.verification or inputs.verify_commands:
+        sections.append(verification_section(inputs.verification, inputs.verify_commands))
     sections.append(
         methods_section(
             scores=scores is not None,
@@ -183,6 +188,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         seed=inputs.seed,
         input_checksums=dict(inputs.input_checksums),
         command_line=inputs.command_line,
+        verification=tuple((str(c), str(o)) for c, o in inputs.verification),
+        verify_commands=tuple(inputs.verify_commands),
         generated_utc=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     return ReportModel(
