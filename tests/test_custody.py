@@ -85,14 +85,16 @@ def test_no_draw_needed_writes_a_certificate_that_says_so(mint: Path) -> None:
     data = json.loads(Path("draw.json").read_text(encoding="utf-8"))
     assert data["schema"] == {"name": "fairpanel.certificate", "version": 2}
     assert data["draw_needed"] is False
-    assert data["entrants"] == [] and data["places"] == 0
+    assert data["entrants"] == []
+    assert data["places"] == 0
     assert f"{ABOVE_BAR} submissions competed for {PLACES} places" in data["no_draw_reason"]
     # Bound to the same inputs as the allocation, and to the allocation itself.
     recorded = read_provenance(Path("draw.json"))
     alloc = read_provenance(Path("allocation.csv"))
     assert recorded.input("scores") == alloc.input("scores")
     assert [r.sha256 for r in recorded.written_with] == [alloc.sha256]
-    assert alloc.source == sidecar_path("allocation.csv") and not alloc.changed
+    assert alloc.source == sidecar_path("allocation.csv")
+    assert not alloc.changed
     code, output = _run(
         "verify-draw", "draw.json", "--allocation", "allocation.csv", "--scores", "scores.csv"
     )
@@ -117,7 +119,8 @@ def test_a_stale_certificate_is_refused(mint: Path) -> None:
         "--certificate", "draw.json", "--out", "report",
     )  # fmt: skip
     assert line.startswith("draw.json was written with another allocation than allocation.csv")
-    assert _snapshot(mint) == before and not Path("report").exists()
+    assert _snapshot(mint) == before
+    assert not Path("report").exists()
 
 
 def test_a_stale_certificate_without_provenance_is_refused_by_its_content(mint: Path) -> None:
@@ -249,7 +252,8 @@ def _commit(name: str = "commitment.json") -> str:
 def test_commit_then_reveal_end_to_end(mint: Path) -> None:
     published = _commit()
     data = json.loads(Path("commitment.json").read_text(encoding="utf-8"))
-    assert data["sha256"] == published and "seed" not in data
+    assert data["sha256"] == published
+    assert "seed" not in data
     assert Commitment.from_dict(data).sha256 == published
     seed = "drand mainnet round 4500000"
     code, output = _run(
@@ -258,7 +262,8 @@ def test_commit_then_reveal_end_to_end(mint: Path) -> None:
     )  # fmt: skip
     assert code == 0, output
     cert = DrawCertificate.from_dict(json.loads(Path("draw.json").read_text(encoding="utf-8")))
-    assert cert.commitment is not None and cert.commitment.sha256 == published
+    assert cert.commitment is not None
+    assert cert.commitment.sha256 == published
     code, output = _run(
         "verify-draw", "draw.json", "--commitment", "commitment.json", "--published", published,
         "--allocation", "allocation.csv", "--scores", "scores.csv",
