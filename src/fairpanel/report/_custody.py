@@ -131,10 +131,13 @@ def verify_chain(files: Mapping[str, Sequence[Path]]) -> Custody:
                 checks.append((f"{path.name}: what it was made from", "not recorded"))
     for path, rec in records.items():
         checks.extend(_inputs(path, rec, given, digests))
+    commands = _commands(given)
     for path in given.get("certificate", []):
         if path not in records:
             continue
-        checks.extend(_certificate(path, data[path], records[path], given))
+        cert_checks, argv = _certificate(path, data[path], records[path], given)
+        checks.extend(cert_checks)
+        commands.append(shlex.join(argv))
     for alloc in given.get("allocation", []):
         if not any(c[0].endswith(f"is the draw of {alloc.name}") for c in checks):
             checks.append((f"{alloc.name}: a draw certificate", "none given"))
@@ -143,7 +146,7 @@ def verify_chain(files: Mapping[str, Sequence[Path]]) -> Custody:
         files=tuple(
             FileRecord(role, str(p), digests[p]) for role, paths in given.items() for p in paths
         ),
-        commands=_commands(given),
+        commands=tuple(commands),
     )
 
 
@@ -179,7 +182,8 @@ def _inputs(
 
 def _certificate(
     path: Path, data: Any, rec: RecordedProvenance, given: Mapping[str, list[Path]]
-) -> list[tuple[str, str]]:
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Verify one certificate; return the checks and the verify-draw command repeating them."""
     too_much = check_work(data)
     if too_much is not None:
         raise FairpanelInputError(too_much, file=path)
@@ -190,6 +194,7 @@ def _certificate(
         raise exc.with_file(path) from None
     if not result.ok:
         raise FairpanelInputError(ERR_DRAW.format(path=path, reason=result.reason))
+    argv = ["fairpanel", "verify-draw", str(path)]
     checks = [
         (
             f"{path.name}: the draw redone from its seed, entrants and weights",
@@ -204,6 +209,7 @@ def _certificate(
                 "verified; compare the hash with the one published before the seed",
             )
         )
+        argv += ["--published", cert.commitment.sha256]
     allocations = given.get("allocation", [])
     if allocations:
         problems = []
@@ -211,6 +217,7 @@ def _certificate(
             problem = check_against_allocation(cert, rec, alloc)
             if problem is None:
                 checks.append((f"{path.name} is the draw of {alloc.name}", "verified"))
+                argv += ["--allocation", str(alloc)]
                 break
             problems.append(problem)
         else:
@@ -228,25 +235,16 @@ def _certificate(
         problem, note = check_against_scores(cert, rec, scores[0])
         if problem is not None:
             raise FairpanelInputError(problem)
+        argv += ["--scores", str(scores[0])]
         checks.append(
             (
                 f"{path.name} was drawn from {scores[0].name}",
                 "verified (SHA-256" + (f"); {note}" if note else ", and the zone the rule gives)"),
             )
         )
-    return checks
+    return checks, argv
 
 
-def _commands(given: Mapping[str, list[Path]]) -> tuple[str, ...]:
+def _commands(given: Mapping[str, list[Path]]) -> list[str]:
     every = [str(p) for paths in given.values() for p in paths]
-    commands = [shlex.join(["sha256sum", *every])] if every else []
-    allocations = given.get("allocation", [])
-    scores = given.get("scores", [])
-    for cert in given.get("certificate", []):
-        argv = ["fairpanel", "verify-draw", str(cert)]
-        if len(allocations) == 1:
-            argv += ["--allocation", str(allocations[0])]
-        if scores:
-            argv += ["--scores", str(scores[0])]
-        commands.append(shlex.join(argv))
-    return tuple(commands)
+    return [shlex.join(["sha256sum", *every])] if every else []

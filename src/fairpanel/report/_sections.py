@@ -320,8 +320,8 @@ def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
             "entrants, their weights and the number of places are committed first (their "
             "SHA-256 published), and the seed is a public value that becomes known only "
             "after that: a national lottery's numbers on a named date, or a public "
-            "randomness beacon's round. Anyone can re-run the draw with `fairpanel "
-            "verify-draw`, or by hand following docs/lottery.md.",
+            "randomness beacon's round. Anyone can re-run the draw with fairpanel "
+            "verify-draw, or by hand following docs/lottery.md.",
         ),
         tuple(tables),
     )
@@ -348,8 +348,16 @@ def verification_section(checks: Sequence[tuple[str, str]], commands: Sequence[s
         (Table("Checks of the chain of custody", ("check", "outcome"), tuple(checks)),)
         if checks
         else (),
-        preformatted="\n".join(commands),
+        preformatted="\n".join(_wrap_command(c) for c in commands),
     )
+
+
+def _wrap_command(command: str, width: int = 88) -> str:
+    """Break a long command before its options, shell style, so it reads without scrolling."""
+    if len(command) <= width:
+        return command
+    head, *options = command.split(" --")
+    return " \\\n    --".join([head, *options])
 
 
 def methods_section(
