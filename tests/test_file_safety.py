@@ -21,13 +21,8 @@ from typer.testing import CliRunner
 
 from fairpanel.cli import app
 from fairpanel.io import open_outputs
-from fairpanel.io._outputs import (
-    ERR_OUTPUT_IS_INPUT,
-    ERR_OUTPUT_NOT_REGULAR,
-    ERR_OUTPUT_TWICE,
-    HINT_OTHER_PATH,
-    HINT_REGULAR,
-)
+from fairpanel.io._targets import ERR_OUTPUT_IS_INPUT, ERR_OUTPUT_TWICE, HINT_OTHER_PATH
+from fairpanel.io._write import ERR_OUTPUT_NOT_REGULAR, HINT_REGULAR
 
 PREFIX = "fairpanel: error: "
 

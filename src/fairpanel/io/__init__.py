@@ -9,12 +9,7 @@ loaders on what they are handed; a frame a loader returned is not checked twice.
 from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
 from fairpanel.io._counts import load_counts
 from fairpanel.io._decisions import load_decisions
-from fairpanel.io._outputs import (
-    OutputTransaction,
-    check_output_target,
-    guard_outputs,
-    open_outputs,
-)
+from fairpanel.io._outputs import OutputTransaction, check_output_target, open_outputs
 from fairpanel.io._provenance import (
     PROVENANCE_SUFFIX,
     FileRecord,
@@ -27,6 +22,7 @@ from fairpanel.io._read import SUPPORTED_SUFFIXES, read_table
 from fairpanel.io._reviews import REVIEW_COLUMNS, load_reviews
 from fairpanel.io._scores import load_allocation, load_scores
 from fairpanel.io._submissions import load_submissions
+from fairpanel.io._targets import guard_outputs
 from fairpanel.io._write import write_bytes, write_frame, write_json, write_text
 
 __all__ = [

@@ -32,7 +32,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Final, Self
@@ -47,6 +47,13 @@ from fairpanel.io._provenance import (
     Provenance,
     sidecar_path,
     sidecar_payload,
+)
+from fairpanel.io._targets import (
+    ERR_OUTPUT_IS_INPUT,
+    ERR_OUTPUT_TWICE,
+    InputPaths,
+    check_distinct,
+    flatten_inputs,
 )
 from fairpanel.io._write import (
     ERR_OUTPUT_NOT_REGULAR,
@@ -64,42 +71,11 @@ __all__ = [
     "HINT_REGULAR",
     "OutputTransaction",
     "check_output_target",
-    "guard_outputs",
     "open_outputs",
 ]
 
-ERR_OUTPUT_IS_INPUT = "the output would overwrite an input file ({output} is the {input} file)"
-ERR_OUTPUT_TWICE = "{first} and {second} name the same file"
-HINT_OTHER_PATH = "choose another output path"
 #: Exit status after SIGTERM, as a shell reports a process ended by signal 15.
 EXIT_SIGTERM: Final = 128 + signal.SIGTERM
-
-
-def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
-    """Return the resolved path and, for an existing file, its (device, inode)."""
-    try:
-        st = os.stat(path)
-        inode: tuple[int, int] | None = (st.st_dev, st.st_ino)
-    except OSError:
-        inode = None
-    return path.resolve(), inode
-
-
-def _same(a: tuple[Path, tuple[int, int] | None], b: tuple[Path, tuple[int, int] | None]) -> bool:
-    return a[0] == b[0] or (a[1] is not None and a[1] == b[1])
-
-
-InputPaths = Mapping[str, "str | Path | Sequence[str | Path] | None"]
-
-
-def _flatten(inputs: InputPaths) -> list[tuple[str, Path]]:
-    out: list[tuple[str, Path]] = []
-    for option, value in inputs.items():
-        if value is None:
-            continue
-        values = [value] if isinstance(value, str | Path) else list(value)
-        out.extend((option, Path(v)) for v in values)
-    return out
 
 
 class OutputTransaction:
@@ -124,7 +100,7 @@ class OutputTransaction:
         inputs: InputPaths | None = None,
         provenance: Provenance | None = None,
     ) -> None:
-        self.inputs = _flatten(inputs or {})
+        self.inputs = flatten_inputs(inputs or {})
         self.provenance = provenance
         declared = [(opt, Path(p)) for opt, p in outputs.items() if p is not None]
         if provenance is not None:
@@ -149,25 +125,7 @@ class OutputTransaction:
     def _check(self, declared: list[tuple[str, Path]]) -> None:
         for _, path in declared:
             check_output_target(path)
-        inputs = [(opt, path, _identity(path)) for opt, path in self.inputs]
-        seen: list[tuple[str, Path, tuple[Path, tuple[int, int] | None]]] = []
-        for opt, path in declared:
-            ident = _identity(path)
-            for in_opt, _, in_ident in inputs:
-                if _same(ident, in_ident):
-                    raise FairpanelInputError(
-                        ERR_OUTPUT_IS_INPUT.format(output=opt, input=in_opt),
-                        file=path,
-                        hint=HINT_OTHER_PATH,
-                    )
-            for first, first_path, first_ident in seen:
-                if _same(ident, first_ident):
-                    raise FairpanelInputError(
-                        ERR_OUTPUT_TWICE.format(first=first, second=opt),
-                        file=first_path,
-                        hint=HINT_OTHER_PATH,
-                    )
-            seen.append((opt, path, ident))
+        check_distinct(declared, self.inputs)
 
     # ------------------------------------------------------------ transaction
     def __enter__(self) -> Self:
@@ -415,30 +373,3 @@ def open_outputs(
     fairpanel._errors.FairpanelInputError: ...: --out and --certificate name the same file; ...
     """
     return OutputTransaction(outputs, inputs=inputs, provenance=provenance)
-
-
-def guard_outputs(
-    inputs: Iterable[str | Path | None], outputs: Iterable[str | Path | None]
-) -> None:
-    """Refuse outputs that are inputs, each other, or not regular files.
-
-    The checks of :func:`fairpanel.io.open_outputs` without a transaction, for code that
-    writes one file with :func:`write_bytes` and friends. Paths are compared after
-    :meth:`~pathlib.Path.resolve` and, for existing files, by device and inode.
-
-    Parameters
-    ----------
-    inputs : iterable of str, Path or None
-        The files the command reads; ``None`` (an optional input not given) is skipped.
-    outputs : iterable of str, Path or None
-        The files the command would write; ``None`` is skipped.
-
-    Raises
-    ------
-    FairpanelInputError
-        Naming the output and what is wrong with it.
-    """
-    open_outputs(
-        {f"output {i + 1}": p for i, p in enumerate(outputs)},
-        inputs={f"input {i + 1}": p for i, p in enumerate(inputs)},
-    )

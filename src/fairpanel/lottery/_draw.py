@@ -71,9 +71,7 @@ ERR_EMPTY_ID = "submission ids must be non-empty text; got {value!r}"
 ERR_DUPLICATE_ID = "submission id {value!r} appears more than once among the entrants"
 ERR_WEIGHTS_LENGTH = "got {n_weights} weights for {n_entrants} entrants"
 ERR_WEIGHT = "the weight of {sid!r} must be a finite number > 0; got {value!r}"
-#: The certificate's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
-#: Version 2 added ``draw_needed`` and ``no_draw_reason`` (a certificate that says no draw
-#: was needed, and why) and ``commitment`` (the zone committed before the seed).
+#: The certificate's JSON layout; no stamp is version 1, 2 added the no-draw fields and commitment.
 SCHEMA_KIND: Final = "certificate"
 SCHEMA_VERSION: Final = 2
 
@@ -240,12 +238,9 @@ class DrawCertificate:
     algorithm, algorithm_version, package_version
         What produced it.
     context : mapping
-        Informative: the strategy, its capacity and parameters.
-    draw_needed : bool
-        False for the certificate of an allocation that needed no draw (no entrants,
-        no places); ``no_draw_reason`` then says why.
-    no_draw_reason : str or None
-        Why no draw was needed, in a sentence.
+        Informative: strategy, capacity, parameters.
+    draw_needed, no_draw_reason : bool, str or None
+        False, and why, when no draw was needed (no entrants, no places).
     commitment : Commitment or None
         The lottery zone as committed before the seed existed (``allocate --commit``).
     """
@@ -311,10 +306,8 @@ class DrawCertificate:
         entrants = tuple(
             (e["submission_id"].text(), e["weight"].number()) for e in doc["entrants"].elements()
         )
-        context = doc.get("context")
-        needed = doc.get("draw_needed")
-        reason = doc.get("no_draw_reason")
-        commitment = doc.get("commitment")
+        context, commitment = doc.get("context"), doc.get("commitment")
+        needed, reason = doc.get("draw_needed"), doc.get("no_draw_reason")
         return cls(
             seed=doc["seed"].text(),
             entrants=entrants,
