@@ -295,6 +295,8 @@ def test_commit_takes_no_seed_and_needs_a_draw(mint: Path) -> None:
     assert line.startswith("nothing to commit: no draw was needed")
     line = _error(*PARTIAL, "--out", "a.csv")
     assert "--seed is required" in line
+    line = _error(*PARTIAL, "--commit", "c.json", "--certificate", "draw.json")
+    assert "--commit writes only the commitment" in line
 
 
 def test_a_certificate_with_an_entrant_removed_fails_against_its_commitment(mint: Path) -> None:

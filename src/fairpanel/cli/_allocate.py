@@ -160,7 +160,14 @@ def allocate(
     from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
     groups = group or []
-    _check_commit_options(seed=seed, out=out, commit=commit, commitment=commitment, ml=history)
+    _check_commit_options(
+        seed=seed,
+        out=out,
+        commit=commit,
+        commitment=commitment,
+        ml=history,
+        also=certificate or json_out,
+    )
     check_strategy_options(
         strategy,
         count=capacity,
@@ -282,14 +289,15 @@ def _check_commit_options(
     commit: Path | None,
     commitment: Path | None,
     ml: Path | None,
+    also: Path | None,
 ) -> None:
     if commit is not None:
         if commitment is not None:
             raise FairpanelInputError(ERR_COMMIT_BOTH, field="--commitment")
         if seed is not None:
             raise FairpanelInputError(ERR_COMMIT_SEED, field="--seed")
-        if out is not None:
-            raise FairpanelInputError(ERR_COMMIT_OUT, field="--out")
+        if out is not None or also is not None:
+            raise FairpanelInputError(ERR_COMMIT_OUT, field="--commit")
         if ml is not None:
             raise FairpanelInputError(ERR_COMMIT_ML, field="--commit")
         return
