@@ -71,7 +71,7 @@ def test_sha256_matches_hashlib(tmp_path):
 def test_outputs_record_their_inputs_inside_a_json_and_beside_a_csv(tmp_path):
     import hashlib
 
-    from fairpanel.io import Provenance, open_outputs, read_provenance, sidecar_path
+    from fairpanel.io import OutputProvenance, open_outputs, read_provenance, sidecar_path
 
     reviews = tmp_path / "reviews.csv"
     reviews.write_text("submission_id,reviewer_id,score\nA,r1,3\n", encoding="utf-8")
@@ -79,7 +79,7 @@ def test_outputs_record_their_inputs_inside_a_json_and_beside_a_csv(tmp_path):
     tx = open_outputs(
         {"--out": out, "--json": js},
         inputs={"--reviews": reviews, "--rubric": None},
-        provenance=Provenance("score", seed="7"),
+        provenance=OutputProvenance("score", seed="7"),
     )
     with tx:
         tx.write_frame(out, pd.DataFrame({"submission_id": ["A"], "calibrated_score": [3.0]}))

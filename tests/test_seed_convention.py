@@ -396,6 +396,9 @@ CASES: dict[str, Case] = {
 NOT_CALLED: dict[str, str] = {
     "DrawCertificate.__init__": "records the draw's seed text",
     "Provenance.__init__": "records the seed a report names",
+    "OutputProvenance.__init__": "records the seed a command used, beside its outputs",
+    "RecordedProvenance.__init__": "records the seed a file says it was made with",
+    "no_draw_certificate": "records the allocation's seed; no draw is made",
     "ReportInputs.__init__": "records the seed a report names",
     "ScoreResult.__init__": "records the seed given to score()",
     "SimulationResult.__init__": "records compare()'s root seed",

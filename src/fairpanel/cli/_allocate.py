@@ -156,7 +156,7 @@ def allocate(
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
-    from fairpanel.io import Provenance, load_scores, open_outputs
+    from fairpanel.io import OutputProvenance, load_scores, open_outputs
     from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
     groups = group or []
@@ -190,7 +190,7 @@ def allocate(
             "--history": history,
             "--commitment": commitment,
         },
-        provenance=Provenance("allocate", seed=seed),
+        provenance=OutputProvenance("allocate", seed=seed),
     )
     committed = None if commitment is None else _read_commitment(commitment, outputs)
     loaded_rubric = None if rubric is None else _load_rubric(rubric)

@@ -146,7 +146,13 @@ def audit_command(
     # and scipy, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import audit_counts, plan_audit, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
-    from fairpanel.io import Provenance, load_decisions, load_reviews, load_scores, open_outputs
+    from fairpanel.io import (
+        OutputProvenance,
+        load_decisions,
+        load_reviews,
+        load_scores,
+        open_outputs,
+    )
 
     groups = group or []
     covariates = covariate or []
@@ -180,7 +186,7 @@ def audit_command(
             "--reviews": reviews,
             "--rubric": rubric,
         },
-        provenance=Provenance("audit", seed=str(seed)),
+        provenance=OutputProvenance("audit", seed=str(seed)),
     )
     if counts is not None:
         columns = (

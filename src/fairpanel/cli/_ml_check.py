@@ -82,14 +82,14 @@ def ml_check(
     """
     # Imported here, not at the top, for start-up time: the checks pull in scikit-learn
     # and fairlearn, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import Provenance, open_outputs
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.ml import run_checks
     from fairpanel.ml._shift import SHIFTED
 
     outputs = open_outputs(
         {"--json": json_out},
         inputs={"--history": history, "--shifted": shifted},
-        provenance=Provenance("ml-check", seed=str(seed)),
+        provenance=OutputProvenance("ml-check", seed=str(seed)),
     )
     past = read_history(history, groups=group, encoding=encoding)
     other = None if shifted is None else read_history(shifted, groups=group, encoding=encoding)

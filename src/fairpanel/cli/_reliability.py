@@ -108,14 +108,14 @@ def reliability_command(
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
     # Imported here, not at the top, for start-up time: reliability pulls in scipy,
     # which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import Provenance, open_outputs
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.reliability import assess_reliability
     from fairpanel.rubric import choose_scale, load_rubric
 
     outputs = open_outputs(
         {"--json": json_out},
         inputs={"--reviews": reviews, "--rubric": rubric},
-        provenance=Provenance("reliability", seed=str(seed)),
+        provenance=OutputProvenance("reliability", seed=str(seed)),
     )
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # The same scale rule as `fairpanel score`: a rubric's scale, or one given here.

@@ -130,13 +130,13 @@ def score_command(
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
-    from fairpanel.io import Provenance, open_outputs
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.rubric import choose_scale, load_rubric
 
     outputs = open_outputs(
         {"--out": out, "--json": json_out, "--reviewers-out": reviewers_out},
         inputs={"--reviews": reviews, "--rubric": rubric},
-        provenance=Provenance("score", seed=str(seed)),
+        provenance=OutputProvenance("score", seed=str(seed)),
     )
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # A scale given on the command line is checked by the loader, which names the

@@ -79,14 +79,14 @@ def simulate(
     """Compare selection strategies on simulated cycles where true merit is known."""
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import Provenance, open_outputs
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
 
     path = existing_file(scenario)
     outputs = open_outputs(
         {"--json": json_out, "--csv": csv_out},
         inputs={"scenario": path},
-        provenance=Provenance("simulate", seed=str(seed)),
+        provenance=OutputProvenance("simulate", seed=str(seed)),
     )
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")

@@ -13,7 +13,7 @@ from fairpanel.io._outputs import OutputTransaction, check_output_target, open_o
 from fairpanel.io._provenance import (
     PROVENANCE_SUFFIX,
     FileRecord,
-    Provenance,
+    OutputProvenance,
     RecordedProvenance,
     read_provenance,
     sidecar_path,
@@ -31,8 +31,8 @@ __all__ = [
     "REVIEW_COLUMNS",
     "SUPPORTED_SUFFIXES",
     "FileRecord",
+    "OutputProvenance",
     "OutputTransaction",
-    "Provenance",
     "RecordedProvenance",
     "bool_mask",
     "check_output_target",

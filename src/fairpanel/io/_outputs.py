@@ -19,7 +19,7 @@ in half; leaving it by an exception, Ctrl-C or SIGTERM removes every temporary f
 any folder the transaction created, so the targets are exactly as they were. The signal
 handlers are installed only while the block is open and restored after.
 
-When a :class:`~fairpanel.io.Provenance` is given, every JSON output carries its
+When a :class:`~fairpanel.io.OutputProvenance` is given, every JSON output carries its
 ``provenance`` block and every other output gets a sidecar (``<name>.provenance.json``,
 see :mod:`fairpanel.io._provenance`) written in the same transaction.
 """
@@ -44,7 +44,7 @@ from fairpanel._json import jsonable
 from fairpanel.io._checksum import sha256_file
 from fairpanel.io._provenance import (
     PROVENANCE_KEY,
-    Provenance,
+    OutputProvenance,
     sidecar_path,
     sidecar_payload,
 )
@@ -89,7 +89,7 @@ class OutputTransaction:
         Each output by the option that names it.
     inputs : mapping, optional
         Each input by option: a path, a list of paths, or None.
-    provenance : Provenance, optional
+    provenance : OutputProvenance, optional
         Who writes; see :func:`open_outputs`.
     """
 
@@ -98,7 +98,7 @@ class OutputTransaction:
         outputs: Mapping[str, str | Path | None],
         *,
         inputs: InputPaths | None = None,
-        provenance: Provenance | None = None,
+        provenance: OutputProvenance | None = None,
     ) -> None:
         self.inputs = flatten_inputs(inputs or {})
         self.provenance = provenance
@@ -332,7 +332,7 @@ def open_outputs(
     outputs: Mapping[str, str | Path | None],
     *,
     inputs: InputPaths | None = None,
-    provenance: Provenance | None = None,
+    provenance: OutputProvenance | None = None,
 ) -> OutputTransaction:
     """Declare a command's outputs and inputs, check them, and return the transaction.
 
@@ -343,7 +343,7 @@ def open_outputs(
         asked for.
     inputs : mapping of str to path, list of paths or None, optional
         Each input the command reads, by option.
-    provenance : Provenance, optional
+    provenance : OutputProvenance, optional
         Who writes (command, seed); the inputs' SHA-256 are added here, and every output
         carries the block (inside a JSON, beside any other file).
 

@@ -26,7 +26,7 @@ __all__ = [
     "PROVENANCE_KEY",
     "PROVENANCE_SUFFIX",
     "FileRecord",
-    "Provenance",
+    "OutputProvenance",
     "RecordedProvenance",
     "read_provenance",
     "sidecar_path",
@@ -72,7 +72,7 @@ def _role(option: str) -> str:
 
 
 @dataclass(frozen=True)
-class Provenance:
+class OutputProvenance:
     """Who made an output and from what (see the module docstring).
 
     Attributes
@@ -93,7 +93,7 @@ class Provenance:
     fairpanel_version: str = __version__
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def with_inputs(self, inputs: Iterable[tuple[str, Path]]) -> Provenance:
+    def with_inputs(self, inputs: Iterable[tuple[str, Path]]) -> OutputProvenance:
         """Return a copy recording each ``(option, path)`` with the file's SHA-256 now.
 
         Parameters
