@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,6 @@ from fairpanel.cli._common import (
     Encoding,
     Groups,
     RequestCol,
-    Seed,
     SubmissionCol,
     console,
     existing_file,
@@ -25,12 +25,34 @@ from fairpanel.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from fairpanel.io import OutputTransaction
+    from fairpanel.lottery import Commitment
     from fairpanel.rubric import Rubric
     from fairpanel.strategies import Allocation, Strategy
 
 __all__ = ["allocate"]
 
-NOTE_NO_DRAW = "no draw was needed (the capacity decided everything): no certificate written"
+#: The seed of the zone computed for --commit: never published, never written.
+COMMIT_STAND_IN = "commitment: no seed yet"
+ERR_NEED_SEED = "--seed is required: give the published seed (or --commit to fix the zone first)"
+ERR_NEED_OUT = "--out is required: where to write the allocation"
+ERR_COMMIT_SEED = "--commit fixes the lottery zone before the seed exists: leave out --seed"
+ERR_COMMIT_OUT = "--commit writes only the commitment: leave out --out, --json and --certificate"
+ERR_COMMIT_BOTH = "--commit and --commitment are two steps: commit first, then draw"
+ERR_COMMIT_ML = "--commit needs a zone that does not depend on the seed; the ml strategy's does"
+ERR_COMMIT_NO_DRAW = "nothing to commit: {reason}"
+ERR_COMMIT_QUOTA = (
+    "--commit and --commitment are for weighted draws; a quota-lottery certificate "
+    "carries its own commitment hash (verify-draw checks it)"
+)
+ERR_COMMIT_INPUT = (
+    "the {role} file has changed since the commitment was made (SHA-256 {now}, committed {then})"
+)
+ERR_COMMIT_ZONE = "the inputs no longer give the committed lottery zone: {problem}"
+OK_COMMIT = (
+    "commitment written to {path}: publish its SHA-256 now, then take as the seed a "
+    "public value that appears later (docs/lottery.md, 'Commit, then reveal')"
+)
 #: The console names the submissions of a tier only up to this many (the files have all).
 CONSOLE_MAX_IDS = 20
 
@@ -44,8 +66,18 @@ def allocate(
         StrategyName,
         typer.Option("--strategy", help="The selection rule.", case_sensitive=False),
     ],
-    seed: Seed,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the allocation CSV.")],
+    seed: Annotated[
+        str | None,
+        typer.Option(
+            "--seed",
+            help="The published seed of the draw (any text); the output records it. "
+            "Leave it out with --commit: the seed must not exist yet.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the allocation CSV (not with --commit)."),
+    ] = None,
     submissions: Annotated[
         Path | None,
         typer.Option(
@@ -120,13 +152,37 @@ def allocate(
     leximin: Annotated[
         bool, typer.Option("--leximin", help="quota-lottery: leximin rather than maximin.")
     ] = False,
+    commit: Annotated[
+        Path | None,
+        typer.Option(
+            "--commit",
+            help="Fix the lottery zone before the seed exists: write the commitment here "
+            "and print the SHA-256 to publish (no --seed, no --out).",
+        ),
+    ] = None,
+    commitment: Annotated[
+        Path | None,
+        typer.Option(
+            "--commitment",
+            help="Draw the zone committed earlier with --commit, refusing if the inputs "
+            "no longer give it; the certificate embeds it.",
+        ),
+    ] = None,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
-    from fairpanel.io import guard_outputs, load_quotas, load_scores
+    from fairpanel.io import OutputProvenance, load_quotas, load_scores, open_outputs
     from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
 
     groups = group or []
+    _check_commit_options(
+        seed=seed,
+        out=out,
+        commit=commit,
+        commitment=commitment,
+        ml=history,
+        also=certificate or json_out,
+    )
     check_strategy_options(
         strategy,
         count=capacity,
@@ -143,7 +199,19 @@ def allocate(
         one_per=one_per or None,
         leximin=leximin or None,
     )
-    guard_outputs([scores, submissions, rubric, history, quotas], [out, certificate, json_out])
+    outputs = open_outputs(
+        {"--out": out, "--certificate": certificate, "--json": json_out, "--commit": commit},
+        inputs={
+            "--scores": scores,
+            "--submissions": submissions,
+            "--rubric": rubric,
+            "--history": history,
+            "--quotas": quotas,
+            "--commitment": commitment,
+        },
+        provenance=OutputProvenance("allocate", seed=seed),
+    )
+    committed = None if commitment is None else _read_commitment(commitment, outputs)
     loaded_rubric = None if rubric is None else _load_rubric(rubric)
     table = load_scores(existing_file(scores), encoding=encoding)
     subs = None
@@ -192,12 +260,21 @@ def allocate(
         # An error about a frame is the score file's; a band named in --weights or
         # --quality-bar is the user's typing, and keeps no file.
         with naming(scores):
-            result = rule.allocate(table, subs, capacity=cap, seed=seed)
+            # Before the seed exists (--commit) the zone is computed with a stand-in:
+            # the zone does not depend on the seed, and this draw is never written.
+            result = rule.allocate(table, subs, capacity=cap, seed=seed or COMMIT_STAND_IN)
     except ValueError as exc:
         if isinstance(exc, FairpanelInputError):
             raise
         raise fail(str(exc)) from None
-    _write(result, out, certificate, json_out)
+    if commit is not None:
+        _write_commitment(result, outputs, commit)
+        return
+    # Both given: checked by _check_commit_options.
+    assert out is not None
+    assert seed is not None
+    result = _custody(result, committed, commitment, certificate is not None, seed)
+    _write(result, outputs, out, certificate, json_out)
 
 
 def _load_rubric(path: Path) -> Rubric:
@@ -207,16 +284,141 @@ def _load_rubric(path: Path) -> Rubric:
     return load_rubric(existing_file(path))
 
 
-def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:
-    from fairpanel.io import write_frame, write_json  # start-up time, as above
+def _write(
+    result: Allocation,
+    outputs: OutputTransaction,
+    out: Path,
+    certificate: Path | None,
+    json_out: Path | None,
+) -> None:
+    from fairpanel.lottery import DrawCertificate  # start-up time, as above
 
-    write_frame(out, result.table)
-    if json_out is not None:
-        write_json(json_out, result.to_dict())
-    if certificate is not None:
-        if result.certificate is None:
-            console.print(NOTE_NO_DRAW)
-        else:
-            write_json(certificate, result.certificate.to_dict())
+    with outputs:
+        outputs.write_frame(out, result.table)
+        if certificate is not None and result.certificate is not None:
+            # The certificate names the allocation written just before it (its SHA-256).
+            outputs.write_json(certificate, result.certificate.to_dict())
+        if json_out is not None:
+            outputs.write_json(json_out, result.to_dict())
+    if isinstance(result.certificate, DrawCertificate) and not result.certificate.draw_needed:
+        console.print(
+            f"{result.certificate.no_draw_reason}; the certificate says so", markup=False
+        )
     console.print(result.summary(max_ids=CONSOLE_MAX_IDS), markup=False)
     console.print(f"allocation written to {out}", markup=False)
+
+
+def _check_commit_options(
+    *,
+    seed: str | None,
+    out: Path | None,
+    commit: Path | None,
+    commitment: Path | None,
+    ml: Path | None,
+    also: Path | None,
+) -> None:
+    if commit is not None:
+        if commitment is not None:
+            raise FairpanelInputError(ERR_COMMIT_BOTH, field="--commitment")
+        if seed is not None:
+            raise FairpanelInputError(ERR_COMMIT_SEED, field="--seed")
+        if out is not None or also is not None:
+            raise FairpanelInputError(ERR_COMMIT_OUT, field="--commit")
+        if ml is not None:
+            raise FairpanelInputError(ERR_COMMIT_ML, field="--commit")
+        return
+    if seed is None:
+        raise FairpanelInputError(ERR_NEED_SEED, field="--seed")
+    if out is None:
+        raise FairpanelInputError(ERR_NEED_OUT, field="--out")
+
+
+def _read_commitment(path: Path, outputs: OutputTransaction) -> Commitment:
+    """Read a commitment; refuse it if an input it names has changed since."""
+    from fairpanel.cli._verify_draw import read_json_object
+    from fairpanel.lottery import Commitment
+
+    try:
+        committed = Commitment.from_dict(read_json_object(path))
+    except FairpanelInputError as exc:
+        raise exc.with_file(path) from None
+    assert outputs.provenance is not None
+    now = {r.role: r.sha256 for r in outputs.provenance.inputs}
+    for role, digest in committed.inputs:
+        if now.get(role) != digest:
+            raise FairpanelInputError(
+                ERR_COMMIT_INPUT.format(
+                    role=role, now=(now.get(role) or "none")[:12] + "…", then=digest[:12] + "…"
+                ),
+                file=path,
+            )
+    return committed
+
+
+def _write_commitment(result: Allocation, outputs: OutputTransaction, path: Path) -> None:
+    from fairpanel.lottery import Commitment, DrawCertificate, explain_no_draw
+
+    cert = result.certificate
+    if cert is not None and not isinstance(cert, DrawCertificate):
+        raise fail(ERR_COMMIT_QUOTA)
+    if cert is None:
+        reason = explain_no_draw(
+            funded=int(result.table["selected"].sum()), places=result.capacity.count
+        )
+        raise fail(ERR_COMMIT_NO_DRAW.format(reason=reason))
+    assert outputs.provenance is not None
+    inputs = {r.role: r.sha256 for r in outputs.provenance.inputs if r.role != "commitment"}
+    committed = Commitment.of(cert.entrants, places=cert.places, inputs=inputs)
+    with outputs:
+        outputs.write_json(path, committed.to_dict())
+    console.print(OK_COMMIT.format(path=path), markup=False, soft_wrap=True)
+    typer.echo(committed.sha256)
+
+
+def _custody(
+    result: Allocation,
+    committed: Commitment | None,
+    commitment_path: Path | None,
+    certificate: bool,
+    seed: str,
+) -> Allocation:
+    """Give the allocation the certificate to publish.
+
+    With its parameters and its commitment; when no draw was needed, one that says so.
+    """
+    from fairpanel.lottery import (
+        DrawCertificate,
+        commitment_differences,
+        explain_no_draw,
+        no_draw_certificate,
+    )
+
+    cert = result.certificate
+    if cert is not None and not isinstance(cert, DrawCertificate):
+        if committed is not None:
+            raise FairpanelInputError(ERR_COMMIT_QUOTA, file=commitment_path)
+        return result
+    if cert is None:
+        if committed is not None:
+            raise FairpanelInputError(
+                ERR_COMMIT_ZONE.format(problem="no draw is needed any more"), file=commitment_path
+            )
+        if not certificate:
+            return result
+        reason = explain_no_draw(
+            funded=int(result.table["selected"].sum()), places=result.capacity.count
+        )
+        from fairpanel.strategies._engine import certificate_context
+
+        base = {"strategy": result.strategy, "capacity": result.capacity.to_dict()}
+        context = {**base, **certificate_context(result.params)}
+        cert = no_draw_certificate(seed=seed, reason=reason, context=context)
+        return replace(result, certificate=cert)
+    if committed is not None:
+        diffs = commitment_differences(committed, entrants=cert.entrants, places=cert.places)
+        if diffs:
+            raise FairpanelInputError(
+                ERR_COMMIT_ZONE.format(problem=diffs[0]), file=commitment_path
+            )
+        cert = replace(cert, commitment=committed)
+    return replace(result, certificate=cert)

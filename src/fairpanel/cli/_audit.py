@@ -181,7 +181,13 @@ def audit_command(
     # and scipy, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import audit_counts, plan_audit, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
-    from fairpanel.io import guard_outputs, load_decisions, load_reviews, load_scores, write_json
+    from fairpanel.io import (
+        OutputProvenance,
+        load_decisions,
+        load_reviews,
+        load_scores,
+        open_outputs,
+    )
 
     groups = group or []
     covariates = covariate or []
@@ -206,7 +212,18 @@ def audit_command(
         wide_groups=wide,
     )
     across = _across(cycle_col, change_at, change_col, adjust, scan)
-    guard_outputs([decisions, counts, submissions, scores, reviews, rubric], [json_out])
+    outputs = open_outputs(
+        {"--json": json_out},
+        inputs={
+            "--decisions": decisions,
+            "--counts": counts,
+            "--submissions": submissions,
+            "--scores": scores,
+            "--reviews": reviews,
+            "--rubric": rubric,
+        },
+        provenance=OutputProvenance("audit", seed=str(seed)),
+    )
     if counts is not None:
         columns = (
             (applicants_pattern, selected_pattern) if wide else (applicants_col, selected_col)
@@ -267,7 +284,8 @@ def audit_command(
                 **across,  # type: ignore[arg-type]
             )
     if json_out is not None:
-        write_json(json_out, result.to_dict())
+        with outputs:
+            outputs.write_json(json_out, result.to_dict())
         console.print(f"audit written to {json_out}")
     _summary(result, seed)
 

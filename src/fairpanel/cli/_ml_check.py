@@ -82,11 +82,15 @@ def ml_check(
     """
     # Imported here, not at the top, for start-up time: the checks pull in scikit-learn
     # and fairlearn, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.ml import run_checks
     from fairpanel.ml._shift import SHIFTED
 
-    guard_outputs([history, shifted], [json_out])
+    outputs = open_outputs(
+        {"--json": json_out},
+        inputs={"--history": history, "--shifted": shifted},
+        provenance=OutputProvenance("ml-check", seed=str(seed)),
+    )
     past = read_history(history, groups=group, encoding=encoding)
     other = None if shifted is None else read_history(shifted, groups=group, encoding=encoding)
     # The library names the shifted table; any other cell it reads is the history's.
@@ -116,5 +120,6 @@ def ml_check(
             "post_decision": list(post_decision or ()),
             "seed": seed,
         }
-        write_json(json_out, payload)
+        with outputs:
+            outputs.write_json(json_out, payload)
         console.print(f"wrote {json_out}")

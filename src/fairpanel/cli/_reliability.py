@@ -112,11 +112,15 @@ def reliability_command(
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
     # Imported here, not at the top, for start-up time: reliability pulls in scipy,
     # which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import guard_outputs, write_json
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.reliability import assess_reliability
     from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
-    guard_outputs([reviews, rubric], [json_out])
+    outputs = open_outputs(
+        {"--json": json_out},
+        inputs={"--reviews": reviews, "--rubric": rubric},
+        provenance=OutputProvenance("reliability", seed=str(seed)),
+    )
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # The same scale rule as `fairpanel score`: a rubric's scale, or one given here.
     chosen = choose_scale(
@@ -141,5 +145,6 @@ def reliability_command(
         )
     _show(result)
     if json_out is not None:
-        write_json(json_out, result.to_dict())
+        with outputs:
+            outputs.write_json(json_out, result.to_dict())
         console.print(f"wrote {json_out}")

@@ -112,11 +112,12 @@ def report(
     # Imported here, not at the top, for start-up time: the report pulls in altair and
     # vl-convert, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import AuditResult
-    from fairpanel.io import guard_outputs, load_allocation, load_scores, read_table
+    from fairpanel.io import load_allocation, load_scores, open_outputs, read_table
     from fairpanel.io._checksum import file_checksums
     from fairpanel.lottery import certificate_from_dict
     from fairpanel.reliability import ReliabilityResult
     from fairpanel.report import ReportInputs, build_report, write_report
+    from fairpanel.report._render import report_paths
     from fairpanel.rubric import load_rubric
     from fairpanel.simulate import SimulationResult
 
@@ -136,8 +137,36 @@ def report(
     for path in inputs:
         if path is not None:
             existing_file(path)
-    targets = [out / f"report.{ext}" for ext in ("html", "md", "json")]
-    guard_outputs(inputs, targets)
+    targets = report_paths(out)
+    outputs = open_outputs(
+        {f"--out's report.{ext}": p for ext, p in targets.items()},
+        inputs={
+            "--scores": scores,
+            "--reviewers": reviewers,
+            "--reliability": reliability,
+            "--allocation": allocations,
+            "--certificate": certificates,
+            "--audit": audit,
+            "--simulation": simulation,
+            "--ml": ml,
+            "--rubric": rubric,
+        },
+    )
+    from fairpanel.report._custody import verify_chain
+
+    custody = verify_chain(
+        {
+            "scores": [scores] if scores else [],
+            "reviewers": [reviewers] if reviewers else [],
+            "reliability": [reliability] if reliability else [],
+            "allocation": allocations,
+            "certificate": certificates,
+            "audit": [audit] if audit else [],
+            "simulation": [simulation] if simulation else [],
+            "ml": [ml] if ml else [],
+            "rubric": [rubric] if rubric else [],
+        }
+    )
     tables = [load_allocation(p) for p in allocations]
     model = build_report(
         ReportInputs(
@@ -154,10 +183,12 @@ def report(
             ml=_check_report(ml) if ml else None,
             seed=seed,
             input_checksums=file_checksums(inputs),
+            verification=custody.checks,
+            verify_commands=custody.commands,
             command_line=shlex.join(["fairpanel", *sys.argv[1:]]),
             title=title,
             min_cell=min_cell,
         )
     )
-    paths = write_report(model, out)
+    paths = write_report(model, out, outputs=outputs)
     console.print(f"report written to {paths['html']}")

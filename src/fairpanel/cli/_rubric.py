@@ -52,7 +52,7 @@ def show(
 ) -> None:
     """Render a rubric as a one-page card to hand out with the call."""
     # Imported here for start-up time (pandas, yaml, jinja2), as in every command.
-    from fairpanel.io import guard_outputs, write_text
+    from fairpanel.io import open_outputs
     from fairpanel.rubric import load_rubric, render_card
 
     if format is None:
@@ -62,6 +62,7 @@ def show(
     if out is None:
         sys.stdout.write(card)
         return
-    guard_outputs([file], [out])
-    write_text(out, card)
+    outputs = open_outputs({"--out": out}, inputs={"rubric": file})
+    with outputs:
+        outputs.write_text(out, card)
     console.print(f"wrote the rubric card to {out}", markup=False, soft_wrap=True)

@@ -140,10 +140,14 @@ def score_command(
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
-    from fairpanel.io import guard_outputs, write_frame, write_json
+    from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
-    guard_outputs([reviews, rubric], [out, json_out, reviewers_out])
+    outputs = open_outputs(
+        {"--out": out, "--json": json_out, "--reviewers-out": reviewers_out},
+        inputs={"--reviews": reviews, "--rubric": rubric},
+        provenance=OutputProvenance("score", seed=str(seed)),
+    )
     loaded_rubric = None if rubric is None else load_rubric(rubric)
     # A scale given on the command line is checked by the loader, which names the
     # user's own column and row, like a rubric's scale.
@@ -191,11 +195,12 @@ def score_command(
     if result.provisional:
         frame_out = frame_out.assign(provisional=True)
         console.print("[bold]Results are provisional: the posterior did not converge.[/bold]")
-    write_frame(out, frame_out)
-    console.print(f"wrote {out}")
-    if reviewers_out is not None:
-        write_frame(reviewers_out, result.reviewers)
-        console.print(f"wrote {reviewers_out}")
-    if json_out is not None:
-        write_json(json_out, result.to_dict())
-        console.print(f"wrote {json_out}")
+    with outputs:
+        outputs.write_frame(out, frame_out)
+        if reviewers_out is not None:
+            outputs.write_frame(reviewers_out, result.reviewers)
+        if json_out is not None:
+            outputs.write_json(json_out, result.to_dict())
+    for path in (out, reviewers_out, json_out):
+        if path is not None:
+            console.print(f"wrote {path}")

@@ -144,8 +144,8 @@ def simulate(
     """Compare selection strategies on simulated cycles where true merit is known."""
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
-    from fairpanel.io import guard_outputs, write_frame, write_json
-    from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
+    from fairpanel.io import OutputProvenance, open_outputs
+    from fairpanel.simulate import compare, load_scenario, parse_grid, scenario_yaml, sweep
 
     if (scenario is None) == (from_reviews is None):
         raise FairpanelInputError(ERR_ONE_SOURCE if scenario else ERR_NO_SOURCE)
@@ -161,8 +161,16 @@ def simulate(
                 raise FairpanelInputError(ERR_NEEDS_REVIEWS.format(option=option))
     elif capacity is None:
         raise FairpanelInputError(ERR_CAPACITY)
-    inputs = [scenario, from_reviews, submissions, rubric]
-    guard_outputs(inputs, [json_out, csv_out, scenario_out])
+    outputs = open_outputs(
+        {"--json": json_out, "--csv": csv_out, "--scenario-out": scenario_out},
+        inputs={
+            "--scenario": scenario,
+            "--from-reviews": from_reviews,
+            "--submissions": submissions,
+            "--rubric": rubric,
+        },
+        provenance=OutputProvenance("simulate", seed=str(seed)),
+    )
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
     names = _strategies(strategies)
@@ -186,7 +194,6 @@ def simulate(
             scale=(scale_min, scale_max, scale_step, grades, lower_is_better),
             drop_missing=drop_missing,
             encoding=encoding,
-            scenario_out=scenario_out,
         )
     result = compare(
         sc,
@@ -206,10 +213,15 @@ def simulate(
             n_jobs=1,
         )
         result = replace(result, sweep=swept)
-    if json_out is not None:
-        write_json(json_out, result.to_dict())
-    if csv_out is not None:
-        write_frame(csv_out, result.table)
+    with outputs:
+        if scenario_out is not None:
+            outputs.write_text(
+                scenario_out, scenario_yaml(sc, source=Path(str(from_reviews)).name)
+            )
+        if json_out is not None:
+            outputs.write_json(json_out, result.to_dict())
+        if csv_out is not None:
+            outputs.write_frame(csv_out, result.table)
     from rich.table import Table  # start-up time: only the commands that print a table
 
     table = Table(title=f"{result.scenario.name}: {replicates} cycles, seed {seed}")
@@ -236,10 +248,9 @@ def _panel_scenario(
     scale: tuple[int | None, int | None, str | None, str | None, bool],
     drop_missing: bool,
     encoding: str,
-    scenario_out: Path | None,
 ) -> Scenario:
-    """Load the panel's tables, build its scenario, print it (and write it)."""
-    from fairpanel.io import load_submissions, submissions_from_reviews, write_text
+    """Load the panel's tables, build its scenario and print it as YAML."""
+    from fairpanel.io import load_submissions, submissions_from_reviews
     from fairpanel.rubric import choose_scale, load_rubric, parse_grades
     from fairpanel.simulate import scenario_from_reviews, scenario_yaml
 
@@ -280,7 +291,4 @@ def _panel_scenario(
     )
     text = scenario_yaml(sc, source=reviews.name)
     console.print(text, markup=False, highlight=False, soft_wrap=True)
-    if scenario_out is not None:
-        write_text(scenario_out, text)
-        console.print(f"wrote {scenario_out}", markup=False)
     return sc

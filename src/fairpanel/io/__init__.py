@@ -10,20 +10,36 @@ from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
 from fairpanel.io._counts import load_counts
 from fairpanel.io._decisions import load_decisions
 from fairpanel.io._derive import submissions_from_reviews
+from fairpanel.io._outputs import OutputTransaction, check_output_target, open_outputs
+from fairpanel.io._provenance import (
+    PROVENANCE_SUFFIX,
+    FileRecord,
+    OutputProvenance,
+    RecordedProvenance,
+    read_provenance,
+    sidecar_path,
+)
 from fairpanel.io._quotas import Quota, QuotaTable, load_quotas
 from fairpanel.io._read import SUPPORTED_SUFFIXES, read_table
 from fairpanel.io._reviews import REVIEW_COLUMNS, load_reviews
 from fairpanel.io._scores import load_allocation, load_scores
 from fairpanel.io._submissions import load_submissions
-from fairpanel.io._write import guard_outputs, write_bytes, write_frame, write_json, write_text
+from fairpanel.io._targets import guard_outputs
+from fairpanel.io._write import write_bytes, write_frame, write_json, write_text
 
 __all__ = [
     "ERR_NOT_BOOL",
+    "PROVENANCE_SUFFIX",
     "REVIEW_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "FileRecord",
+    "OutputProvenance",
+    "OutputTransaction",
     "Quota",
     "QuotaTable",
+    "RecordedProvenance",
     "bool_mask",
+    "check_output_target",
     "guard_outputs",
     "load_allocation",
     "load_counts",
@@ -32,7 +48,10 @@ __all__ = [
     "load_reviews",
     "load_scores",
     "load_submissions",
+    "open_outputs",
+    "read_provenance",
     "read_table",
+    "sidecar_path",
     "submissions_from_reviews",
     "write_bytes",
     "write_frame",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,72 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._json import jsonable
 from fairpanel.io._excel import EXCEL_SUFFIX, workbook_bytes
 
-__all__ = ["guard_outputs", "write_bytes", "write_frame", "write_json", "write_text"]
+__all__ = [
+    "ERR_OUTPUT_NOT_REGULAR",
+    "ERR_OUTPUT_UNWRITABLE",
+    "HINT_REGULAR",
+    "check_output_target",
+    "write_bytes",
+    "write_frame",
+    "write_json",
+    "write_text",
+]
 
-ERR_OUTPUT_IS_INPUT = "the output would overwrite an input file"
+
+ERR_OUTPUT_NOT_REGULAR = "the output is a {kind}, not a regular file"
+ERR_OUTPUT_UNWRITABLE = "cannot write the output: {problem}"
+HINT_REGULAR = "give the path of a regular file (fairpanel never writes to devices or links)"
+
+
+def _kind(mode: int) -> str | None:
+    """Name what a path is when it is not a regular file (None: a regular file)."""
+    if stat.S_ISLNK(mode):
+        return "symbolic link"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return None
+
+
+def check_output_target(path: str | Path) -> None:
+    """Refuse an output path that exists and is not a regular file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to be written: a new path or a regular file (not followed if a link).
+
+    Raises
+    ------
+    FairpanelInputError
+        Naming the path and what it is (device, FIFO, symbolic link, directory, socket).
+
+    Examples
+    --------
+    >>> check_output_target("/dev/null")
+    Traceback (most recent call last):
+    ...
+    fairpanel._errors.FairpanelInputError: /dev/null: the output is a device, not a regular \
+file; give the path of a regular file (fairpanel never writes to devices or links)
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FairpanelInputError(
+            ERR_OUTPUT_UNWRITABLE.format(problem=exc.strerror), file=path
+        ) from None
+    kind = _kind(mode)
+    if kind is not None:
+        raise FairpanelInputError(
+            ERR_OUTPUT_NOT_REGULAR.format(kind=kind), file=path, hint=HINT_REGULAR
+        )
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -52,6 +115,8 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     b'fairpanel'
     """
     path = Path(path)
+    # A device, FIFO or link would be replaced by a regular file: refuse it instead.
+    check_output_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -142,31 +207,3 @@ def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
     if path.suffix.lower() == EXCEL_SUFFIX:
         return write_bytes(path, workbook_bytes({path.stem: frame}))
     return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
-
-
-def guard_outputs(
-    inputs: Iterable[str | Path | None], outputs: Iterable[str | Path | None]
-) -> None:
-    """Refuse to run when an output path is one of the input files.
-
-    Paths are compared after :meth:`~pathlib.Path.resolve`, so ``./a.csv`` and a
-    symbolic link to it count as the same file.
-
-    Parameters
-    ----------
-    inputs : iterable of str, Path or None
-        The files the command reads; ``None`` (an optional input not given) is skipped.
-    outputs : iterable of str, Path or None
-        The files the command would write; ``None`` is skipped.
-
-    Raises
-    ------
-    FairpanelInputError
-        Naming the output that would overwrite an input.
-    """
-    resolved = {Path(p).resolve() for p in inputs if p is not None}
-    for out in outputs:
-        if out is not None and Path(out).resolve() in resolved:
-            raise FairpanelInputError(
-                ERR_OUTPUT_IS_INPUT, file=out, hint="choose another output path"
-            )

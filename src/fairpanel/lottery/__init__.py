@@ -8,6 +8,14 @@ one panel from a maximin distribution over the panels its quotas allow
 only breaks ties by lot, never needs its quadrature.
 """
 
+from fairpanel.lottery._commit import Commitment, commitment_differences
+from fairpanel.lottery._custody import (
+    MAX_CERTIFICATE_ENTRANTS,
+    allocation_differences,
+    check_work,
+    explain_no_draw,
+    no_draw_certificate,
+)
 from fairpanel.lottery._draw import (
     ALGORITHM,
     ALGORITHM_VERSION,
@@ -29,22 +37,29 @@ from fairpanel.lottery._verify import VerificationResult, verify_certificate
 __all__ = [
     "ALGORITHM",
     "ALGORITHM_VERSION",
+    "MAX_CERTIFICATE_ENTRANTS",
     "QUOTA_ALGORITHM",
+    "Commitment",
     "DrawCertificate",
     "DrawResult",
     "PanelDistribution",
     "QuotaDrawCertificate",
     "QuotaProblem",
     "VerificationResult",
+    "allocation_differences",
     "canonical_inputs",
     "certificate_from_dict",
     "check_quota_feasibility",
+    "check_work",
+    "commitment_differences",
     "draw",
     "draw_panel",
     "entrant_uniform",
+    "explain_no_draw",
     "inclusion_probabilities",
     "input_checksum",
     "maximin_distribution",
+    "no_draw_certificate",
     "verify_certificate",
     "verify_quota_certificate",
 ]

@@ -44,6 +44,8 @@ import numpy.typing as npt
 from fairpanel._json import SCHEMA_KEY, Node, check_schema, jsonable, stamp
 from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
+from fairpanel.lottery._canonical import ALGORITHM, ALGORITHM_VERSION, canonical_weight
+from fairpanel.lottery._commit import Commitment
 from fairpanel.lottery._places import check_places
 
 __all__ = [
@@ -52,14 +54,13 @@ __all__ = [
     "DrawCertificate",
     "DrawResult",
     "canonical_inputs",
+    "canonical_weight",
     "draw",
     "draw_order",
     "entrant_uniform",
     "input_checksum",
 ]
 
-ALGORITHM: Final = "fairpanel-sha256-es"
-ALGORITHM_VERSION: Final = 2
 #: Separator between seed and id (ASCII unit separator: never typed in an id by accident).
 SEPARATOR: Final = "\x1f"
 _TWO64: Final = 1 << 64
@@ -70,9 +71,9 @@ ERR_EMPTY_ID = "submission ids must be non-empty text; got {value!r}"
 ERR_DUPLICATE_ID = "submission id {value!r} appears more than once among the entrants"
 ERR_WEIGHTS_LENGTH = "got {n_weights} weights for {n_entrants} entrants"
 ERR_WEIGHT = "the weight of {sid!r} must be a finite number > 0; got {value!r}"
-#: The certificate's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
+#: The certificate's JSON layout; no stamp is version 1, 2 added the no-draw fields and commitment.
 SCHEMA_KIND: Final = "certificate"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 
 def _check_id(sid: object) -> str:
@@ -111,10 +112,6 @@ def entrant_uniform(seed: Seed, submission_id: str) -> tuple[int, float]:
     return m, (2 * m + 1) / (2 * _TWO64)
 
 
-def _canonical_weight(w: float) -> int | float:
-    return int(w) if float(w).is_integer() else float(w)
-
-
 def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed: Seed) -> str:
     """Return the canonical JSON text of everything a draw's outcome depends on.
 
@@ -137,7 +134,7 @@ def canonical_inputs(entrants: Sequence[tuple[str, float]], *, places: int, seed
     >>> canonical_inputs([("P-2", 1.0), ("P-1", 2.5)], places=1, seed="s")
     '{"seed":"s","places":1,"entrants":[["P-1",2.5],["P-2",1]]}'
     """
-    rows = sorted(([sid, _canonical_weight(w)] for sid, w in entrants), key=lambda r: str(r[0]))
+    rows = sorted(([sid, canonical_weight(w)] for sid, w in entrants), key=lambda r: str(r[0]))
     data = {"seed": seed_text(seed), "places": int(places), "entrants": rows}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -240,6 +237,12 @@ class DrawCertificate:
         All entrants in draw order.
     algorithm, algorithm_version, package_version
         What produced it.
+    context : mapping
+        Informative: strategy, capacity, parameters.
+    draw_needed, no_draw_reason : bool, str or None
+        False, and why, when no draw was needed (no entrants, no places).
+    commitment : Commitment or None
+        The lottery zone as committed before the seed existed (``allocate --commit``).
     """
 
     seed: str
@@ -251,6 +254,9 @@ class DrawCertificate:
     algorithm_version: int = ALGORITHM_VERSION
     package_version: str = __version__
     context: Mapping[str, Any] = field(default_factory=dict)
+    draw_needed: bool = True
+    no_draw_reason: str | None = None
+    commitment: Commitment | None = None
 
     @property
     def selected(self) -> tuple[str, ...]:
@@ -265,7 +271,7 @@ class DrawCertificate:
             "seed": self.seed,
             "places": self.places,
             "entrants": [
-                {"submission_id": sid, "weight": _canonical_weight(w)} for sid, w in self.entrants
+                {"submission_id": sid, "weight": canonical_weight(w)} for sid, w in self.entrants
             ],
             "input_checksum": {"sha256": self.input_checksum},
             "result": [
@@ -274,6 +280,9 @@ class DrawCertificate:
             ],
             "package_version": self.package_version,
             "context": jsonable(dict(self.context)),
+            "draw_needed": self.draw_needed,
+            "no_draw_reason": self.no_draw_reason,
+            "commitment": None if self.commitment is None else self.commitment.to_dict(),
         }
 
     @classmethod
@@ -297,7 +306,8 @@ class DrawCertificate:
         entrants = tuple(
             (e["submission_id"].text(), e["weight"].number()) for e in doc["entrants"].elements()
         )
-        context = doc.get("context")
+        context, commitment = doc.get("context"), doc.get("commitment")
+        needed, reason = doc.get("draw_needed"), doc.get("no_draw_reason")
         return cls(
             seed=doc["seed"].text(),
             entrants=entrants,
@@ -308,6 +318,9 @@ class DrawCertificate:
             algorithm_version=algorithm["version"].integer(),
             package_version=str(doc.get("package_version").value or ""),
             context={} if context.is_null else dict(context.mapping()),
+            draw_needed=True if needed.is_null else needed.boolean(),
+            no_draw_reason=None if reason.is_null else reason.text(),
+            commitment=None if commitment.is_null else Commitment.from_dict(commitment.mapping()),
         )
 
 

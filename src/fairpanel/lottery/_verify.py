@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fairpanel.lottery._commit import commitment_differences
 from fairpanel.lottery._draw import (
     ALGORITHM,
     ALGORITHM_VERSION,
@@ -48,8 +49,11 @@ def verify_certificate(certificate: Mapping[str, Any] | DrawCertificate) -> Veri
     places; the certificate matches only if the algorithm is known, the input checksum
     equals the one of those inputs (so ``places`` and the seed are covered too), and
     every result record -- ``draw_position``, ``submission_id`` and ``drawn`` -- equals
-    the recomputed one, with no record missing or added. ``context`` and
-    ``package_version`` are informative and not compared.
+    the recomputed one, with no record missing or added; a certificate that embeds a
+    commitment must draw exactly the committed zone, and the commitment's hash must be
+    the hash of its content. ``context`` and ``package_version`` are informative and
+    not compared. Whether the certificate belongs to a given allocation is
+    :func:`fairpanel.lottery.allocation_differences`.
 
     Parameters
     ----------
@@ -106,6 +110,17 @@ def verify_certificate(certificate: Mapping[str, Any] | DrawCertificate) -> Veri
         diffs.append(ERR_CERT_REDRAW.format(problem=exc))
         return VerificationResult(False, tuple(diffs))
     diffs.extend(_record_differences(data["result"], fresh.certificate.to_dict()["result"]))
+    if cert.commitment is not None:
+        # The zone drawn must be the zone committed before the seed existed.
+        diffs.extend(
+            commitment_differences(
+                cert.commitment,
+                entrants=cert.entrants,
+                places=cert.places,
+                algorithm=cert.algorithm,
+                algorithm_version=cert.algorithm_version,
+            )
+        )
     return VerificationResult(not diffs, tuple(diffs))
 
 

@@ -1,11 +1,9 @@
 """Assemble the report model from whatever results a committee has.
 
-Each section builder reads one result type (:class:`~fairpanel.scoring.ScoreResult` or
-the score table of its CSV, :class:`~fairpanel.reliability.ReliabilityResult`,
-allocations, :class:`~fairpanel.lottery.DrawCertificate`,
-:class:`~fairpanel.audit.AuditResult`, :class:`~fairpanel.simulate.SimulationResult`,
-:class:`~fairpanel.ml.CheckReport`) by its attributes and returns a :class:`Section`;
-absent inputs give absent sections. Files come in through each type's ``from_dict``.
+Each section builder reads one result type (scores, reliability, allocations, draw
+certificates, audit, simulation, ML checks) by its attributes and returns a
+:class:`Section`; absent inputs give absent sections. Files come in through each type's
+``from_dict``; what the command verified of them comes in as ``verification``.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from fairpanel.report._sections import (
     simulation_section,
     strategies_section,
     strategy_labels,
+    verification_section,
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
@@ -110,10 +109,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 class ReportInputs:
     """What the report is built from; every field is optional.
 
-    Each field is a library result: from memory, or read from the file its command
-    wrote with the type's ``from_dict``. A score table or an allocation may also be the
-    frame of its CSV (which has no diagnostics). ``reviewers`` (the leniency table)
-    defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
+    Each field is a library result, from memory or read with the type's ``from_dict``;
+    a score table or an allocation may also be its CSV's frame (no diagnostics).
+    ``reviewers`` defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
     """
 
     rubric: Rubric | None = None
@@ -129,6 +127,8 @@ class ReportInputs:
     ml: CheckReport | None = None
     seed: str | None = None
     input_checksums: Mapping[str, str] = field(default_factory=dict)
+    verification: Sequence[tuple[str, str]] = ()
+    verify_commands: Sequence[str] = ()
     command_line: str = ""
     title: str = "Selection report"
     min_cell: int = DEFAULT_MIN_CELL
@@ -145,8 +145,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     Returns
     -------
     ReportModel
-        Plain data; render it with :func:`render_html` / :func:`render_markdown` or
-        write all three formats with :func:`write_report`.
+        Plain data for :func:`render_html`, :func:`render_markdown`, :func:`write_report`.
     """
     scores, reviewers, allocations = _tables(inputs)
     # Tables enter through io: a raw frame is checked and typed there, a loaded one is
@@ -188,6 +187,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     draws = [c for c in inputs.certificates if not isinstance(c, QuotaDrawCertificate)]
     if draws:
         sections.append(certificate_section(draws))
+    if inputs.verification or inputs.verify_commands:  # what the command checked of files
+        sections.append(verification_section(inputs.verification, inputs.verify_commands))
     sections.append(
         methods_section(
             scores=scores is not None,
@@ -201,6 +202,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         seed=inputs.seed,
         input_checksums=dict(inputs.input_checksums),
         command_line=inputs.command_line,
+        verification=tuple((str(c), str(o)) for c, o in inputs.verification),
+        verify_commands=tuple(inputs.verify_commands),
         generated_utc=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     return ReportModel(

@@ -27,9 +27,10 @@ __all__ = [
 ]
 
 #: The layout of ``report.json`` (:mod:`fairpanel._json`); a report without a stamp is
-#: version 1, the same layout.
+#: version 1, the same layout. Version 2 added the provenance's ``verification`` (each
+#: check of the chain of custody and its outcome) and ``verify_commands``.
 SCHEMA_KIND = "report"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,15 @@ class Provenance:
     input_checksums: dict[str, str]
     command_line: str
     generated_utc: str
+    verification: tuple[tuple[str, str], ...] = ()
+    verify_commands: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the provenance as plain data."""
-        return asdict(self)
+        data = asdict(self)
+        data["verification"] = [{"check": c, "outcome": o} for c, o in self.verification]
+        data["verify_commands"] = list(self.verify_commands)
+        return data
 
 
 @dataclass(frozen=True)

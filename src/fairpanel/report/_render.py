@@ -14,10 +14,10 @@ from pathlib import Path
 import jinja2
 import vl_convert as vlc
 
-from fairpanel.io import write_json, write_text
+from fairpanel.io import OutputTransaction, open_outputs
 from fairpanel.report._model import ReportModel
 
-__all__ = ["render_html", "render_markdown", "write_report"]
+__all__ = ["render_html", "render_markdown", "report_paths", "write_report"]
 
 
 @functools.cache
@@ -107,9 +107,13 @@ def render_markdown(model: ReportModel) -> str:
 
 
 def write_report(
-    model: ReportModel, out_dir: str | Path, *, stem: str = "report"
+    model: ReportModel,
+    out_dir: str | Path,
+    *,
+    stem: str = "report",
+    outputs: OutputTransaction | None = None,
 ) -> dict[str, Path]:
-    """Write ``report.html``, ``report.md`` and ``report.json`` atomically into ``out_dir``.
+    """Write ``report.html``, ``report.md`` and ``report.json`` into ``out_dir``, all or none.
 
     Parameters
     ----------
@@ -121,6 +125,9 @@ def write_report(
     stem : str, default "report"
         The files' name without extension: ``{stem}.html``, ``{stem}.md``,
         ``{stem}.json``.
+    outputs : OutputTransaction, optional
+        The transaction that declared the three files (a command opens it before its
+        work, with its inputs); by default one is opened here.
 
     Returns
     -------
@@ -128,10 +135,26 @@ def write_report(
         The written paths by format.
     """
     out = Path(out_dir)
+    paths = report_paths(out, stem=stem)
     html = render_html(model)
     md = render_markdown(model)
-    return {
-        "html": write_text(out / f"{stem}.html", html),
-        "md": write_text(out / f"{stem}.md", md),
-        "json": write_json(out / f"{stem}.json", model.to_dict()),
-    }
+    tx = outputs if outputs is not None else open_outputs(dict(paths))
+    with tx:
+        tx.write_text(paths["html"], html)
+        tx.write_text(paths["md"], md)
+        tx.write_json(paths["json"], model.to_dict())
+    return paths
+
+
+def report_paths(out_dir: str | Path, *, stem: str = "report") -> dict[str, Path]:
+    """Return the three files :func:`write_report` writes, by format.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report's folder.
+    stem : str, default "report"
+        The files' name without extension.
+    """
+    out = Path(out_dir)
+    return {ext: out / f"{stem}.{ext}" for ext in ("html", "md", "json")}

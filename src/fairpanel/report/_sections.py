@@ -281,40 +281,83 @@ def ml_section(ml: CheckReport) -> Section:
 
 
 def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
-    """Show the draw certificates and how anyone can verify them."""
+    """Show the draw certificates, their commitments, and how anyone can verify them."""
     tables = []
     for cert in certificates:
-        weights = sorted({float(w) for _, w in cert.entrants})
-        tables.append(
-            Table(
-                f"Draw certificate: {cert.context.get('strategy', 'lottery')}",
-                ("field", "value"),
-                (
-                    ("algorithm", f"{cert.algorithm} (version {cert.algorithm_version})"),
-                    ("seed", cert.seed),
-                    (
-                        "entrants",
-                        f"{len(cert.entrants)} (weights {', '.join(fmt(w) for w in weights)})",
-                    ),
-                    ("places drawn", str(cert.places)),
-                    ("input checksum (SHA-256)", cert.input_checksum),
-                    ("package version", cert.package_version),
-                    ("drawn, in draw order", ", ".join(cert.selected)),
-                ),
+        name = cert.context.get("strategy", "lottery")
+        if not cert.draw_needed:
+            rows: tuple[tuple[str, str], ...] = (
+                ("draw", cert.no_draw_reason or "no draw was needed"),
+                ("seed", cert.seed),
+                ("package version", cert.package_version),
             )
+            tables.append(Table(f"Draw certificate: {name} (no draw)", ("field", "value"), rows))
+            continue
+        weights = sorted({float(w) for _, w in cert.entrants})
+        rows = (
+            ("algorithm", f"{cert.algorithm} (version {cert.algorithm_version})"),
+            ("seed", cert.seed),
+            ("entrants", f"{len(cert.entrants)} (weights {', '.join(fmt(w) for w in weights)})"),
+            ("places drawn", str(cert.places)),
+            ("input checksum (SHA-256)", cert.input_checksum),
+            (
+                "commitment (SHA-256, published before the seed)",
+                "none: the zone was not committed before the seed"
+                if cert.commitment is None
+                else cert.commitment.sha256,
+            ),
+            ("package version", cert.package_version),
+            ("drawn, in draw order", ", ".join(cert.selected)),
         )
+        tables.append(Table(f"Draw certificate: {name}", ("field", "value"), rows))
     return Section(
         "draw",
         "The draw and how to verify it",
         (
             "The draw depends only on the seed, the entrants' ids and their weights: each "
             "entrant's key is derived from a SHA-256 hash of the seed and its id, and keys are "
-            "sorted. Anyone can re-run it with `fairpanel verify-draw certificate.json`, or by "
-            "hand following docs/lottery.md. Announce the seed before the panel meets, so "
-            "nobody can choose it after seeing the entrants.",
+            "sorted. Whoever knows the seed and the entrants knows the result, so the "
+            "entrants, their weights and the number of places are committed first (their "
+            "SHA-256 published), and the seed is a public value that becomes known only "
+            "after that: a national lottery's numbers on a named date, or a public "
+            "randomness beacon's round. Anyone can re-run the draw with fairpanel "
+            "verify-draw, or by hand following docs/lottery.md.",
         ),
         tuple(tables),
     )
+
+
+def verification_section(checks: Sequence[tuple[str, str]], commands: Sequence[str]) -> Section:
+    """Say what was verified before the report was written, and how a reader repeats it."""
+    paragraphs = [
+        "Before this report was written, every input was checked against the others: each "
+        "file records the SHA-256 of the files it was made from, and each draw certificate "
+        "was redone and compared with its allocation. A file made from another file than "
+        "the one given here would have stopped the report.",
+    ]
+    if commands:
+        paragraphs.append(
+            "To repeat the checks, run the commands below in the folder of the published "
+            "files: the checksums must equal the table under Reproducibility, and each "
+            "verify-draw must end in ok."
+        )
+    return Section(
+        "verification",
+        "What was verified, and how to repeat it",
+        tuple(paragraphs),
+        (Table("Checks of the chain of custody", ("check", "outcome"), tuple(checks)),)
+        if checks
+        else (),
+        preformatted="\n".join(_wrap_command(c) for c in commands),
+    )
+
+
+def _wrap_command(command: str, width: int = 88) -> str:
+    """Break a long command before its options, shell style, so it reads without scrolling."""
+    if len(command) <= width:
+        return command
+    head, *options = command.split(" --")
+    return " \\\n    --".join([head, *options])
 
 
 def methods_section(

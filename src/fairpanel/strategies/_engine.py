@@ -31,7 +31,14 @@ from fairpanel.lottery import draw, inclusion_probabilities
 from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
 from fairpanel.strategies._prepare import Prepared
 
-__all__ = ["MONTE_CARLO_PREFIX", "allocate_blocks", "blocks_from_score", "monte_carlo_rng"]
+__all__ = [
+    "JSON_PARAMS",
+    "MONTE_CARLO_PREFIX",
+    "allocate_blocks",
+    "blocks_from_score",
+    "certificate_context",
+    "monte_carlo_rng",
+]
 
 #: Budgets are compared with this relative slack so that 0.1 + 0.2 hours fit in 0.3.
 _BUDGET_RTOL = 1e-9
@@ -72,6 +79,27 @@ def monte_carlo_rng(seed: Seed) -> np.random.Generator:
     numpy.random.Generator
     """
     return as_rng(MONTE_CARLO_PREFIX + seed_text(seed))
+
+
+#: The strategy parameters a certificate records (the ones that fix the zone).
+JSON_PARAMS: Final = ("quality_bar", "interval", "weights")
+
+
+def certificate_context(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the parameters to record in a certificate's ``context``.
+
+    Parameters
+    ----------
+    params : mapping or None
+        The strategy's ``get_params()``.
+
+    Examples
+    --------
+    >>> certificate_context({"quality_bar": 4.5, "rubric": None, "n_monte_carlo": 100})
+    {'params': {'quality_bar': 4.5}}
+    """
+    kept = {k: v for k, v in (params or {}).items() if k in JSON_PARAMS and v is not None}
+    return {"params": {k: dict(v) if isinstance(v, Mapping) else v for k, v in kept.items()}}
 
 
 def _fill_budget(
@@ -123,7 +151,8 @@ def allocate_blocks(
     draw_pos = np.full(n, -1, dtype=np.int64)
     rank_pos = np.full(n, -1, dtype=np.int64)
     certificate = None
-    context = {"strategy": strategy, "capacity": capacity.to_dict()}
+    # The parameters too: with the score table they fix the zone (`verify-draw --scores`).
+    context = {"strategy": strategy, "capacity": capacity.to_dict(), **certificate_context(params)}
 
     # Blocks in order; members of a block sorted by id (replaced by draw order when drawn).
     ent_idx = np.flatnonzero(entrant)
