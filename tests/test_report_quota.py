@@ -71,12 +71,26 @@ def test_the_command_reads_a_quota_certificate_once(
         app,
         [
             "report", "--out", str(tmp_path / "rep"), "--allocation", str(tmp_path / "alloc.csv"),
-            "--certificate", str(tmp_path / "cert.json"), "--certificate",
-            str(tmp_path / "plain.json"),
+            "--certificate", str(tmp_path / "cert.json"),
         ],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "rep" / "report.json").read_text())
     ids = [s["id"] for s in report["sections"]]
     assert ids.count("quota-lottery") == 1
-    assert "draw" in ids  # the weighted draw keeps its own section
+    assert "draw" not in ids
+    # A weighted draw beside it keeps its own section. It is not this allocation's draw,
+    # so it is given without the allocation (the report refuses a foreign certificate).
+    res = CliRunner().invoke(
+        app,
+        [
+            "report", "--out", str(tmp_path / "rep2"), "--certificate", str(tmp_path / "cert.json"),
+            "--certificate", str(tmp_path / "plain.json"),
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    ids = [
+        s["id"] for s in json.loads((tmp_path / "rep2" / "report.json").read_text())["sections"]
+    ]
+    assert ids.count("quota-lottery") == 1
+    assert "draw" in ids

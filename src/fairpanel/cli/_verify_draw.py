@@ -21,6 +21,11 @@ ERR_OTHER_COMMITMENT = (
     "{now} in the file)"
 )
 ERR_PUBLISHED = "{cert}'s commitment has SHA-256 {then}, not the published {now}"
+ERR_PANEL_OPTIONS = (
+    "{cert} is a quota lottery's panel draw: verify-draw checks it on its own (its "
+    "commitment hash included); --allocation, --scores, --commitment and --published are "
+    "for weighted draws"
+)
 OK_MESSAGE = "ok: the draw matches ({n} entrants, {places} drawn, seed {seed!r})"
 OK_NO_DRAW = "ok: the certificate records that {reason}"
 OK_COMMITTED = (
@@ -74,20 +79,36 @@ def verify_draw(
     path = existing_file(certificate)
     data = read_json_object(path)
     # Imported here for start-up time: the lottery pulls in numpy.
-    from fairpanel.lottery import Commitment, DrawCertificate, check_work, verify_certificate
+    from fairpanel.lottery import (
+        Commitment,
+        DrawCertificate,
+        check_work,
+        is_panel_certificate,
+        verify_certificate,
+    )
 
     too_much = check_work(data)
     if too_much is not None:
         raise FairpanelInputError(too_much, file=path)
+    panels = is_panel_certificate(data)
+    if panels and any(o is not None for o in (allocation, scores, commitment, published)):
+        # A quota lottery's certificate carries its own commitment hash (checked below);
+        # the chain to files and an external commitment are checked for weighted draws.
+        raise fail(ERR_PANEL_OPTIONS.format(cert=path))
     try:
         result = verify_certificate(data)
-        cert = DrawCertificate.from_dict(data)
+        cert = None if panels else DrawCertificate.from_dict(data)
     except FairpanelInputError as exc:
         raise exc.with_file(path) from None
     if not result.ok:
         more = len(result.differences) - 1
         tail = f" (and {more} more difference{'s' if more > 1 else ''})" if more else ""
         raise fail(f"{path}: the draw does not match: {result.reason}{tail}")
+    if cert is None:
+        typer.echo(
+            OK_MESSAGE.format(n=len(data["entrants"]), places=data["places"], seed=data["seed"])
+        )
+        return
     lines = [
         OK_MESSAGE.format(n=len(cert.entrants), places=cert.places, seed=cert.seed)
         if cert.draw_needed

@@ -31,7 +31,11 @@ from fairpanel.lottery._quota_draw import QUOTA_ALGORITHM, QuotaDrawCertificate,
 from fairpanel.lottery._quota_grid import PanelDistribution
 from fairpanel.lottery._quota_maximin import maximin_distribution
 from fairpanel.lottery._quota_problem import QuotaProblem, check_quota_feasibility
-from fairpanel.lottery._quota_verify import certificate_from_dict, verify_quota_certificate
+from fairpanel.lottery._quota_verify import (
+    certificate_from_dict,
+    is_panel_certificate,
+    verify_quota_certificate,
+)
 from fairpanel.lottery._verify import VerificationResult, verify_certificate
 
 __all__ = [
@@ -58,6 +62,7 @@ __all__ = [
     "explain_no_draw",
     "inclusion_probabilities",
     "input_checksum",
+    "is_panel_certificate",
     "maximin_distribution",
     "no_draw_certificate",
     "verify_certificate",

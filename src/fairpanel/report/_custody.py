@@ -27,7 +27,12 @@ from typing import Any
 from fairpanel._errors import FairpanelInputError
 from fairpanel.io import FileRecord, RecordedProvenance, read_provenance
 from fairpanel.io._checksum import sha256_file
-from fairpanel.lottery import DrawCertificate, check_work, verify_certificate
+from fairpanel.lottery import (
+    DrawCertificate,
+    check_work,
+    is_panel_certificate,
+    verify_certificate,
+)
 from fairpanel.strategies._zone import check_against_allocation, check_against_scores
 
 __all__ = ["Custody", "verify_chain"]
@@ -187,14 +192,22 @@ def _certificate(
     too_much = check_work(data)
     if too_much is not None:
         raise FairpanelInputError(too_much, file=path)
+    panels = is_panel_certificate(data)
     try:
         result = verify_certificate(data)
-        cert = DrawCertificate.from_dict(data)
+        cert = None if panels else DrawCertificate.from_dict(data)
     except FairpanelInputError as exc:
         raise exc.with_file(path) from None
     if not result.ok:
         raise FairpanelInputError(ERR_DRAW.format(path=path, reason=result.reason))
     argv = ["fairpanel", "verify-draw", str(path)]
+    if cert is None:  # a quota lottery's panel draw: its checks are its own
+        check = (
+            f"{path.name}: every panel checked against the quotas, every chance against "
+            "the panels, and the pick redone from the seed",
+            "verified (its commitment hash included)",
+        )
+        return [check], argv
     checks = [
         (
             f"{path.name}: the draw redone from its seed, entrants and weights",
