@@ -33,6 +33,7 @@ def make_decisions(seed):
         }
     )
     d["selected"] = (rng.random(n) < 0.25).astype(int)
+    d.insert(0, "submission_id", [f"s{i}" for i in range(n)])
     return d
 
 
@@ -259,6 +260,7 @@ def test_suppression_is_exercised():
 
 def test_comparisons_and_tests_hide_suppressed_groups():
     d = pd.DataFrame({"g": ["a"] * 50 + ["b"] * 50 + ["c"] * 4, "selected": [1, 0] * 52})
+    d.insert(0, "submission_id", range(len(d)))
     res = audit(d, groups="g", min_cell=5)
     comp = res.comparisons.set_index("group")
     assert comp.loc["c", ["rate_difference", "p_value", "odds_ratio"]].isna().all()
@@ -317,7 +319,9 @@ def test_attack_finds_an_unprotected_cell():
 def test_funnel_cells_are_protected_and_consistent(seed):
     rng = np.random.default_rng(seed)
     n = 150
-    d = pd.DataFrame({"gender": rng.choice(["m", "w", "x"], n, p=[0.6, 0.35, 0.05])})
+    d = pd.DataFrame(
+        {"submission_id": range(n), "gender": rng.choice(["m", "w", "x"], n, p=[0.6, 0.35, 0.05])}
+    )
     d["screened"] = (rng.random(n) < 0.7).astype(int)
     d["interviewed"] = d["screened"] * (rng.random(n) < 0.4)
     d["offered"] = d["interviewed"] * (rng.random(n) < 0.5)
@@ -348,7 +352,8 @@ def test_notes_do_not_reveal_a_suppressed_group_size():
 
     groups = ["a"] * 120 + ["b"] * 79 + ["c"]
     selected = [i % 4 == 0 for i in range(200)]
-    result = audit(pd.DataFrame({"g": groups, "selected": selected}), groups="g")
+    frame = pd.DataFrame({"submission_id": range(200), "g": groups, "selected": selected})
+    result = audit(frame, groups="g")
     text = " ".join(result.notes)
     assert "chi-square" in text
     assert not re.search(r"\d\.\d", text)
@@ -369,6 +374,7 @@ def test_complementary_suppression_spares_the_reference_group():
         + [("tiny", False)]
     )
     frame = pd.DataFrame(rows, columns=["g", "selected"])
+    frame.insert(0, "submission_id", range(len(frame)))
     result = audit(frame, groups="g")
     groups = result.groups.set_index("group")
     assert bool(groups.loc["tiny", "suppressed"])
@@ -392,6 +398,7 @@ def mint_like():
         for i in range(n):
             rows.append(
                 {
+                    "submission_id": f"{gender}-{i}",
                     "gender": gender,
                     "stage": ["early", "mid", "senior"][i % 3],
                     "section": "one" if i % 2 else "two",

@@ -154,6 +154,7 @@ def _decisions() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     return pd.DataFrame(
         {
+            "submission_id": [f"s{i}" for i in range(120)],
             "gender": np.repeat(["man", "woman"], [70, 50]),
             "selected": rng.random(120) < 0.4,
             "selection_probability": np.full(120, 0.4),

@@ -65,6 +65,7 @@ def run_audit(
     *,
     groups: str | Sequence[str],
     selected: str = "selected",
+    submission_col: str = "submission_id",
     submissions: pd.DataFrame | None = None,
     strata: str | None = None,
     covariates: Sequence[str] = (),
@@ -91,6 +92,10 @@ def run_audit(
         Group attribute columns to audit, e.g. ``["gender", "career_stage"]``.
     selected : str
         The decision column (ignored when ``stages`` are given: the last stage is it).
+    submission_col : str, default "submission_id"
+        The id column of ``decisions``, required: a row without an id is never counted
+        as an applicant, and a repeated id (a table of reviews or votes, several rows
+        per submission) is refused.
     submissions : DataFrame, optional
         Submissions table with the group attributes, when ``decisions`` lacks them.
     strata : str, optional
@@ -125,7 +130,7 @@ def run_audit(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"gender": ["m"] * 80 + ["w"] * 40,
+    >>> d = pd.DataFrame({"submission_id": range(120), "gender": ["m"] * 80 + ["w"] * 40,
     ...                   "selected": [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28})
     >>> res = run_audit(d, groups="gender")
     >>> res.comparisons[["group", "reference", "adverse_impact_ratio"]].to_dict("records")
@@ -145,6 +150,7 @@ def run_audit(
         table,
         groups=names,
         selected=selected,
+        submission_col=submission_col,
         stages=stage_list,
         strata=strata,
         covariates=covariates,
