@@ -185,12 +185,15 @@ def assert_no_statistic_of_a_hidden_cell(res):
         if r.attribute in dirty:
             assert pd.isna(r.p_any_air_below_four_fifths)
             assert pd.isna(r.expected_min_air_of_draws)
+    # score views are suppressed by their own counts, and with a withheld applicant count
+    no_n = {(a, x) for a, x, n in zip(g["attribute"], g["group"], g["applicants"], strict=True)
+            if pd.isna(n)}  # fmt: skip
     for r in res.score_gaps.itertuples(index=False):
-        if {(r.attribute, r.group), (r.attribute, r.reference)} & hidden:
+        if {(r.attribute, r.group), (r.attribute, r.reference)} & no_n:
             assert pd.isna(r.difference)
             assert pd.isna(r.n)
     for r in res.reviewer_gaps.itertuples(index=False):
-        if (r.attribute, r.group) in hidden:
+        if (r.attribute, r.group) in no_n:
             assert pd.isna(r.gap)
             assert pd.isna(r.n_reviews)
     for r in res.bootstrap.itertuples(index=False):
@@ -458,20 +461,34 @@ def test_lottery_chances_of_an_attribute_with_a_hidden_group_are_withheld():
     assert res.lottery["p_air_below_four_fifths"].isna().all()
 
 
-def test_score_rows_of_hidden_groups_are_withheld():
-    d = mint_like().reset_index(drop=True)
-    d["submission_id"] = [f"s{i}" for i in range(len(d))]
+def test_score_rows_are_suppressed_by_their_own_counts():
+    # Issue 11: score gaps were withheld because of the *selected* count. Non-binary
+    # (7 applicants, 3 selected) has its selected count withheld, but 7 scored
+    # submissions: its score gap is published. A group of 3 applicants (its applicant
+    # count withheld, and the score gap's n and interval would give it back) is not.
+    # two tiny groups (3 and 4 applicants): they protect each other's applicant counts
+    tiny = pd.DataFrame(
+        {"submission_id": [f"t{i}" for i in range(7)], "gender": ["agender"] * 3 + ["other"] * 4,
+         "stage": "early", "section": "one", "selected": 0}
+    )  # fmt: skip
+    d = pd.concat([mint_like(), tiny], ignore_index=True)
     scores = pd.DataFrame(
         {"submission_id": d["submission_id"], "calibrated_score": np.linspace(1, 5, len(d))}
     )
     res = audit(d, groups="gender", scores=scores)
-    hidden = set(res.groups.loc[res.groups["suppressed"].astype(bool), "group"])
-    sg = res.score_gaps
-    involved = sg["group"].isin(hidden) | sg["reference"].isin(hidden)
-    assert involved.any()
-    assert sg.loc[involved, ["n", "mean_score", "difference"]].isna().all().all()
-    assert sg.loc[involved, "suppressed"].all()
-    assert not sg["reference"].isin(hidden).any()  # the reference is a published group
+    g = res.groups.set_index("group")
+    assert g.loc["non-binary", "suppressed"]
+    assert pd.isna(g.loc["non-binary", "selected"])
+    assert g.loc["non-binary", "applicants"] == 7
+    assert pd.isna(g.loc["agender", "applicants"])
+    sg = res.score_gaps.set_index("group")
+    assert not sg.loc["non-binary", "suppressed"]
+    assert sg.loc["non-binary", "n"] == 7
+    assert not pd.isna(sg.loc["non-binary", "difference"])
+    assert sg.loc["agender", "suppressed"]
+    assert sg.loc[["agender"], ["n", "mean_score", "difference"]].isna().all().all()
+    no_n = set(res.groups.loc[res.groups["applicants"].isna(), "group"])
+    assert not sg["reference"].isin(no_n).any()  # the reference is a published group
 
 
 # Regression (same audit): a note says why the main comparison is withheld and what

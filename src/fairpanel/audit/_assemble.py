@@ -115,7 +115,9 @@ def assemble(
         out["tests"].append(tests)
         if stages:
             passed = {s: agg[f"{_STAGE}{s}"].to_numpy(np.int64) for s in stages}
-            out["funnel"].append(funnel_table(attr, groups, n, passed, int(min_cell)))
+            out["funnel"].append(
+                funnel_table(attr, groups, n, passed, int(min_cell), reference=name)
+            )
         if strata is not None:
             sc = cells.groupby([attr, "stratum"], as_index=False)[["applicants", "selected"]].sum()
             sc = sc.rename(columns={attr: "group"}).astype({"group": str, "stratum": str})

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
+from fairpanel._schema import internal_stamp
 from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
@@ -29,8 +30,10 @@ from fairpanel.viz import Block, html_summary, mask_rows
 __all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "AuditResult"]
 
 #: The JSON layout of ``fairpanel audit --json``; files without a stamp are version 1.
+#: 2: the funnel's ``reference``; ``not_assessable`` and ``stamp``; the ``bootstrap``
+#: section holds the simultaneous pairwise intervals of the largest gap (no bootstrap).
 SCHEMA_KIND: Final = "audit"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 #: Per-attribute sections of the JSON, in order: (JSON key, AuditResult field, columns).
 _SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
@@ -112,10 +115,11 @@ def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
         )
         masked = mask_rows(comps[list(_COMPARISON_SHOWN)], withheld, keep=("group", "reference"))
         blocks.append((f"{attr}: each group against the reference", masked))
-    visible = groups.loc[~hidden]
-    if visible["selection_rate"].notna().any():
+    if groups.loc[~hidden, "selection_rate"].notna().any():
         slug = "".join(ch if ch.isalnum() else "-" for ch in attr)
-        blocks.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug}"))
+        # withheld groups stay in the chart, as labelled placeholders
+        marked = groups.assign(suppressed=hidden)
+        blocks.append(rate_by_group_chart(marked, attribute=attr, id=f"rate-{slug}"))
     return blocks
 
 
@@ -203,6 +207,7 @@ class AuditResult:
                 ("minimum cell", self.min_cell),
             ],
             notes=[
+                *filter(None, [internal_stamp(self.min_cell)]),
                 *self.notes,
                 *([f"More tables on this result: {', '.join(more)}."] if more else []),
             ],
@@ -214,8 +219,9 @@ class AuditResult:
 
         ``{"min_cell", "publishable", "attributes": {name: {"groups": [...],
         "comparisons": [...], "tests": [...], "strata": [...] (when strata were given),
-        ...}}, "notes"}``; a section appears only when it has rows. Missing values are
-        ``None``. ``publishable`` is false when ``min_cell`` is below the default 5.
+        ...}}, "notes", "not_assessable"}``; a section appears only when it has rows.
+        Missing values are ``None``. ``publishable`` is false when ``min_cell`` is below
+        the default 5, and ``stamp`` then says the file is internal.
         """
         out: dict[str, Any] = {}
         for attr in self.attributes:
@@ -228,13 +234,21 @@ class AuditResult:
                 if len(part):
                     entry[key] = records(part, drop=("attribute",))
             out[attr] = entry
-        return {
+        from fairpanel.audit._assess import unassessed  # it reads this result
+
+        doc = {
             SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "min_cell": self.min_cell,
             "publishable": self.publishable,
             "attributes": out,
             "notes": list(self.notes),
+            # derived from the tables (not read back): what each view could not assess
+            "not_assessable": records(unassessed(self)),
         }
+        internal = internal_stamp(self.min_cell)
+        if internal is not None:
+            doc["stamp"] = internal
+        return doc
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
