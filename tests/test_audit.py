@@ -95,7 +95,8 @@ def test_decisions_and_counts_agree():
     b = audit_counts(EEOC, group_col="race", selected_col="hired", seed=1)
     pd.testing.assert_frame_equal(a.groups, b.groups)
     pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
-    pd.testing.assert_frame_equal(a.bootstrap, b.bootstrap)
+    pd.testing.assert_frame_equal(a.spread, b.spread)
+    pd.testing.assert_frame_equal(a.pairwise, b.pairwise)
 
 
 def test_rates_match_fairlearn_metricframe():
@@ -116,8 +117,8 @@ def test_rates_match_fairlearn_metricframe():
     )
     ours = res.groups.set_index("group")["selection_rate"]
     assert_allclose(ours.loc[mf.by_group.index], mf.by_group.to_numpy())
-    # fairlearn's difference() is max - min over groups: our bootstrap row's estimate.
-    assert_allclose(res.bootstrap["estimate"].iloc[0], mf.difference())
+    # fairlearn's difference() is max - min over groups: our spread row's estimate.
+    assert_allclose(res.spread["estimate"].iloc[0], mf.difference())
 
 
 def test_named_reference_is_the_comparator_of_every_ratio():

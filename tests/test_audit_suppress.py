@@ -196,9 +196,15 @@ def assert_no_statistic_of_a_hidden_cell(res):
         if (r.attribute, r.group) in no_n:
             assert pd.isna(r.gap)
             assert pd.isna(r.n_reviews)
-    for r in res.bootstrap.itertuples(index=False):
+    for r in res.spread.itertuples(index=False):
         if r.attribute in dirty:
             assert pd.isna(r.estimate)
+            assert pd.isna(r.ci_high)
+            assert pd.isna(r.highest)
+    for r in res.pairwise.itertuples(index=False):
+        if {(r.attribute, r.group), (r.attribute, r.other)} & hidden:
+            assert pd.isna(r.difference)
+            assert r.suppressed
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -268,7 +274,8 @@ def test_comparisons_and_tests_hide_suppressed_groups():
     comp = res.comparisons.set_index("group")
     assert comp.loc["c", ["rate_difference", "p_value", "odds_ratio"]].isna().all()
     assert res.tests["p_value"].isna().all()
-    assert res.bootstrap["estimate"].isna().all()
+    assert res.spread["estimate"].isna().all()
+    assert res.pairwise.set_index("other").loc["c", "difference"].isna().all()
     open_ = audit(d, groups="g", min_cell=0)
     assert not open_.groups["suppressed"].any()
     assert open_.tests["p_value"].notna().all()

@@ -147,7 +147,7 @@ def internal_stamp(min_cell: int) -> str | None:
 #: The seed of every command that draws and is given none: the same input gives the same
 #: output year after year, and the output records it.
 DEFAULT_SEED: Final = "0"
-#: The audit's default seed (bootstrap intervals); kept from the first release so audits
+#: The audit's default seed (the lottery simulation); kept from the first release so audits
 #: stay comparable across years.
 AUDIT_SEED: Final = "fairpanel-audit"
 #: The seed of ``fairpanel demo`` (every random choice of the bundled walk-through).

@@ -4,7 +4,8 @@ Selection rates per group with Wilson intervals; each group against a reference 
 (Newcombe difference, Katz ratio, odds ratio, adverse-impact ratio and the four-fifths
 flag, Fisher's exact test); Cochran–Mantel–Haenszel and logistic-regression adjustment
 with a Simpson's-paradox indicator; intersections and multi-stage funnels; score gaps and
-reviewer × applicant-group gaps; lottery expectations; vectorized bootstrap intervals;
+reviewer × applicant-group gaps; lottery expectations; the max–min gap with
+simultaneous pairwise intervals; vectorized bootstrap intervals of the rates;
 small-cell and complementary suppression for publication.
 
 :func:`run_audit` audits decisions (or an allocation), :func:`audit_counts` published
@@ -15,12 +16,13 @@ calls it). ``audit`` is :func:`run_audit` under the name it had before
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.audit._audit import audit_counts, run_audit
-from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
+from fairpanel.audit._bootstrap import bootstrap_selection_rates
 from fairpanel.audit._inputs import counts_from_wide
 from fairpanel.audit._options import AuditPlan, plan_audit
 from fairpanel.audit._result import AuditResult
 from fairpanel.audit._reviewers import reviewer_gaps
 from fairpanel.audit._scores import score_gaps
+from fairpanel.audit._spread import rate_spread
 from fairpanel.audit._stats import (
     katz_ratio,
     newcombe_difference,
@@ -37,12 +39,12 @@ __all__ = [
     "AuditResult",
     "audit",
     "audit_counts",
-    "bootstrap_max_min",
     "bootstrap_selection_rates",
     "counts_from_wide",
     "katz_ratio",
     "newcombe_difference",
     "plan_audit",
+    "rate_spread",
     "reviewer_gaps",
     "run_audit",
     "score_gaps",

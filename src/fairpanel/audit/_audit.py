@@ -112,7 +112,7 @@ def run_audit(
     intersect : bool
         Also audit the combination of all ``groups`` (e.g. ``gender × career_stage``).
     seed : int, str, SeedSequence, Generator or None
-        Seed of the bootstrap and of the lottery simulation.
+        Seed of the lottery simulation (the audit's only random part).
     probability : str
         Selection-probability column; when present, the lottery tables are filled.
     scores, reviews : DataFrame, optional
@@ -169,8 +169,9 @@ def run_audit(
         unit[combo] = joined
         attributes.append(combo)
         parts[combo] = tuple(names)
-    # one child stream per Monte Carlo use (SPEC 7): the bootstrap and the lottery draws
-    boot_rng, lottery_rng = as_rng(seed).spawn(2)
+    # one child stream per Monte Carlo use (SPEC 7); the first fed the max-min bootstrap
+    # (schema 1) and is kept unused, so that a seed gives the same lottery draws as before
+    _, lottery_rng = as_rng(seed).spawn(2)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
         p = frame[probability].to_numpy(dtype=np.float64)
@@ -199,7 +200,6 @@ def run_audit(
         covariates=list(covariates),
         reference=reference,
         min_cell=min_cell,
-        rng=boot_rng,
         extra=extra,
     )
     if scores is None and reviews is None:
@@ -259,8 +259,9 @@ def audit_counts(
         smaller cells are withheld. 0 disables suppression, for internal use only:
         the result's ``publishable`` is then false.
     seed : int, str, SeedSequence, Generator or None, optional
-        Seed of the bootstrap interval; the same seed gives the same result. None
-        draws fresh entropy (the CLI passes :data:`~fairpanel._schema.AUDIT_SEED`).
+        Accepted so that existing calls run, and unused: the audit of a counts table
+        draws nothing since the max–min bootstrap was replaced by simultaneous
+        intervals (schema 2), so its result does not depend on a seed.
 
     Returns
     -------
@@ -291,7 +292,8 @@ def audit_counts(
         strata_col=strata_col,
     )
     cells, merged = merge_cells(counts, strata=strata_col is not None)
-    # the same cell order as counted decisions, so the same seed gives the same bootstrap
+    del seed  # nothing is drawn (see the docstring)
+    # the same cell order as counted decisions, so the tables come out alike
     keys = ["group", "stratum"] if strata_col else ["group"]
     cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)
     cells = cells.rename(columns={"group": group_col})
@@ -307,7 +309,6 @@ def audit_counts(
         covariates=[strata_col] if strata_col else [],
         reference=reference,
         min_cell=min_cell,
-        rng=as_rng(seed).spawn(2)[0],
         extra={},
         notes=[NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
         if merged

@@ -320,9 +320,22 @@ def publish(
             np.nan
         )
 
-    b = t["bootstrap"]
+    b = t["spread"]
     if len(b):
-        b.loc[b["attribute"].isin(dirty), ["estimate", "ci_low", "ci_high"]] = np.nan
+        # the gap's interval involves every group's interval, hidden ones included
+        cols = ["estimate", "ci_low", "ci_high", "highest", "lowest"]
+        b.loc[b["attribute"].isin(dirty), cols] = pd.NA
+    pw = t["pairwise"]
+    if len(pw):
+        bad = np.array(
+            [
+                (a, x) in hidden or (a, o) in hidden
+                for a, x, o in zip(pw["attribute"], pw["group"], pw["other"], strict=True)
+            ],
+            dtype=bool,
+        )
+        pw.loc[bad, ["difference", "ci_low", "ci_high"]] = np.nan
+        pw["suppressed"] = bad
 
     lt = t["lottery"]
     if len(lt):

@@ -12,10 +12,10 @@ import pandas as pd
 
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
 from fairpanel._schema import internal_stamp
-from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
 from fairpanel.audit._scores import SCORE_GAP_COLUMNS
+from fairpanel.audit._spread import PAIRWISE_COLUMNS, SPREAD_COLUMNS
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
 from fairpanel.audit._tables import (
@@ -30,8 +30,9 @@ from fairpanel.viz import Block, html_summary, mask_rows
 __all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "AuditResult"]
 
 #: The JSON layout of ``fairpanel audit --json``; files without a stamp are version 1.
-#: 2: the funnel's ``reference``; ``not_assessable`` and ``stamp``; the ``bootstrap``
-#: section holds the simultaneous pairwise intervals of the largest gap (no bootstrap).
+#: 2: the funnel's ``reference``; ``not_assessable`` and ``stamp``; ``spread`` and
+#: ``pairwise`` (simultaneous intervals) replace the max-min percentile ``bootstrap``,
+#: which version-1 files still hold and which is not read back (it could not hold its level).
 SCHEMA_KIND: Final = "audit"
 SCHEMA_VERSION: Final = 2
 
@@ -44,14 +45,16 @@ _SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     ("stratum_rates", "stratum_rates", STRATUM_RATE_COLUMNS),
     ("logistic", "logistic", LOGISTIC_COLUMNS),
     ("funnel", "funnel", FUNNEL_COLUMNS),
-    ("bootstrap", "bootstrap", BOOTSTRAP_COLUMNS),
+    ("spread", "spread", SPREAD_COLUMNS),
+    ("pairwise", "pairwise", PAIRWISE_COLUMNS),
     ("lottery", "lottery", LOTTERY_COLUMNS),
     ("lottery_summary", "lottery_summary", LOTTERY_SUMMARY_COLUMNS),
     ("score_gaps", "score_gaps", SCORE_GAP_COLUMNS),
     ("reviewer_gaps", "reviewer_gaps", REVIEWER_COLUMNS),
 )
-_TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note")
-_COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata")
+_TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note",
+         "other", "highest", "lowest", "method")  # fmt: skip
+_COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata", "pairs")
 _FLAGS = ("suppressed", "four_fifths_flag", "flagged", "simpson_reversal", "higher_is_better")
 _NUMBERS = (
     *("selection_rate", "rate_ci_low", "rate_ci_high", "pass_rate", "adverse_impact_ratio"),
@@ -60,6 +63,7 @@ _NUMBERS = (
     *("p_value", "pooled_odds_ratio", "crude_odds_ratio", "ci_low", "ci_high"),
     *("homogeneity_p_value", "expected_rate", "realized_rate", "p_air_below_four_fifths"),
     *("p_any_air_below_four_fifths", "mc_se", "difference", "hedges_g", "g_ci_low", "g_ci_high"),
+    "estimate",
 )
 #: The JSON kinds of the columns the report reads, one meaning per name in every section;
 #: other columns take the kind their values share.
@@ -146,8 +150,12 @@ class AuditResult:
         Odds ratios of the logistic regression on group and covariates.
     funnel : DataFrame
         Pass rates and adverse-impact ratios at each stage, among those who reached it.
-    bootstrap : DataFrame
-        Bootstrap interval of the max–min difference in selection rates per attribute.
+    spread : DataFrame
+        The max–min difference in selection rates per attribute, with an interval that
+        keeps its level (from the simultaneous pairwise intervals).
+    pairwise : DataFrame
+        Every pair of groups: the difference of their rates, with Newcombe intervals
+        simultaneous over the pairs (Tukey–Kramer critical value).
     lottery, lottery_summary : DataFrame
         Expected vs realized rates, and the chance of an adverse-impact ratio below 0.8.
     score_gaps, reviewer_gaps : DataFrame
@@ -168,7 +176,8 @@ class AuditResult:
     stratum_rates: pd.DataFrame
     logistic: pd.DataFrame
     funnel: pd.DataFrame
-    bootstrap: pd.DataFrame
+    spread: pd.DataFrame
+    pairwise: pd.DataFrame
     lottery: pd.DataFrame
     lottery_summary: pd.DataFrame
     score_gaps: pd.DataFrame

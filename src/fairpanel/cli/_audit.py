@@ -152,7 +152,7 @@ def audit_command(
         str,
         typer.Option(
             "--seed",
-            help="Seed of the bootstrap intervals and lottery draws (any text); the default "
+            help="Seed of the lottery simulation (any text); the default "
             "is fixed so that the same input gives the same JSON, year after year.",
         ),
     ] = AUDIT_SEED,
