@@ -143,6 +143,10 @@ def test_cli_and_report_say_what_they_could_not_assess(tmp_path):
     assert result.exit_code == 0, result.output
     md = (report / "report.md").read_text(encoding="utf-8")
     assert "woman: not assessable" in md
+    # withheld for its offers, not its applicants: the count is the same in every table
+    assert "| woman | 200 | suppressed |" in md
+    assert "| long\\_list | woman | 200 | 71 |" in md
+    assert "woman at long\\_list (0.71 of man's rate)" in md
     assert "internal" not in md.split("\n", 3)[0]
 
 

@@ -121,8 +121,10 @@ def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
         blocks.append((f"{attr}: each group against the reference", masked))
     if groups.loc[~hidden, "selection_rate"].notna().any():
         slug = "".join(ch if ch.isalnum() else "-" for ch in attr)
-        # withheld groups stay in the chart, as labelled placeholders
+        # withheld groups stay in the chart, as labelled placeholders (no count, as in
+        # the table above)
         marked = groups.assign(suppressed=hidden)
+        marked.loc[hidden, "applicants"] = pd.NA
         blocks.append(rate_by_group_chart(marked, attribute=attr, id=f"rate-{slug}"))
     return blocks
 

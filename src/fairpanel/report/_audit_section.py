@@ -55,8 +55,13 @@ def attribute_rows(frame: pd.DataFrame, attribute: str) -> list[dict[str, Any]]:
     return records(frame[frame["attribute"] == attribute], drop=("attribute",))
 
 
+#: Row key set by :func:`suppress_small`: the row's applicant count may be shown although
+#: the row is suppressed (the audit withheld only its selected count).
+_COUNT_SHOWN = "_applicants_shown"
+
+
 def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
-    if row.get("suppressed"):
+    if row.get("suppressed") and not (key == "applicants" and row.get(_COUNT_SHOWN)):
         return SUPPRESSED
     return pct(row.get(key)) if percent else fmt(row.get(key))
 
@@ -86,8 +91,14 @@ def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, 
         # Rows without a selected count (lottery rows) are judged on applicants alone.
         k_known=np.array([r.get("selected") is not None for r in out]),
     )
+    # A group withheld for its selected count keeps the applicant count the audit
+    # published (the funnel shows it too): the same group is never a count in one table
+    # and "suppressed" in the next. Only when the report hides no row of its own, since
+    # a count shown beside a row hidden here could give that row back from the total.
+    own = hidden & ~np.array([bool(r.get("suppressed")) for r in out])
     for row, hide in zip(out, hidden, strict=True):
         row["suppressed"] = bool(hide)
+        row[_COUNT_SHOWN] = bool(hide) and not own.any() and row.get("applicants") is not None
     return out
 
 
@@ -364,7 +375,7 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
         gone = not_assessable(audit, attr, ("rates",), extra=hidden, min_cell=min_cell)
         if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
             tables.append(_noted(_groups_table(attr, groups), gone))
-        every = pd.DataFrame(groups)
+        every = pd.DataFrame(_blank_hidden(groups))
         has_rates = len(every) and "rate_ci_low" in every
         if has_rates and every.loc[~every["suppressed"], "selection_rate"].notna().any():
             # withheld groups stay in the chart as labelled placeholders
@@ -404,6 +415,18 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
         if score_gaps:
             why = not_assessable(audit, attr, ("score_gaps",))
             tables.append(_noted(_score_gaps_table(attr, score_gaps), why))
+        spread = attribute_rows(audit.spread, attr)
+        if spread and spread[0].get("ci_low") is not None and len(groups) > 2:
+            s0 = spread[0]
+            tests = attribute_rows(audit.tests, attr)
+            p = tests[0].get("p_value") if tests else None
+            paragraphs.append(
+                f"By {attr}, the highest selection rate ({s0['highest']}) is "
+                f"{pct(s0.get('estimate'))} above the lowest ({s0['lowest']}); 95% interval "
+                f"{pct(s0.get('ci_low'))} to {pct(s0.get('ci_high'))}, simultaneous over "
+                f"the {s0.get('pairs')} pairs of groups"
+                + (f" (test of equal rates: p = {fmt(p)})." if p is not None else ".")
+            )
         sentence = reviewer_sentence(audit, attr)
         if sentence is not None:
             paragraphs.append(sentence)
@@ -411,11 +434,35 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
         if funnel:
             names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
             renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]
-            frame = pd.DataFrame(_suppress_funnel(renamed, min_cell))
+            frame = pd.DataFrame(_blank_hidden(_suppress_funnel(renamed, min_cell)))
             charts.append(funnel_chart(frame, attribute=attr, id=f"funnel-{slug(attr)}"))
             why = not_assessable(audit, attr, ("rates", "funnel"), extra=hidden, min_cell=min_cell)
             tables.append(_noted(_funnel_table(attr, frame), why))
+            below = [
+                f"{r['group']} at {r['stage']} ({fmt(r.get('adverse_impact_ratio'))} of "
+                f"{r.get('reference')}'s rate)"
+                for r in funnel
+                if r.get("four_fifths_flag") is True and not r.get("suppressed")
+            ]
+            if below:
+                paragraphs.append(
+                    f"Funnel by {attr}: below four-fifths of the reference group's pass "
+                    f"rate: {'; '.join(below)}."
+                )
     return Section("audit", "Outcomes by group", tuple(paragraphs), tuple(tables), tuple(charts))
+
+
+def _blank_hidden(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows with every count the tables show as suppressed set to None."""
+    out = []
+    for r in rows:
+        row = dict(r)
+        if row.get("suppressed"):
+            row["selected"] = None
+            if not row.get(_COUNT_SHOWN):
+                row["applicants"] = None
+        out.append(row)
+    return out
 
 
 def _noted(table: Table, gone: str) -> Table:

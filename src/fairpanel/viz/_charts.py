@@ -136,10 +136,18 @@ def _withheld_rows(frame: pd.DataFrame) -> pd.Series:
 
 
 def _with_placeholders(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    """Return the fallback table: a withheld row says so instead of showing numbers."""
+    """Return the fallback table: a withheld row says so instead of showing numbers.
+
+    A withheld row's applicant count is shown when the caller left it (the audit
+    withheld only the selected count); the caller blanks the counts it hides.
+    """
     out = frame[list(cols)].astype(object)
     hidden = _withheld_rows(frame).to_numpy()
-    out.loc[hidden, [c for c in cols if c not in ("group", "stage")]] = "suppressed"
+    for col in cols:
+        if col in ("group", "stage"):
+            continue
+        mask = hidden & (frame[col].isna().to_numpy() if col == "applicants" else True)
+        out.loc[mask, col] = "suppressed"
     return out
 
 
