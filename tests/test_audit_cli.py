@@ -231,6 +231,11 @@ def test_votes_are_not_audited_as_applicants(tmp_path):
     assert f"'proposal1_1' on rows {', '.join(map(str, first))}" in line
     assert f"{votes['proposal'].nunique()} submission ids appear on more than one row" in line
     assert "votes" in line
+    # the unit of analysis is judged first: a grade in --selected does not hide it
+    grades = [*args[:3], "--selected", "num_grade", *args[5:], "--submission-col", "proposal"]
+    result = runner.invoke(app, grades)
+    assert result.exit_code == 2
+    assert "appear on more than one row" in result.stderr
     # the library refuses the same table
     with pytest.raises(FairpanelInputError, match="appear on more than one row"):
         audit(votes, groups="section", selected="Fund", submission_col="proposal")

@@ -169,8 +169,10 @@ def load_decisions(
     kinds: dict[str, ColumnKind] = {}
     out["submission_id"] = frame[submission_col].astype("str")
     kinds["submission_id"] = "id"
-    checks.append(empty_cells(table, submission_col, "submission id"))
-    checks.append(_repeated(table, submission_col))
+    # The unit of analysis first: a file of reviews or votes is refused as such, not for
+    # the first of its cells that is not a decision (a 1-40 rating in --selected).
+    raise_first([empty_cells(table, submission_col, "submission id"),
+                 _repeated(table, submission_col)])  # fmt: skip
     if subs is not None:
         checks.append(_unknown(table, submission_col, subs))
     for column in here:
