@@ -60,7 +60,11 @@ def expand(counts, group, n, k, extra=()):
     rows = []
     for rec in counts.to_dict("records"):
         for i in range(rec[n]):
-            row = {group: rec[group], "selected": int(i < rec[k])}
+            row = {
+                "submission_id": f"s{len(rows)}",
+                group: rec[group],
+                "selected": int(i < rec[k]),
+            }
             row |= {c: rec[c] for c in extra}
             rows.append(row)
     return pd.DataFrame(rows)
@@ -91,12 +95,18 @@ def test_decisions_and_counts_agree():
     b = audit_counts(EEOC, group_col="race", selected_col="hired", seed=1)
     pd.testing.assert_frame_equal(a.groups, b.groups)
     pd.testing.assert_frame_equal(a.comparisons, b.comparisons)
-    pd.testing.assert_frame_equal(a.bootstrap, b.bootstrap)
+    pd.testing.assert_frame_equal(a.spread, b.spread)
+    pd.testing.assert_frame_equal(a.pairwise, b.pairwise)
 
 
 def test_rates_match_fairlearn_metricframe():
     rng = np.random.default_rng(3)
-    d = pd.DataFrame({"region": rng.choice(["north", "south", "east", "west"], 400)})
+    d = pd.DataFrame(
+        {
+            "submission_id": range(400),
+            "region": rng.choice(["north", "south", "east", "west"], 400),
+        }
+    )
     d["selected"] = (rng.random(400) < np.where(d["region"] == "north", 0.4, 0.25)).astype(int)
     res = audit(d, groups="region", min_cell=0)
     mf = MetricFrame(
@@ -107,18 +117,21 @@ def test_rates_match_fairlearn_metricframe():
     )
     ours = res.groups.set_index("group")["selection_rate"]
     assert_allclose(ours.loc[mf.by_group.index], mf.by_group.to_numpy())
-    # fairlearn's difference() is max - min over groups: our bootstrap row's estimate.
-    assert_allclose(res.bootstrap["estimate"].iloc[0], mf.difference())
+    # fairlearn's difference() is max - min over groups: our spread row's estimate.
+    assert_allclose(res.spread["estimate"].iloc[0], mf.difference())
 
 
-def test_named_reference_and_air_against_the_highest_rate():
+def test_named_reference_is_the_comparator_of_every_ratio():
     res = audit_counts(EEOC, group_col="race", selected_col="hired", reference="Hispanic")
     comp = res.comparisons.set_index("group")
     assert (comp["reference"] == "Hispanic").all()
     assert_allclose(comp.loc["White", "rate_difference"], 0.12)
-    # the adverse-impact ratio stays the EEOC one (against the highest rate)
-    assert_allclose(comp.loc["American Indian", "adverse_impact_ratio"], 0.75)
-    assert_allclose(comp.loc["White", "adverse_impact_ratio"], 1.0)
+    # Issue 11: the reference is the highest-rate publishable group, or the one named;
+    # the adverse-impact ratio is taken against it (and equals the rate ratio), so a
+    # named reference keeps the flags when the highest rate is a withheld group.
+    assert_allclose(comp.loc["American Indian", "adverse_impact_ratio"], 0.45 / 0.48)
+    assert_allclose(comp.loc["White", "adverse_impact_ratio"], 0.60 / 0.48)
+    assert_allclose(comp["adverse_impact_ratio"], comp["rate_ratio"])
 
 
 def test_unknown_reference_is_an_input_error():
@@ -236,6 +249,7 @@ def test_logistic_matches_submission_level_logit():
 def test_funnel_is_conditional_on_reaching_each_stage():
     d = pd.DataFrame(
         {
+            "submission_id": range(80),
             "gender": ["m"] * 40 + ["w"] * 40,
             "screened": [1] * 30 + [0] * 10 + [1] * 30 + [0] * 10,
             "interviewed": [1] * 20 + [0] * 20 + [1] * 10 + [0] * 30,
@@ -256,7 +270,7 @@ def test_funnel_is_conditional_on_reaching_each_stage():
 
 
 def test_stage_out_of_order_is_an_input_error():
-    d = pd.DataFrame({"g": ["a", "b"], "s1": [1, 0], "s2": [1, 1]})
+    d = pd.DataFrame({"submission_id": ["x", "y"], "g": ["a", "b"], "s1": [1, 0], "s2": [1, 1]})
     with pytest.raises(FairpanelInputError) as err:
         audit(d, groups="g", stages=["s1", "s2"])
     assert err.value.row == 3
@@ -267,6 +281,7 @@ def test_stage_out_of_order_is_an_input_error():
 def test_intersection_counts():
     d = pd.DataFrame(
         {
+            "submission_id": range(100),
             "gender": ["m", "m", "w", "w"] * 25,
             "stage": ["early", "senior"] * 50,
             "selected": ([1] * 4 + [0] * 4) * 12 + [1, 0, 0, 1],
@@ -301,20 +316,27 @@ def test_allocation_is_joined_to_submissions():
     ("frame", "message", "row", "column"),
     [
         (
-            pd.DataFrame({"g": ["a"], "selected": [1]}),
-            ERR_MISSING_COLUMN.format(column="gender", found="'g', 'selected'"),
+            pd.DataFrame({"submission_id": ["x"], "g": ["a"], "selected": [1]}),
+            ERR_MISSING_COLUMN.format(column="gender", found="'submission_id', 'g', 'selected'"),
             None,
             "gender",
         ),
-        (pd.DataFrame({"gender": [], "selected": []}), ERR_NO_ROWS, None, None),
         (
-            pd.DataFrame({"gender": ["a", None], "selected": [1, 0]}),
+            pd.DataFrame({"submission_id": [], "gender": [], "selected": []}),
+            ERR_NO_ROWS,
+            None,
+            None,
+        ),
+        (
+            pd.DataFrame({"submission_id": ["x", "y"], "gender": ["a", None], "selected": [1, 0]}),
             ERR_EMPTY_GROUP.format(column="gender"),
             3,
             "gender",
         ),
         (
-            pd.DataFrame({"gender": ["a", "b"], "selected": [1, "maybe"]}),
+            pd.DataFrame(
+                {"submission_id": ["x", "y"], "gender": ["a", "b"], "selected": [1, "maybe"]}
+            ),
             ERR_NOT_BOOL.format(value="maybe"),
             3,
             "selected",

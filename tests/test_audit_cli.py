@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import AUDIT_SEED
 from fairpanel.audit import audit, audit_counts, counts_from_wide
 from fairpanel.audit._options import ERR_BOTH_INPUTS, ERR_NO_INPUT
@@ -187,10 +188,64 @@ def test_bad_counts_exit_2_with_one_line(tmp_path, content, args, message):
 
 def test_bad_decisions_name_the_row(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("gender,selected\nm,1\nw,perhaps\n", encoding="utf-8")
+    path.write_text("submission_id,gender,selected\na,m,1\nb,w,perhaps\n", encoding="utf-8")
     result = runner.invoke(app, ["audit", "--decisions", str(path), "--group", "gender"])
     assert result.exit_code == 2
     assert "d.csv, row 3, column 'selected'" in result.stderr
+
+
+def _snsf_votes(path):
+    """A votes table shaped like the SNSF MINT 2020 panel votes (Heyard et al. 2022).
+
+    One row per assessor's vote: proposal, Fund (the panel's decision, repeated on each
+    vote), assessor, grade (letter), num_grade (6 = A) and section; several rows per
+    proposal, as in ``panel_votes_snsf_mint2020.csv``.
+    """
+    rng = np.random.default_rng(2020)
+    rows = []
+    for p in range(1, 25):
+        section = ["one", "two", "three", "four"][p % 4]
+        fund = int(p % 3 == 0)
+        for v in rng.choice(np.arange(1, 13), size=int(rng.integers(5, 9)), replace=False):
+            grade = int(rng.integers(1, 7))
+            rows.append((f"proposal{p}_1", fund, f"voter{v}", "DCBBAA"[grade - 1], grade, section))
+    frame = pd.DataFrame(
+        rows, columns=["proposal", "Fund", "assessor", "grade", "num_grade", "section"]
+    )
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_votes_are_not_audited_as_applicants(tmp_path):
+    # Issue 11: votes audited as decisions reported each vote as an applicant.
+    path = tmp_path / "votes.csv"
+    votes = _snsf_votes(path)
+    args = ["audit", "--decisions", str(path), "--selected", "Fund", "--group", "section"]
+    # without an id column, no row may be counted: the id column is required
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert ERR_MISSING_COLUMN.format(column="submission_id", found="").split("(")[0] in line
+    assert "--submission-col" in line
+    # with the id column named, the repeated ids are refused, naming the first ones
+    result = runner.invoke(app, [*args, "--submission-col", "proposal"])
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert line.startswith(f"fairpanel: error: {path}, row 3, column 'proposal'")
+    first = votes.index[votes["proposal"] == "proposal1_1"][:3] + 2
+    assert f"'proposal1_1' on rows {', '.join(map(str, first))}" in line
+    assert f"{votes['proposal'].nunique()} submission ids appear on more than one row" in line
+    assert "votes" in line
+    # the unit of analysis is judged first: a grade in --selected does not hide it
+    grades = [*args[:3], "--selected", "num_grade", *args[5:], "--submission-col", "proposal"]
+    result = runner.invoke(app, grades)
+    assert result.exit_code == 2
+    assert "appear on more than one row" in result.stderr
+    # the library refuses the same table
+    with pytest.raises(FairpanelInputError, match="appear on more than one row"):
+        audit(votes, groups="section", selected="Fund", submission_col="proposal")
 
 
 @pytest.mark.parametrize(

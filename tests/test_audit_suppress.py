@@ -33,6 +33,7 @@ def make_decisions(seed):
         }
     )
     d["selected"] = (rng.random(n) < 0.25).astype(int)
+    d.insert(0, "submission_id", [f"s{i}" for i in range(n)])
     return d
 
 
@@ -184,17 +185,26 @@ def assert_no_statistic_of_a_hidden_cell(res):
         if r.attribute in dirty:
             assert pd.isna(r.p_any_air_below_four_fifths)
             assert pd.isna(r.expected_min_air_of_draws)
+    # score views are suppressed by their own counts, and with a withheld applicant count
+    no_n = {(a, x) for a, x, n in zip(g["attribute"], g["group"], g["applicants"], strict=True)
+            if pd.isna(n)}  # fmt: skip
     for r in res.score_gaps.itertuples(index=False):
-        if {(r.attribute, r.group), (r.attribute, r.reference)} & hidden:
+        if {(r.attribute, r.group), (r.attribute, r.reference)} & no_n:
             assert pd.isna(r.difference)
             assert pd.isna(r.n)
     for r in res.reviewer_gaps.itertuples(index=False):
-        if (r.attribute, r.group) in hidden:
+        if (r.attribute, r.group) in no_n:
             assert pd.isna(r.gap)
             assert pd.isna(r.n_reviews)
-    for r in res.bootstrap.itertuples(index=False):
+    for r in res.spread.itertuples(index=False):
         if r.attribute in dirty:
             assert pd.isna(r.estimate)
+            assert pd.isna(r.ci_high)
+            assert pd.isna(r.highest)
+    for r in res.pairwise.itertuples(index=False):
+        if {(r.attribute, r.group), (r.attribute, r.other)} & hidden:
+            assert pd.isna(r.difference)
+            assert r.suppressed
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -259,11 +269,13 @@ def test_suppression_is_exercised():
 
 def test_comparisons_and_tests_hide_suppressed_groups():
     d = pd.DataFrame({"g": ["a"] * 50 + ["b"] * 50 + ["c"] * 4, "selected": [1, 0] * 52})
+    d.insert(0, "submission_id", range(len(d)))
     res = audit(d, groups="g", min_cell=5)
     comp = res.comparisons.set_index("group")
     assert comp.loc["c", ["rate_difference", "p_value", "odds_ratio"]].isna().all()
     assert res.tests["p_value"].isna().all()
-    assert res.bootstrap["estimate"].isna().all()
+    assert res.spread["estimate"].isna().all()
+    assert res.pairwise.set_index("other").loc["c", "difference"].isna().all()
     open_ = audit(d, groups="g", min_cell=0)
     assert not open_.groups["suppressed"].any()
     assert open_.tests["p_value"].notna().all()
@@ -317,7 +329,9 @@ def test_attack_finds_an_unprotected_cell():
 def test_funnel_cells_are_protected_and_consistent(seed):
     rng = np.random.default_rng(seed)
     n = 150
-    d = pd.DataFrame({"gender": rng.choice(["m", "w", "x"], n, p=[0.6, 0.35, 0.05])})
+    d = pd.DataFrame(
+        {"submission_id": range(n), "gender": rng.choice(["m", "w", "x"], n, p=[0.6, 0.35, 0.05])}
+    )
     d["screened"] = (rng.random(n) < 0.7).astype(int)
     d["interviewed"] = d["screened"] * (rng.random(n) < 0.4)
     d["offered"] = d["interviewed"] * (rng.random(n) < 0.5)
@@ -348,7 +362,8 @@ def test_notes_do_not_reveal_a_suppressed_group_size():
 
     groups = ["a"] * 120 + ["b"] * 79 + ["c"]
     selected = [i % 4 == 0 for i in range(200)]
-    result = audit(pd.DataFrame({"g": groups, "selected": selected}), groups="g")
+    frame = pd.DataFrame({"submission_id": range(200), "g": groups, "selected": selected})
+    result = audit(frame, groups="g")
     text = " ".join(result.notes)
     assert "chi-square" in text
     assert not re.search(r"\d\.\d", text)
@@ -369,6 +384,7 @@ def test_complementary_suppression_spares_the_reference_group():
         + [("tiny", False)]
     )
     frame = pd.DataFrame(rows, columns=["g", "selected"])
+    frame.insert(0, "submission_id", range(len(frame)))
     result = audit(frame, groups="g")
     groups = result.groups.set_index("group")
     assert bool(groups.loc["tiny", "suppressed"])
@@ -392,6 +408,7 @@ def mint_like():
         for i in range(n):
             rows.append(
                 {
+                    "submission_id": f"{gender}-{i}",
                     "gender": gender,
                     "stage": ["early", "mid", "senior"][i % 3],
                     "section": "one" if i % 2 else "two",
@@ -451,20 +468,34 @@ def test_lottery_chances_of_an_attribute_with_a_hidden_group_are_withheld():
     assert res.lottery["p_air_below_four_fifths"].isna().all()
 
 
-def test_score_rows_of_hidden_groups_are_withheld():
-    d = mint_like().reset_index(drop=True)
-    d["submission_id"] = [f"s{i}" for i in range(len(d))]
+def test_score_rows_are_suppressed_by_their_own_counts():
+    # Issue 11: score gaps were withheld because of the *selected* count. Non-binary
+    # (7 applicants, 3 selected) has its selected count withheld, but 7 scored
+    # submissions: its score gap is published. A group of 3 applicants (its applicant
+    # count withheld, and the score gap's n and interval would give it back) is not.
+    # two tiny groups (3 and 4 applicants): they protect each other's applicant counts
+    tiny = pd.DataFrame(
+        {"submission_id": [f"t{i}" for i in range(7)], "gender": ["agender"] * 3 + ["other"] * 4,
+         "stage": "early", "section": "one", "selected": 0}
+    )  # fmt: skip
+    d = pd.concat([mint_like(), tiny], ignore_index=True)
     scores = pd.DataFrame(
         {"submission_id": d["submission_id"], "calibrated_score": np.linspace(1, 5, len(d))}
     )
     res = audit(d, groups="gender", scores=scores)
-    hidden = set(res.groups.loc[res.groups["suppressed"].astype(bool), "group"])
-    sg = res.score_gaps
-    involved = sg["group"].isin(hidden) | sg["reference"].isin(hidden)
-    assert involved.any()
-    assert sg.loc[involved, ["n", "mean_score", "difference"]].isna().all().all()
-    assert sg.loc[involved, "suppressed"].all()
-    assert not sg["reference"].isin(hidden).any()  # the reference is a published group
+    g = res.groups.set_index("group")
+    assert g.loc["non-binary", "suppressed"]
+    assert pd.isna(g.loc["non-binary", "selected"])
+    assert g.loc["non-binary", "applicants"] == 7
+    assert pd.isna(g.loc["agender", "applicants"])
+    sg = res.score_gaps.set_index("group")
+    assert not sg.loc["non-binary", "suppressed"]
+    assert sg.loc["non-binary", "n"] == 7
+    assert not pd.isna(sg.loc["non-binary", "difference"])
+    assert sg.loc["agender", "suppressed"]
+    assert sg.loc[["agender"], ["n", "mean_score", "difference"]].isna().all().all()
+    no_n = set(res.groups.loc[res.groups["applicants"].isna(), "group"])
+    assert not sg["reference"].isin(no_n).any()  # the reference is a published group
 
 
 # Regression (same audit): a note says why the main comparison is withheld and what

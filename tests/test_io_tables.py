@@ -262,7 +262,7 @@ def test_each_decisions_check(tmp_path, edit, row, column, message, hint) -> Non
 
 
 def test_a_stage_passed_without_the_one_before(tmp_path: Path) -> None:
-    path = _csv(tmp_path, "g,screened,offered\na,1,0\nb,0,1\n")
+    path = _csv(tmp_path, "submission_id,g,screened,offered\nx,a,1,0\ny,b,0,1\n")
     message = D.ERR_STAGE_ORDER.format(stage="offered", previous="screened")
     line = _line(path, 3, "offered", message, D.HINT_STAGE_ORDER)
     assert _refused(load_decisions, path, groups=["g"], stages=["screened", "offered"]) == line
@@ -283,7 +283,7 @@ def test_decisions_against_a_submissions_table(tmp_path: Path) -> None:
 
 
 def test_a_renamed_decision_column_may_not_clash(tmp_path: Path) -> None:
-    path = _csv(tmp_path, "g,funded,selected\na,1,0\n")
+    path = _csv(tmp_path, "submission_id,g,funded,selected\nx,a,1,0\n")
     message = D.ERR_COLUMN_CLASH.format(name="selected", column="funded")
     line = _line(path, None, "selected", message, "rename one of the two columns")
     assert _refused(load_decisions, path, groups=["g"], selected="funded") == line

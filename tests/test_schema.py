@@ -175,7 +175,9 @@ def _library_errors() -> dict[str, FairpanelInputError]:
             seed="s",
         ),
         "higher_is_better": lambda: load_scores(_scores(DIRTY)),
-        "selected": lambda: audit(pd.DataFrame({"g": "a", "selected": DIRTY}), groups="g"),
+        "selected": lambda: audit(
+            pd.DataFrame({"submission_id": IDS, "g": "a", "selected": DIRTY}), groups="g"
+        ),
         "conflict": lambda: load_reviews(
             pd.DataFrame({"submission_id": IDS, "reviewer_id": "r", "score": 3, "conflict": DIRTY})
         ),
@@ -212,7 +214,9 @@ def test_every_consumer_reads_the_clean_column_alike() -> None:
     table = alloc.table.set_index("submission_id").loc[IDS]
     assert (table["tier"] != "ineligible").tolist() == READ
     # Audit: decisions.
-    res = audit(pd.DataFrame({"g": "a", "selected": CLEAN}), groups="g", min_cell=0)
+    res = audit(
+        pd.DataFrame({"submission_id": IDS, "g": "a", "selected": CLEAN}), groups="g", min_cell=0
+    )
     assert res.groups["selected"].tolist() == [sum(READ)]
     # Scores: the direction, one value per table.
     for value, higher in zip(CLEAN, READ, strict=True):

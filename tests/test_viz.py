@@ -209,6 +209,7 @@ def _decisions():
     # m: 80 applicants, 48 selected; w: 40, 12; the evil group: 3, 1 (below min_cell 5)
     return pd.DataFrame(
         {
+            "submission_id": range(123),
             "gender": ["m"] * 80 + ["w"] * 40 + [EVIL] * 3,
             "selected": [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28 + [1, 0, 0],
         }

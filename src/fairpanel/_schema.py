@@ -34,6 +34,7 @@ __all__ = [
     "DEMO_SEED",
     "FALSE_WORDS",
     "FOUR_FIFTHS",
+    "INTERNAL_STAMP",
     "INTERVAL_LEVELS",
     "ML_MITIGATIONS",
     "ML_MODELS",
@@ -54,6 +55,7 @@ __all__ = [
     "SubmissionColumns",
     "TableSpec",
     "Tier",
+    "internal_stamp",
     "parse_bool",
     "score_sign",
 ]
@@ -119,10 +121,34 @@ def parse_bool(value: object) -> bool | None:
 FOUR_FIFTHS: Final = 0.8
 #: No published cell (applicants or selected of a group) counts fewer people than this.
 DEFAULT_MIN_CELL: Final = 5
+#: The stamp on every page of an output made with a smaller minimum cell (``--min-cell``).
+INTERNAL_STAMP: Final = "internal — contains cells under {min_cell}, not for publication"
+
+
+def internal_stamp(min_cell: int) -> str | None:
+    """Return the stamp an output made with ``min_cell`` carries, or None if publishable.
+
+    Parameters
+    ----------
+    min_cell : int
+        The minimum cell size the output was suppressed at.
+
+    Examples
+    --------
+    >>> internal_stamp(5) is None
+    True
+    >>> internal_stamp(2)
+    'internal — contains cells under 5, not for publication'
+    """
+    if min_cell >= DEFAULT_MIN_CELL:
+        return None
+    return INTERNAL_STAMP.format(min_cell=DEFAULT_MIN_CELL)
+
+
 #: The seed of every command that draws and is given none: the same input gives the same
 #: output year after year, and the output records it.
 DEFAULT_SEED: Final = "0"
-#: The audit's default seed (bootstrap intervals); kept from the first release so audits
+#: The audit's default seed (the lottery simulation); kept from the first release so audits
 #: stay comparable across years.
 AUDIT_SEED: Final = "fairpanel-audit"
 #: The seed of ``fairpanel demo`` (every random choice of the bundled walk-through).

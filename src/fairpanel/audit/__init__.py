@@ -4,7 +4,8 @@ Selection rates per group with Wilson intervals; each group against a reference 
 (Newcombe difference, Katz ratio, odds ratio, adverse-impact ratio and the four-fifths
 flag, Fisher's exact test); Cochran–Mantel–Haenszel and logistic-regression adjustment
 with a Simpson's-paradox indicator; intersections and multi-stage funnels; score gaps and
-reviewer × applicant-group gaps; lottery expectations; vectorized bootstrap intervals;
+reviewer × applicant-group gaps; lottery expectations; the max–min gap with
+simultaneous pairwise intervals; vectorized bootstrap intervals of the rates;
 small-cell and complementary suppression for publication. Across cycles, the rates per
 cycle, the gap pooled over cycles, a trend and the change after a process change; the
 Mantel–Haenszel gap in points within strata; one family of adjusted p-values; the
@@ -19,7 +20,7 @@ calls it). ``audit`` is :func:`run_audit` under the name it had before
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.audit._audit import audit_counts, run_audit
-from fairpanel.audit._bootstrap import bootstrap_max_min, bootstrap_selection_rates
+from fairpanel.audit._bootstrap import bootstrap_selection_rates
 from fairpanel.audit._inputs import counts_from_wide
 from fairpanel.audit._multiplicity import adjust_p
 from fairpanel.audit._options import AuditPlan, plan_audit
@@ -28,6 +29,7 @@ from fairpanel.audit._result import AuditResult
 from fairpanel.audit._reviewers import reviewer_gaps
 from fairpanel.audit._scan import subgroup_scan
 from fairpanel.audit._scores import score_gaps
+from fairpanel.audit._spread import rate_spread
 from fairpanel.audit._stats import (
     katz_ratio,
     newcombe_difference,
@@ -47,7 +49,6 @@ __all__ = [
     "adjust_p",
     "audit",
     "audit_counts",
-    "bootstrap_max_min",
     "bootstrap_selection_rates",
     "counts_from_wide",
     "katz_ratio",
@@ -56,6 +57,7 @@ __all__ = [
     "newcombe_difference",
     "plan_audit",
     "plan_cycles",
+    "rate_spread",
     "reviewer_gaps",
     "run_audit",
     "score_gaps",

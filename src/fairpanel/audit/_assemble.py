@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel.audit._bootstrap import bootstrap_max_min
 from fairpanel.audit._inputs import STAGE_PREFIX
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._notes import withheld_model_notes, withheld_notes
@@ -17,6 +16,7 @@ from fairpanel.audit._publish import publish
 from fairpanel.audit._result import AuditResult
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
 from fairpanel.audit._scores import SCORE_GAP_COLUMNS
+from fairpanel.audit._spread import rate_spread
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, cmh_table, logistic_table
 from fairpanel.audit._tables import (
     COMPARISON_COLUMNS,
@@ -75,7 +75,6 @@ def assemble(
     covariates: Sequence[str],
     reference: Reference,
     min_cell: int,
-    rng: np.random.Generator,
     extra: Mapping[str, pd.DataFrame],
     notes: Sequence[str] = (),
 ) -> AuditResult:
@@ -115,7 +114,9 @@ def assemble(
         out["tests"].append(tests)
         if stages:
             passed = {s: agg[f"{_STAGE}{s}"].to_numpy(np.int64) for s in stages}
-            out["funnel"].append(funnel_table(attr, groups, n, passed, int(min_cell)))
+            out["funnel"].append(
+                funnel_table(attr, groups, n, passed, int(min_cell), reference=name)
+            )
         if strata is not None:
             sc = cells.groupby([attr, "stratum"], as_index=False)[["applicants", "selected"]].sum()
             sc = sc.rename(columns={attr: "group"}).astype({"group": str, "stratum": str})
@@ -158,7 +159,8 @@ def assemble(
         key: pd.concat(frames, ignore_index=True) if frames else _empty(columns[key])
         for key, frames in out.items()
     }
-    tables["bootstrap"] = bootstrap_max_min(cells, attributes, replicates=REPLICATES, seed=rng)
+    # the max-min gap with an interval that keeps its level (not a percentile bootstrap)
+    tables["spread"], tables["pairwise"] = rate_spread(cells, attributes)
     for key, cols in (
         ("lottery", LOTTERY_COLUMNS),
         ("lottery_summary", LOTTERY_SUMMARY_COLUMNS),

@@ -67,6 +67,7 @@ def run_audit(
     *,
     groups: str | Sequence[str],
     selected: str = "selected",
+    submission_col: str = "submission_id",
     submissions: pd.DataFrame | None = None,
     strata: str | None = None,
     covariates: Sequence[str] = (),
@@ -98,6 +99,10 @@ def run_audit(
         Group attribute columns to audit, e.g. ``["gender", "career_stage"]``.
     selected : str
         The decision column (ignored when ``stages`` are given: the last stage is it).
+    submission_col : str, default "submission_id"
+        The id column of ``decisions``, required: a row without an id is never counted
+        as an applicant, and a repeated id (a table of reviews or votes, several rows
+        per submission) is refused.
     submissions : DataFrame, optional
         Submissions table with the group attributes, when ``decisions`` lacks them.
     strata : str, optional
@@ -114,7 +119,7 @@ def run_audit(
     intersect : bool
         Also audit the combination of all ``groups`` (e.g. ``gender × career_stage``).
     seed : int, str, SeedSequence, Generator or None
-        Seed of the bootstrap and of the lottery simulation.
+        Seed of the lottery simulation (the audit's only random part).
     probability : str
         Selection-probability column; when present, the lottery tables are filled.
     scores, reviews : DataFrame, optional
@@ -148,7 +153,7 @@ def run_audit(
 
     Examples
     --------
-    >>> d = pd.DataFrame({"gender": ["m"] * 80 + ["w"] * 40,
+    >>> d = pd.DataFrame({"submission_id": range(120), "gender": ["m"] * 80 + ["w"] * 40,
     ...                   "selected": [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28})
     >>> res = run_audit(d, groups="gender")
     >>> res.comparisons[["group", "reference", "adverse_impact_ratio"]].to_dict("records")
@@ -169,6 +174,7 @@ def run_audit(
         table,
         groups=names,
         selected=selected,
+        submission_col=submission_col,
         stages=stage_list,
         strata=strata,
         covariates=covariates,
@@ -187,8 +193,9 @@ def run_audit(
         unit[combo] = joined
         attributes.append(combo)
         parts[combo] = tuple(names)
-    # one child stream per Monte Carlo use (SPEC 7): the bootstrap and the lottery draws
-    boot_rng, lottery_rng, scan_rng = as_rng(seed).spawn(3)
+    # one child stream per Monte Carlo use (SPEC 7): the first fed the max-min bootstrap
+    # (schema 1) and is kept unused, so that a seed gives the same draws as before
+    _, lottery_rng, scan_rng = as_rng(seed).spawn(3)
     extra: dict[str, pd.DataFrame] = {}
     if probability in frame.columns:
         p = frame[probability].to_numpy(dtype=np.float64)
@@ -217,7 +224,6 @@ def run_audit(
         covariates=list(covariates),
         reference=reference,
         min_cell=min_cell,
-        rng=boot_rng,
         extra=extra,
     )
     result = extend(
@@ -297,8 +303,10 @@ def audit_counts(
         smaller cells are withheld. 0 disables suppression, for internal use only:
         the result's ``publishable`` is then false.
     seed : int, str, SeedSequence, Generator or None, optional
-        Seed of the bootstrap interval; the same seed gives the same result. None
-        draws fresh entropy (the CLI passes :data:`~fairpanel._schema.AUDIT_SEED`).
+        Seed of the subgroup scan's permutations (``scan=True``), the only draw here
+        since the max–min bootstrap was replaced by simultaneous intervals (schema 2);
+        the same seed gives the same result. None draws fresh entropy (the CLI passes
+        :data:`~fairpanel._schema.AUDIT_SEED`).
     cycle_col : str, optional
         The column of the cycle (year, call) of each row: adds the rates per cycle and
         the gap across cycles (see :func:`run_audit`).
@@ -341,14 +349,15 @@ def audit_counts(
         strata_col=strata_col,
     )
     cells, merged = merge_cells(counts, strata=strata_col is not None)
-    # the same cell order as counted decisions, so the same seed gives the same bootstrap
+    # the same cell order as counted decisions, so the tables come out alike
     keys = ["group", "stratum"] if strata_col else ["group"]
     cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)
     cells = cells.rename(columns={"group": group_col})
     if strata_col:
         # the regression's terms are named after the user's column (``discipline[...]``)
         cells[strata_col] = cells["stratum"]
-    boot_rng, scan_rng = as_rng(seed).spawn(2)
+    # the second child stream, as before the first (the max-min bootstrap's) went unused
+    _, scan_rng = as_rng(seed).spawn(2)
     result = assemble(
         cells,
         [group_col],
@@ -358,7 +367,6 @@ def audit_counts(
         covariates=[strata_col] if strata_col else [],
         reference=reference,
         min_cell=min_cell,
-        rng=boot_rng,
         extra={},
         notes=[NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
         if merged

@@ -9,7 +9,6 @@ import pandas as pd
 
 from fairpanel.audit._reviewers import holm_flags
 from fairpanel.audit._suppress import CellSystem, primary_hidden
-from fairpanel.audit._tables import pick_reference
 
 __all__ = ["SEP", "hide_score_rows", "publish"]
 
@@ -66,6 +65,10 @@ def _build(
             cs.add(key, passed[i], hide[i])
             keys.append(key)
         cs.line(keys)
+        # the stage's ratios are taken against its reference: keep it visible if possible
+        for ref in set(f["reference"].astype(str)):
+            for key in _funnel_keys(str(f_attr), ref, stages)[j]:
+                cs.protect(key)
     for attr, components in parts.items():
         g = groups[groups["attribute"] == attr]
         values = [name.split(SEP) for name in g["group"]]
@@ -114,13 +117,6 @@ def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _top(groups: pd.DataFrame, attr: str, min_cell: int) -> str:
-    """Return the group the adverse-impact ratios of ``attr`` are taken against."""
-    g = groups[groups["attribute"] == attr]
-    n, k = g["applicants"].to_numpy(np.int64), g["selected"].to_numpy(np.int64)
-    return str(g["group"].iloc[pick_reference(g["group"].to_numpy(), n, k, min_cell)])
-
-
 def _model_touches_hidden(
     attr: str,
     covariates: Sequence[str],
@@ -155,16 +151,20 @@ def hide_score_rows(
     *,
     alpha: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Withhold the score rows that involve a group the published ``groups`` withhold.
+    """Withhold the score rows that would reveal a count the published ``groups`` withhold.
 
-    A score gap of a withheld group, or against one, and a reviewer's gap for it are
-    statistics about a group the tables hide: missing and flagged ``suppressed``. The
-    reviewer gaps' Holm adjustment is redone over the rows still published.
+    Each statistic is suppressed by its own cells: a score gap by the numbers of scored
+    submissions (:func:`~fairpanel.audit._scores.score_gaps`), a reviewer gap by the
+    reviews (:func:`~fairpanel.audit._reviewers.reviewer_gaps`), not by how many were
+    selected. Only a group whose *applicant* count is withheld takes its score rows with
+    it (a row's ``n`` and the width of its interval would give that count back); a
+    group withheld for its selected count keeps its score gaps. The reviewer gaps' Holm
+    adjustment is redone over the rows still published.
     """
     hidden = {
         (str(a), str(x))
-        for a, x, s in zip(groups["attribute"], groups["group"], groups["suppressed"], strict=True)
-        if bool(s)
+        for a, x, n in zip(groups["attribute"], groups["group"], groups["applicants"], strict=True)
+        if pd.isna(n)
     }
     sg = _nullable(score_gaps)
     if len(sg):
@@ -211,7 +211,6 @@ def publish(
     models = models or {}
     cs = _build(tables, parts, stages, min_cell)
     t = {name: _nullable(frame) for name, frame in tables.items()}
-    raw = tables["groups"]
 
     g = t["groups"]
     hn = np.array(
@@ -243,11 +242,8 @@ def publish(
         stats_cols = [
             col for col in c.columns if col not in ("attribute", "group", "reference", "test")
         ]
+        # the adverse-impact ratio is taken against the reference: withheld with it
         c.loc[bad, stats_cols] = pd.NA
-        top_hidden = np.array(
-            [(a, _top(raw, a, min_cell)) in hidden for a in c["attribute"]], dtype=bool
-        )
-        c.loc[top_hidden, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
 
     o = t["tests"]
     o.loc[o["attribute"].isin(dirty), ["statistic", "p_value", "min_expected"]] = np.nan
@@ -298,13 +294,20 @@ def publish(
         f.loc[fp, "passed"] = pd.NA
         f.loc[fr | fp, ["pass_rate", "rate_ci_low", "rate_ci_high"]] = np.nan
         f["suppressed"] = fr | fp
-        dirty_stage = set(zip(f.loc[fr | fp, "attribute"], f.loc[fr | fp, "stage"], strict=True))
-        stage_bad = np.array(
-            [(a, st) in dirty_stage for a, st in zip(f["attribute"], f["stage"], strict=True)],
+        # A ratio is the group's rate over the reference's: it is withheld with either of
+        # them, and only then. (Withholding every ratio of a stage with one hidden group
+        # once hid a long-list four-fifths flag for women behind a group of six.)
+        row_hidden = dict(
+            zip(zip(f["attribute"], f["stage"], f["group"], strict=True), fr | fp, strict=True)
+        )
+        ref_hidden = np.array(
+            [
+                row_hidden.get((a, st, ref), True)
+                for a, st, ref in zip(f["attribute"], f["stage"], f["reference"], strict=True)
+            ],
             dtype=bool,
         )
-        # An adverse-impact ratio reveals the top group's rate: hide the stage's ratios.
-        f.loc[stage_bad, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
+        f.loc[fr | fp | ref_hidden, ["adverse_impact_ratio", "four_fifths_flag"]] = pd.NA
 
     lg = t["logistic"]
     if len(lg):
@@ -317,9 +320,22 @@ def publish(
             np.nan
         )
 
-    b = t["bootstrap"]
+    b = t["spread"]
     if len(b):
-        b.loc[b["attribute"].isin(dirty), ["estimate", "ci_low", "ci_high"]] = np.nan
+        # the gap's interval involves every group's interval, hidden ones included
+        cols = ["estimate", "ci_low", "ci_high", "highest", "lowest"]
+        b.loc[b["attribute"].isin(dirty), cols] = pd.NA
+    pw = t["pairwise"]
+    if len(pw):
+        bad = np.array(
+            [
+                (a, x) in hidden or (a, o) in hidden
+                for a, x, o in zip(pw["attribute"], pw["group"], pw["other"], strict=True)
+            ],
+            dtype=bool,
+        )
+        pw.loc[bad, ["difference", "ci_low", "ci_high"]] = np.nan
+        pw["suppressed"] = bad
 
     lt = t["lottery"]
     if len(lt):

@@ -11,13 +11,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, records, stamp, table
-from fairpanel.audit._bootstrap import BOOTSTRAP_COLUMNS
+from fairpanel._schema import internal_stamp
 from fairpanel.audit._cycles import CHANGE_COLUMNS, CYCLE_COLUMNS
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._multiplicity import MULTIPLICITY_COLUMNS
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
 from fairpanel.audit._scan import SCAN_COLUMNS
 from fairpanel.audit._scores import SCORE_GAP_COLUMNS
+from fairpanel.audit._spread import PAIRWISE_COLUMNS, SPREAD_COLUMNS
 from fairpanel.audit._strata import LOGISTIC_COLUMNS, STRATA_COLUMNS, STRATUM_COMPARISON_COLUMNS
 from fairpanel.audit._suppress import DEFAULT_MIN_CELL, defensive_hidden
 from fairpanel.audit._tables import (
@@ -32,6 +33,9 @@ from fairpanel.viz import Block, html_summary, mask_rows
 __all__ = ["SCHEMA_KIND", "SCHEMA_VERSION", "AuditResult"]
 
 #: The JSON layout of ``fairpanel audit --json``; files without a stamp are version 1.
+#: 2: the funnel's ``reference``; ``not_assessable`` and ``stamp``; ``spread`` and
+#: ``pairwise`` (simultaneous intervals) replace the max-min percentile ``bootstrap``,
+#: which version-1 files still hold and which is not read back (it could not hold its level).
 SCHEMA_KIND: Final = "audit"
 SCHEMA_VERSION: Final = 2
 
@@ -44,7 +48,8 @@ _SECTIONS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     ("stratum_rates", "stratum_rates", STRATUM_RATE_COLUMNS),
     ("logistic", "logistic", LOGISTIC_COLUMNS),
     ("funnel", "funnel", FUNNEL_COLUMNS),
-    ("bootstrap", "bootstrap", BOOTSTRAP_COLUMNS),
+    ("spread", "spread", SPREAD_COLUMNS),
+    ("pairwise", "pairwise", PAIRWISE_COLUMNS),
     ("lottery", "lottery", LOTTERY_COLUMNS),
     ("lottery_summary", "lottery_summary", LOTTERY_SUMMARY_COLUMNS),
     ("score_gaps", "score_gaps", SCORE_GAP_COLUMNS),
@@ -58,10 +63,11 @@ _WHOLE: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
     ("subgroup_scan", "subgroup_scan", SCAN_COLUMNS),
     ("multiplicity", "multiplicity", MULTIPLICITY_COLUMNS),
 )
-_TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note")
+_TEXT = ("group", "reference", "stratum", "stage", "term", "reviewer_id", "test", "note",
+         "other", "highest", "lowest", "method")  # fmt: skip
 _TEXT_MORE: tuple[str, ...] = ("cycle", "period", "change_at", "subgroup", "attributes", "table")
-_TEXT_MORE += ("disagreeing_strata", "method")
-_COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata")
+_TEXT_MORE += ("disagreeing_strata",)
+_COUNTS = ("applicants", "selected", "reached", "passed", "n", "n_reviews", "n_strata", "pairs")
 _FLAGS = ("suppressed", "four_fifths_flag", "flagged", "simpson_reversal", "higher_is_better")
 _FLAGS_MORE = ("disagrees", "survives")
 _COUNTS_MORE: tuple[str, ...] = (
@@ -79,6 +85,7 @@ _NUMBERS = (
     *("p_value", "pooled_odds_ratio", "crude_odds_ratio", "ci_low", "ci_high"),
     *("homogeneity_p_value", "expected_rate", "realized_rate", "p_air_below_four_fifths"),
     *("p_any_air_below_four_fifths", "mc_se", "difference", "hedges_g", "g_ci_low", "g_ci_high"),
+    "estimate",
 )
 #: The JSON kinds of the columns the report reads, one meaning per name in every section;
 #: other columns take the kind their values share.
@@ -144,10 +151,13 @@ def _attribute_blocks(result: AuditResult, attr: str) -> list[Block]:
         )
         masked = mask_rows(comps[list(_COMPARISON_SHOWN)], withheld, keep=("group", "reference"))
         blocks.append((f"{attr}: each group against the reference", masked))
-    visible = groups.loc[~hidden]
-    if visible["selection_rate"].notna().any():
+    if groups.loc[~hidden, "selection_rate"].notna().any():
         slug = "".join(ch if ch.isalnum() else "-" for ch in attr)
-        blocks.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug}"))
+        # withheld groups stay in the chart, as labelled placeholders (no count, as in
+        # the table above)
+        marked = groups.assign(suppressed=hidden)
+        marked.loc[hidden, "applicants"] = pd.NA
+        blocks.append(rate_by_group_chart(marked, attribute=attr, id=f"rate-{slug}"))
     return blocks
 
 
@@ -174,8 +184,12 @@ class AuditResult:
         Odds ratios of the logistic regression on group and covariates.
     funnel : DataFrame
         Pass rates and adverse-impact ratios at each stage, among those who reached it.
-    bootstrap : DataFrame
-        Bootstrap interval of the max–min difference in selection rates per attribute.
+    spread : DataFrame
+        The max–min difference in selection rates per attribute, with an interval that
+        keeps its level (from the simultaneous pairwise intervals).
+    pairwise : DataFrame
+        Every pair of groups: the difference of their rates, with Newcombe intervals
+        simultaneous over the pairs (Tukey–Kramer critical value).
     lottery, lottery_summary : DataFrame
         Expected vs realized rates, and the chance of an adverse-impact ratio below 0.8.
     score_gaps, reviewer_gaps : DataFrame
@@ -196,7 +210,8 @@ class AuditResult:
     stratum_rates: pd.DataFrame
     logistic: pd.DataFrame
     funnel: pd.DataFrame
-    bootstrap: pd.DataFrame
+    spread: pd.DataFrame
+    pairwise: pd.DataFrame
     lottery: pd.DataFrame
     lottery_summary: pd.DataFrame
     score_gaps: pd.DataFrame
@@ -242,6 +257,7 @@ class AuditResult:
                 ("minimum cell", self.min_cell),
             ],
             notes=[
+                *filter(None, [internal_stamp(self.min_cell)]),
                 *self.notes,
                 *([f"More tables on this result: {', '.join(more)}."] if more else []),
             ],
@@ -253,8 +269,9 @@ class AuditResult:
 
         ``{"min_cell", "publishable", "attributes": {name: {"groups": [...],
         "comparisons": [...], "tests": [...], "strata": [...] (when strata were given),
-        ...}}, "notes"}``; a section appears only when it has rows. Missing values are
-        ``None``. ``publishable`` is false when ``min_cell`` is below the default 5.
+        ...}}, "notes", "not_assessable"}``; a section appears only when it has rows.
+        Missing values are ``None``. ``publishable`` is false when ``min_cell`` is below
+        the default 5, and ``stamp`` then says the file is internal.
         """
         out: dict[str, Any] = {}
         for attr in self.attributes:
@@ -267,14 +284,22 @@ class AuditResult:
                 if len(part):
                     entry[key] = records(part, drop=("attribute",))
             out[attr] = entry
-        return {
+        from fairpanel.audit._assess import unassessed  # it reads this result
+
+        doc = {
             SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
             "min_cell": self.min_cell,
             "publishable": self.publishable,
             "attributes": out,
             "notes": list(self.notes),
             **{key: records(getattr(self, name)) for key, name, _ in _WHOLE},
+            # derived from the tables (not read back): what each view could not assess
+            "not_assessable": records(unassessed(self)),
         }
+        internal = internal_stamp(self.min_cell)
+        if internal is not None:
+            doc["stamp"] = internal
+        return doc
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:

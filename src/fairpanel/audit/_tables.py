@@ -93,6 +93,8 @@ FUNNEL_COLUMNS: Final[tuple[str, ...]] = (
     "adverse_impact_ratio",
     "four_fifths_flag",
     "suppressed",
+    # the group the stage's adverse-impact ratios are taken against (added in schema 2)
+    "reference",
 )
 
 NOTE_SMALL_EXPECTED = (
@@ -166,9 +168,11 @@ def comparison_table(
 ) -> pd.DataFrame:
     """Each group against the reference group ``groups[ref]``.
 
-    The adverse-impact ratio is always taken against the group with the highest rate, as
-    29 CFR 1607.4(D) defines it (among groups large enough to publish, see
-    :func:`pick_reference`); with the default reference it equals ``rate_ratio``.
+    The reference is the group with the highest rate among those large enough to
+    publish (:func:`pick_reference`: 29 CFR 1607.4(D)'s comparator, restricted to groups
+    whose counts can be shown), or the group the committee named; the adverse-impact
+    ratio and the four-fifths flag are taken against it, so a ratio is never measured
+    against a group the tables withhold. It equals ``rate_ratio``.
     The test is Fisher's exact test of the group-vs-reference 2×2 table.
     """
     others = np.array([i for i in range(groups.size) if i != ref], dtype=np.int64)
@@ -177,7 +181,8 @@ def comparison_table(
     diff, dlo, dhi = newcombe_difference(kg, ng, kr, nr)
     rr, rlo, rhi = katz_ratio(kg, ng, kr, nr)
     odds, olo, ohi = woolf_odds_ratio(kg, ng, kr, nr)
-    top = pick_reference(groups, n, k, min_cell)
+    del min_cell  # the reference was chosen among the publishable groups by the caller
+    top = ref
     with np.errstate(divide="ignore", invalid="ignore"):
         air = (
             (kg / ng) / (k[top] / n[top])
@@ -225,13 +230,24 @@ def funnel_table(
     applicants: np.ndarray,
     passed: dict[str, np.ndarray],
     min_cell: int = 0,
+    reference: str | None = None,
 ) -> pd.DataFrame:
-    """Pass rate at each stage among those who reached it, with the adverse-impact ratio."""
+    """Pass rate at each stage among those who reached it, with the adverse-impact ratio.
+
+    The ratio at a stage is taken against ``reference`` when the committee named one,
+    else against the stage's highest-rate group among those whose counts at that stage
+    can be published (:func:`pick_reference`); the ``reference`` column says which.
+    """
     rows = []
     reached = applicants
+    names = groups.astype(str).tolist()
     for stage, through in passed.items():
         lo, hi = wilson_interval(through, reached)
-        top = pick_reference(groups, reached, through, min_cell)
+        top = (
+            names.index(reference)
+            if reference in names
+            else pick_reference(groups, reached, through, min_cell)
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(reached > 0, through / reached, np.nan)
             air = rate / rate[top] if rate[top] > 0 else np.full(rate.shape, np.nan)
@@ -250,6 +266,7 @@ def funnel_table(
                     "adverse_impact_ratio": air,
                     "four_fifths_flag": flag,
                     "suppressed": False,
+                    "reference": names[top],
                 },
                 columns=list(FUNNEL_COLUMNS),
             )

@@ -35,12 +35,29 @@ ERR_CHANGE_BOTH = "give either --change-at or --change-col, not both"
 def _summary(result: AuditResult, seed: str) -> None:
     import pandas as pd  # start-up time, as in audit_command
 
+    from fairpanel._schema import internal_stamp
+    from fairpanel.audit._assess import not_assessable_text, unassessed
+
+    internal = internal_stamp(result.min_cell)
+    if internal is not None:
+        console.print(internal.upper(), markup=False)
+    un = unassessed(result)
     for row in result.comparisons.itertuples(index=False):
         air = pd.to_numeric(pd.Series([row.adverse_impact_ratio]), errors="coerce").iloc[0]
         flag = " [below four-fifths]" if row.four_fifths_flag is True else ""
-        text = "not published" if pd.isna(air) else f"AIR {air:.2f}{flag}"
-        console.print(f"{row.attribute}: {row.group} vs {row.reference}: {text}")
-    console.print(f"bootstrap seed: {seed!r}", markup=False)
+        text = f"AIR {air:.2f}{flag}"
+        if pd.isna(air):
+            why = un[(un["attribute"] == row.attribute) & (un["group"] == row.group)
+                     & un["view"].isin(["rates", "comparisons"])]  # fmt: skip
+            text = "not assessable" + (f", {why['reason'].iloc[0]}" if len(why) else "")
+        console.print(f"{row.attribute}: {row.group} vs {row.reference}: {text}", markup=False)
+    # the other views name the groups they could not assess, never folded into "no gap"
+    for (attr, view), part in un[~un["view"].isin(["rates", "comparisons"])].groupby(
+        ["attribute", "view"], sort=False
+    ):
+        what = str(view).replace("_", " ")
+        console.print(f"{attr}: {what}: {not_assessable_text(part)}", markup=False)
+    console.print(f"seed: {seed!r}", markup=False)
 
 
 @friendly_errors
@@ -139,7 +156,7 @@ def audit_command(
         str,
         typer.Option(
             "--seed",
-            help="Seed of the bootstrap intervals and lottery draws (any text); the default "
+            help="Seed of the lottery simulation (any text); the default "
             "is fixed so that the same input gives the same JSON, year after year.",
         ),
     ] = AUDIT_SEED,

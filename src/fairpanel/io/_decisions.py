@@ -83,9 +83,9 @@ def load_decisions(
         The yes/no columns of a funnel, in order (screened, interviewed, offered); the
         last one is the selection, and nobody may pass a stage without the one before.
     submission_col : str, default "submission_id"
-        The id column. When the table has it, an empty id is refused (a row without an
-        id is not counted as an applicant) and so is a repeated one (one row per
-        applicant: a file with a row per vote or review is not a decisions table).
+        The id column, required: an empty id is refused (a row without an id is not
+        counted as an applicant) and so is a repeated one (one row per applicant: a
+        file with a row per vote or review is not a decisions table).
     strata : str, optional
         The column of the stratum (discipline, cycle) of each applicant.
     covariates : sequence of str
@@ -106,7 +106,7 @@ def load_decisions(
     Returns
     -------
     DataFrame
-        ``submission_id`` (when there is an id column), the group and strata columns
+        ``submission_id``, the group and strata columns
         (text), the covariates (float or text), the stages (bool) and ``selected``
         (bool; with stages, the last one), the probability (float) when present, then
         every other column of the file and of
@@ -115,7 +115,8 @@ def load_decisions(
     Raises
     ------
     FairpanelInputError
-        Naming the file, spreadsheet row and column: a missing column, no data rows, an
+        Naming the file, spreadsheet row and column: a missing column (the id column
+        too), no data rows, an
         empty or repeated id, a decision that is not yes/no (see
         :func:`fairpanel._schema.parse_bool`), a stage passed without the previous one,
         an empty group, stratum or covariate, or a submission not in ``submissions``.
@@ -140,11 +141,12 @@ def load_decisions(
         selected, submission_col = "selected", "submission_id"
     table = as_table(decisions, encoding=encoding, source=source, default_name="decisions table")
     own = set(table.frame.columns)
-    required: dict[str, str | None] = {}
+    # Every row counted as an applicant is one named applicant: without ids, a file of
+    # votes or reviews (several rows per submission) would be counted row by row.
+    required: dict[str, str | None] = {submission_col: "--submission-col"}
     subs = None
     if submissions is not None:
         # What the decisions lack comes from the submissions, and is checked there.
-        required[submission_col] = "--submission-col"
         from_subs = tuple(c for c in attributes if c not in own)
         subs = load_submissions(submissions, columns=SubmissionColumns(groups=from_subs))
         _check_covariates(subs, [c for c in covariates if c not in own])
@@ -165,13 +167,14 @@ def load_decisions(
     checks: list[Check] = [_empty_group(table, c) for c in here]
     out = pd.DataFrame(index=frame.index)
     kinds: dict[str, ColumnKind] = {}
-    if submission_col in frame.columns:
-        out["submission_id"] = frame[submission_col].astype("str")
-        kinds["submission_id"] = "id"
-        checks.append(empty_cells(table, submission_col, "submission id"))
-        checks.append(_repeated(table, submission_col))
-        if subs is not None:
-            checks.append(_unknown(table, submission_col, subs))
+    out["submission_id"] = frame[submission_col].astype("str")
+    kinds["submission_id"] = "id"
+    # The unit of analysis first: a file of reviews or votes is refused as such, not for
+    # the first of its cells that is not a decision (a 1-40 rating in --selected).
+    raise_first([empty_cells(table, submission_col, "submission id"),
+                 _repeated(table, submission_col)])  # fmt: skip
+    if subs is not None:
+        checks.append(_unknown(table, submission_col, subs))
     for column in here:
         out[column] = frame[column].astype("str")
     covs = {c: _covariate(table, c, checks) for c in covariates if c in frame.columns}

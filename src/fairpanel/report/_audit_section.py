@@ -7,12 +7,14 @@ visible but too small never reaches a publishable page.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from fairpanel._json import records
+from fairpanel.audit._assess import REASON_CELLS, not_assessable_text, unassessed
 from fairpanel.audit._suppress import defensive_hidden
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
@@ -21,7 +23,14 @@ from fairpanel.viz import funnel_chart, rate_by_group_chart
 if TYPE_CHECKING:
     from fairpanel.audit import AuditResult
 
-__all__ = ["SUPPRESSED", "attribute_rows", "audit_section", "suppress_small"]
+__all__ = [
+    "SUPPRESSED",
+    "attribute_rows",
+    "audit_section",
+    "not_assessable",
+    "reviewer_sentence",
+    "suppress_small",
+]
 
 SUPPRESSED = "suppressed"
 WITHHELD_STRATA = (
@@ -46,8 +55,13 @@ def attribute_rows(frame: pd.DataFrame, attribute: str) -> list[dict[str, Any]]:
     return records(frame[frame["attribute"] == attribute], drop=("attribute",))
 
 
+#: Row key set by :func:`suppress_small`: the row's applicant count may be shown although
+#: the row is suppressed (the audit withheld only its selected count).
+_COUNT_SHOWN = "_applicants_shown"
+
+
 def _cell(row: Mapping[str, Any], key: str, *, percent: bool = False) -> str:
-    if row.get("suppressed"):
+    if row.get("suppressed") and not (key == "applicants" and row.get(_COUNT_SHOWN)):
         return SUPPRESSED
     return pct(row.get(key)) if percent else fmt(row.get(key))
 
@@ -77,8 +91,14 @@ def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, 
         # Rows without a selected count (lottery rows) are judged on applicants alone.
         k_known=np.array([r.get("selected") is not None for r in out]),
     )
+    # A group withheld for its selected count keeps the applicant count the audit
+    # published (the funnel shows it too): the same group is never a count in one table
+    # and "suppressed" in the next. Only when the report hides no row of its own, since
+    # a count shown beside a row hidden here could give that row back from the total.
+    own = hidden & ~np.array([bool(r.get("suppressed")) for r in out])
     for row, hide in zip(out, hidden, strict=True):
         row["suppressed"] = bool(hide)
+        row[_COUNT_SHOWN] = bool(hide) and not own.any() and row.get("applicants") is not None
     return out
 
 
@@ -263,6 +283,79 @@ def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
     )
 
 
+def not_assessable(
+    audit: AuditResult,
+    attr: str,
+    views: tuple[str, ...],
+    *,
+    extra: set[str] | None = None,
+    min_cell: int | None = None,
+) -> str:
+    """Name the groups of ``attr`` the ``views`` could not assess, with the reasons.
+
+    Parameters
+    ----------
+    audit : AuditResult
+        The audit.
+    attr : str
+        The group attribute.
+    views : tuple of str
+        Views of :func:`fairpanel.audit._assess.unassessed` (``"rates"``, ...).
+    extra : set of str, optional
+        Groups the report withholds besides (its own minimum cell), named as rates.
+    min_cell : int, optional
+        The report's minimum cell, the reason ``extra`` groups are withheld (default:
+        the audit's).
+    """
+    un = unassessed(audit)
+    part = un[(un["attribute"] == attr) & un["view"].isin(views)]
+    more = sorted((extra or set()) - set(part.loc[part["view"] == "rates", "group"]))
+    if more and "rates" in views:
+        reason = REASON_CELLS.format(min_cell=audit.min_cell if min_cell is None else min_cell)
+        added = pd.DataFrame({"attribute": attr, "view": "rates", "group": more, "reason": reason})
+        part = pd.concat([part, added], ignore_index=True)
+    return not_assessable_text(part)
+
+
+def reviewer_sentence(audit: AuditResult, attr: str) -> str | None:
+    """Say what the reviewer gaps found for ``attr``, naming the groups they could not assess.
+
+    Silence is not a finding: a group none of whose reviewer rows could be published
+    is named as not assessable, never folded into "no reviewer scores one group
+    differently". Reviewers are counted, not named (which ones is for the committee).
+
+    Parameters
+    ----------
+    audit : AuditResult
+        The audit.
+    attr : str
+        The group attribute.
+    """
+    rows = attribute_rows(audit.reviewer_gaps, attr)
+    if not rows:
+        return None
+    shown = list(dict.fromkeys(str(r["group"]) for r in rows if not r.get("suppressed")))
+    flagged = [r for r in rows if r.get("flagged")]
+    gone = not_assessable(audit, attr, ("reviewer_gaps",))
+    if not shown:
+        return f"By {attr}, reviewer gaps could not be assessed for any group: {gone}."
+    among = f"among reviewers with at least {audit.min_cell} reviews of a group"
+    if not flagged:
+        text = (
+            f"By {attr}: for {', '.join(shown)}, no reviewer ({among}) scores the group "
+            "differently from the rest of the panel beyond chance (after correcting for "
+            "multiple comparisons)"
+        )
+    else:
+        text = (
+            f"By {attr}: {len(flagged)} reviewer × group "
+            f"combination{'s' if len(flagged) > 1 else ''} ({among}) score that group "
+            "differently from the rest of the panel beyond chance (after correcting for "
+            "multiple comparisons); the audit file names them for the committee"
+        )
+    return text + (f". {gone[0].upper()}{gone[1:]}." if gone else ".")
+
+
 def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = None) -> Section:
     """Show selection rates, comparisons with the reference group, strata and funnels."""
     tables: list[Table] = []
@@ -279,15 +372,24 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
     for attr in audit.attributes:
         groups = suppress_small(attribute_rows(audit.groups, attr), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
+        gone = not_assessable(audit, attr, ("rates",), extra=hidden, min_cell=min_cell)
         if any(g.get("selected") is not None or g.get("suppressed") for g in groups):
-            tables.append(_groups_table(attr, groups))
-        visible = pd.DataFrame([g for g in groups if not g.get("suppressed")])
-        has_rates = len(visible) and "rate_ci_low" in visible
-        if has_rates and visible["selection_rate"].notna().any():
-            charts.append(rate_by_group_chart(visible, attribute=attr, id=f"rate-{slug(attr)}"))
+            tables.append(_noted(_groups_table(attr, groups), gone))
+        every = pd.DataFrame(_blank_hidden(groups))
+        has_rates = len(every) and "rate_ci_low" in every
+        if has_rates and every.loc[~every["suppressed"], "selection_rate"].notna().any():
+            # withheld groups stay in the chart as labelled placeholders
+            charts.append(rate_by_group_chart(every, attribute=attr, id=f"rate-{slug(attr)}"))
         comps = attribute_rows(audit.comparisons, attr)
         if any(c.get("rate_difference") is not None for c in comps):
-            tables.append(_comparisons_table(attr, comps, hidden))
+            why = not_assessable(
+                audit, attr, ("rates", "comparisons"), extra=hidden, min_cell=min_cell
+            )
+            tables.append(_noted(_comparisons_table(attr, comps, hidden), why))
+        elif comps:
+            why = not_assessable(audit, attr, ("rates", "comparisons"), extra=hidden,
+                                 min_cell=min_cell)  # fmt: skip
+            paragraphs.append(f"By {attr}, no comparison between groups can be published: {why}.")
         strata = attribute_rows(audit.strata, attr)
         if strata:
             table = _strata_table(attr, strata, hidden)
@@ -311,28 +413,64 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
             )
         score_gaps = attribute_rows(audit.score_gaps, attr)
         if score_gaps:
-            tables.append(_score_gaps_table(attr, score_gaps))
-        reviewer_gaps = attribute_rows(audit.reviewer_gaps, attr)
-        flagged = [r for r in reviewer_gaps if r.get("flagged")]
-        if reviewer_gaps:
-            # Counted, not named: which reviewers is for the committee, not the public.
+            why = not_assessable(audit, attr, ("score_gaps",))
+            tables.append(_noted(_score_gaps_table(attr, score_gaps), why))
+        spread = attribute_rows(audit.spread, attr)
+        if spread and spread[0].get("ci_low") is not None and len(groups) > 2:
+            s0 = spread[0]
+            tests = attribute_rows(audit.tests, attr)
+            p = tests[0].get("p_value") if tests else None
             paragraphs.append(
-                f"By {attr}: no reviewer scores one group differently from the rest of the "
-                "panel beyond chance (after correcting for multiple comparisons)."
-                if not flagged
-                else f"By {attr}: {len(flagged)} reviewer × group "
-                f"combination{'s' if len(flagged) > 1 else ''} score that group differently "
-                "from the rest of the panel beyond chance (after correcting for multiple "
-                "comparisons); the audit file names them for the committee."
+                f"By {attr}, the highest selection rate ({s0['highest']}) is "
+                f"{pct(s0.get('estimate'))} above the lowest ({s0['lowest']}); 95% interval "
+                f"{pct(s0.get('ci_low'))} to {pct(s0.get('ci_high'))}, simultaneous over "
+                f"the {s0.get('pairs')} pairs of groups"
+                + (f" (test of equal rates: p = {fmt(p)})." if p is not None else ".")
             )
+        sentence = reviewer_sentence(audit, attr)
+        if sentence is not None:
+            paragraphs.append(sentence)
         funnel = attribute_rows(audit.funnel, attr)
         if funnel:
             names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
             renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]
-            frame = pd.DataFrame(_suppress_funnel(renamed, min_cell))
+            frame = pd.DataFrame(_blank_hidden(_suppress_funnel(renamed, min_cell)))
             charts.append(funnel_chart(frame, attribute=attr, id=f"funnel-{slug(attr)}"))
-            tables.append(_funnel_table(attr, frame))
+            why = not_assessable(audit, attr, ("rates", "funnel"), extra=hidden, min_cell=min_cell)
+            tables.append(_noted(_funnel_table(attr, frame), why))
+            below = [
+                f"{r['group']} at {r['stage']} ({fmt(r.get('adverse_impact_ratio'))} of "
+                f"{r.get('reference')}'s rate)"
+                for r in funnel
+                if r.get("four_fifths_flag") is True and not r.get("suppressed")
+            ]
+            if below:
+                paragraphs.append(
+                    f"Funnel by {attr}: below four-fifths of the reference group's pass "
+                    f"rate: {'; '.join(below)}."
+                )
     return Section("audit", "Outcomes by group", tuple(paragraphs), tuple(tables), tuple(charts))
+
+
+def _blank_hidden(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows with every count the tables show as suppressed set to None."""
+    out = []
+    for r in rows:
+        row = dict(r)
+        if row.get("suppressed"):
+            row["selected"] = None
+            if not row.get(_COUNT_SHOWN):
+                row["applicants"] = None
+        out.append(row)
+    return out
+
+
+def _noted(table: Table, gone: str) -> Table:
+    """Add to a table's note which groups it could not assess and why."""
+    if not gone:
+        return table
+    note = f"{gone[0].upper()}{gone[1:]}."
+    return replace(table, note=f"{table.note} {note}".strip() if table.note else note)
 
 
 def _suppress_funnel(rows: list[dict[str, Any]], min_cell: int) -> list[dict[str, Any]]:
@@ -352,7 +490,7 @@ def _funnel_table(attr: str, frame: pd.DataFrame) -> Table:
             _cell(r, "applicants"),
             _cell(r, "selected"),
             _cell(r, "selection_rate", percent=True),
-            _cell(r, "adverse_impact_ratio"),
+            _air(r),
         )
         for r in records
     )
@@ -361,3 +499,14 @@ def _funnel_table(attr: str, frame: pd.DataFrame) -> Table:
         ("stage", "group", "reached", "passed", "rate", "adverse-impact ratio"),
         rows,
     )
+
+
+def _air(row: Mapping[str, Any]) -> str:
+    """Show a stage's adverse-impact ratio, naming its reference group, with the flag."""
+    text = _cell(row, "adverse_impact_ratio")
+    if row.get("suppressed") or row.get("adverse_impact_ratio") is None:
+        return text
+    ref = row.get("reference")
+    if ref is not None and not (isinstance(ref, float) and np.isnan(ref)):
+        text += f" (vs {ref})"
+    return text + (" ⚑ below 4/5" if row.get("four_fifths_flag") is True else "")

@@ -20,7 +20,12 @@ from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.lottery import QuotaDrawCertificate
-from fairpanel.report._audit_section import attribute_rows, audit_section, suppress_small
+from fairpanel.report._audit_section import (
+    attribute_rows,
+    audit_section,
+    not_assessable,
+    suppress_small,
+)
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
@@ -212,7 +217,10 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections=tuple(sections),
         glossary=GLOSSARY,
         provenance=provenance,
-        min_cell=inputs.min_cell,
+        # an audit suppressed at a smaller cell may show smaller cells: the report says so
+        min_cell=min(inputs.min_cell, inputs.audit.min_cell)
+        if inputs.audit is not None
+        else inputs.min_cell,
     )
 
 
@@ -340,9 +348,10 @@ def _audit_summary(audit: AuditResult, min_cell: int) -> list[str]:
         ]
         if not comps:
             if hidden:
+                why = not_assessable(audit, attr, ("rates",), extra=hidden, min_cell=min_cell)
                 out.append(
                     f"By {attr}, comparisons are withheld to protect groups too small to "
-                    "publish (see the notes under Outcomes by group)."
+                    f"publish ({why}; see the notes under Outcomes by group)."
                 )
             continue
         worst = min(comps, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
@@ -384,7 +393,11 @@ def _audit_summary(audit: AuditResult, min_cell: int) -> list[str]:
                 )
             if st.get("simpson_reversal"):
                 sentence += "; the direction reverses within strata (Simpson's paradox)"
-        out.append(sentence + ".")
+        # silence is not a finding: the groups the comparison could not assess are named
+        gone = not_assessable(
+            audit, attr, ("rates", "comparisons"), extra=hidden, min_cell=min_cell
+        )
+        out.append(sentence + (f"; {gone}" if gone else "") + ".")
     return out
 
 

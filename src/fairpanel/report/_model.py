@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fairpanel._json import SCHEMA_KEY, stamp
+from fairpanel._schema import internal_stamp
 from fairpanel.viz import Chart, Table
 
 __all__ = [
@@ -98,4 +99,10 @@ class ReportModel:
             "glossary": [{"term": t, "definition": d} for t, d in self.glossary],
             "provenance": self.provenance.to_dict(),
             "min_cell": self.min_cell,
+            **({"stamp": self.stamp} if self.stamp else {}),
         }
+
+    @property
+    def stamp(self) -> str | None:
+        """The stamp every page carries when cells under the default minimum are shown."""
+        return internal_stamp(self.min_cell)

@@ -127,8 +127,36 @@ def caterpillar_chart(
     )
 
 
+#: What a chart writes where a withheld group's value would be.
+WITHHELD_LABEL = "suppressed: not assessable (small cells)"
+
+
+def _withheld_rows(frame: pd.DataFrame) -> pd.Series:
+    return frame["suppressed"].astype("boolean").fillna(False).astype(bool)
+
+
+def _with_placeholders(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """Return the fallback table: a withheld row says so instead of showing numbers.
+
+    A withheld row's applicant count is shown when the caller left it (the audit
+    withheld only the selected count); the caller blanks the counts it hides.
+    """
+    out = frame[list(cols)].astype(object)
+    hidden = _withheld_rows(frame).to_numpy()
+    for col in cols:
+        if col in ("group", "stage"):
+            continue
+        mask = hidden & (frame[col].isna().to_numpy() if col == "applicants" else True)
+        out.loc[mask, col] = "suppressed"
+    return out
+
+
 def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Chart:
-    """Chart the selection rate per group with Wilson intervals; suppressed groups are left out.
+    """Chart the selection rate per group with Wilson intervals; withheld groups are marked.
+
+    A suppressed group keeps its row, with a labelled placeholder
+    (:data:`WITHHELD_LABEL`) instead of a point, so the chart never shows one dot and
+    says nothing about the others.
 
     Parameters
     ----------
@@ -140,23 +168,37 @@ def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Cha
     id : str
         The chart's id in the page.
     """
-    df = groups.loc[~groups["suppressed"].astype(bool)].copy()
+    df = groups.copy()
     df["group"] = df["group"].astype(str)
+    hidden = _withheld_rows(df)
+    df["suppressed"] = hidden
+    for col in ("selection_rate", "rate_ci_low", "rate_ci_high"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float).where(~hidden)
+    order = df["group"].tolist()
     x = alt.X("selection_rate:Q", title="selection rate", scale=alt.Scale(domain=[0, 1]))
-    base = alt.Chart(df).encode(y=alt.Y("group:N", title=attribute))
-    chart = alt.layer(
-        base.mark_rule().encode(x=alt.X("rate_ci_low:Q", title=""), x2="rate_ci_high:Q"),
-        base.mark_point(filled=True, size=60).encode(
+    base = alt.Chart(df).encode(y=alt.Y("group:N", title=attribute, sort=order))
+    shown = base.transform_filter("!datum.suppressed")
+    layers = [
+        shown.mark_rule().encode(x=alt.X("rate_ci_low:Q", title=""), x2="rate_ci_high:Q"),
+        shown.mark_point(filled=True, size=60).encode(
             x=x, tooltip=["group", alt.Tooltip("selection_rate:Q", format=".1%")]
         ),
-    ).properties(width=_WIDTH, height=max(60, 28 * len(df)))
+    ]
+    if hidden.any():
+        layers.append(
+            base.transform_filter("datum.suppressed")
+            .mark_text(align="left", fontStyle="italic", color="#555")
+            .encode(x=alt.datum(0.01), text=alt.value(WITHHELD_LABEL))
+        )
+    chart = alt.layer(*layers).properties(width=_WIDTH, height=max(60, 28 * len(df)))
     cols = ["group", "applicants", "selected", "selection_rate", "rate_ci_low", "rate_ci_high"]
     return _finish(
         chart,
         id=id,
         title=f"Selection rate by {attribute}",
-        description=f"Selection rate by {attribute} with 95% Wilson intervals",
-        table=_table(df[cols], f"Selection rate by {attribute}"),
+        description=f"Selection rate by {attribute} with 95% Wilson intervals"
+        + (f"; withheld groups: {', '.join(df.loc[hidden, 'group'])}" if hidden.any() else ""),
+        table=_table(_with_placeholders(df, cols), f"Selection rate by {attribute}"),
     )
 
 
@@ -248,11 +290,25 @@ def funnel_chart(funnel: pd.DataFrame, *, attribute: str, id: str) -> Chart:
     id : str
         The chart's id in the page.
     """
-    df = funnel.loc[~funnel["suppressed"].astype(bool)].copy()
-    df["group"] = df["group"].astype(str)
-    stage_order = list(dict.fromkeys(df["stage"]))
+    every = funnel.copy()
+    every["group"] = every["group"].astype(str)
+    hidden = _withheld_rows(every)
+    df = every.loc[~hidden].copy()
+    stage_order = list(dict.fromkeys(every["stage"]))
+    # a withheld point is named under the chart, never silently missing from its line
+    gone = [
+        f"{grp} at {', '.join(part['stage'].astype(str))}"
+        for grp, part in every.loc[hidden].groupby("group", sort=False)
+    ]
+    title: alt.TitleParams | str = f"Funnel by {attribute}"
+    if gone:
+        title = alt.TitleParams(
+            f"Funnel by {attribute}",
+            subtitle=f"{WITHHELD_LABEL}: {'; '.join(gone)}",
+            subtitleFontStyle="italic",
+        )
     chart = (
-        alt.Chart(df)
+        alt.Chart(df, title=title)
         .mark_line(point=True)
         .encode(
             x=alt.X("stage:N", sort=stage_order),
@@ -261,13 +317,16 @@ def funnel_chart(funnel: pd.DataFrame, *, attribute: str, id: str) -> Chart:
         )
         .properties(width=_WIDTH, height=240)
     )
-    cols = [c for c in ("stage", "group", "applicants", "selected", "selection_rate") if c in df]
+    cols = [
+        c for c in ("stage", "group", "applicants", "selected", "selection_rate") if c in every
+    ]
     return _finish(
         chart,
         id=id,
         title=f"Funnel by {attribute}",
-        description=f"Rate at each stage by {attribute}, among those who reached it",
-        table=_table(df[cols], f"Funnel by {attribute}"),
+        description=f"Rate at each stage by {attribute}, among those who reached it"
+        + (f"; withheld: {'; '.join(gone)}" if gone else ""),
+        table=_table(_with_placeholders(every, cols), f"Funnel by {attribute}"),
     )
 
 
