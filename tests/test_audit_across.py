@@ -127,6 +127,7 @@ def test_missing_p_values_stay_out_of_the_family():
 def test_the_audit_publishes_one_family():
     d = pd.DataFrame(
         {
+            "submission_id": [f"s{i}" for i in range(200)],
             "gender": ["m"] * 120 + ["w"] * 80,
             "stage": (["early", "late"] * 100),
             "selected": [1] * 48 + [0] * 72 + [1] * 12 + [0] * 68,
@@ -337,6 +338,7 @@ def test_scan_finds_a_planted_intersection():
     n = 2000
     d = pd.DataFrame(
         {
+            "submission_id": [f"s{i}" for i in range(n)],
             "gender": rng.choice(["m", "w"], n),
             "stage": rng.choice(["early", "late"], n),
             "region": rng.choice(["n", "s", "e"], n),
@@ -420,8 +422,9 @@ def test_decisions_across_cycles_agree_with_their_counts():
         ]
     )
     units["blind"] = np.where(units["year"].astype(int) >= 2013, "yes", "no")
+    units["submission_id"] = [f"s{i}" for i in range(len(units))]
     decided = run_audit(
-        units[["year", "gender", "selected", "blind"]],
+        units[["submission_id", "year", "gender", "selected", "blind"]],
         groups="gender",
         cycle="year",
         change_col="blind",
