@@ -81,6 +81,7 @@ def simulate(
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import guard_outputs, write_frame, write_json
     from fairpanel.simulate import compare, load_scenario, parse_grid, sweep
+    from fairpanel.simulate._scenario_parse import check_replicates
 
     path = existing_file(scenario)
     guard_outputs([path], [json_out, csv_out])
@@ -93,6 +94,10 @@ def simulate(
             ERR_REPLICATES.format(value=sweep_replicates), field="--sweep-replicates"
         )
     sc = load_scenario(path)
+    size = {"submissions": sc.submissions, "reviews_per_submission": sc.reviews_per_submission}
+    check_replicates(replicates, **size, field="--replicates")
+    if grid:
+        check_replicates(sweep_replicates, **size, field="--sweep-replicates")
     result = compare(
         sc,
         strategies=names,

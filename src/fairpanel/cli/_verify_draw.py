@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import read_json
 from fairpanel.cli._common import existing_file, fail, friendly_errors
 
 __all__ = ["verify_draw"]
 
-ERR_NOT_JSON = "not a JSON draw certificate ({problem})"
 ERR_NOT_OBJECT = "a draw certificate is a JSON object"
 OK_MESSAGE = "ok: the draw matches ({n} entrants, {places} drawn, seed {seed!r})"
 
@@ -26,10 +25,7 @@ def verify_draw(
 ) -> None:
     """Recompute a draw from its certificate: exit 0 if it matches, else 2 and why."""
     path = existing_file(certificate)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FairpanelInputError(ERR_NOT_JSON.format(problem=exc), file=path) from None
+    data = read_json(path)  # within the JSON size and depth limits
     if not isinstance(data, dict):
         raise FairpanelInputError(ERR_NOT_OBJECT, file=path)
     # Imported here for start-up time: the lottery pulls in numpy and scipy.
