@@ -12,6 +12,7 @@ from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, Subm
 from fairpanel.cli._common import (
     Encoding,
     Groups,
+    RawCsv,
     RequestCol,
     Seed,
     SubmissionCol,
@@ -109,6 +110,7 @@ def allocate(
         list[str] | None,
         typer.Option("--exclude", help="ml: a column never to use as a feature (repeat)."),
     ] = None,
+    raw_csv: RawCsv = False,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
@@ -178,7 +180,7 @@ def allocate(
         if isinstance(exc, FairpanelInputError):
             raise
         raise fail(str(exc)) from None
-    _write(result, out, certificate, json_out)
+    _write(result, out, certificate, json_out, raw_csv=raw_csv)
 
 
 def _load_rubric(path: Path) -> Rubric:
@@ -188,10 +190,17 @@ def _load_rubric(path: Path) -> Rubric:
     return load_rubric(existing_file(path))
 
 
-def _write(result: Allocation, out: Path, certificate: Path | None, json_out: Path | None) -> None:
+def _write(
+    result: Allocation,
+    out: Path,
+    certificate: Path | None,
+    json_out: Path | None,
+    *,
+    raw_csv: bool = False,
+) -> None:
     from fairpanel.io import write_frame, write_json  # start-up time, as above
 
-    write_frame(out, result.table)
+    write_frame(out, result.table, raw=raw_csv)
     if json_out is not None:
         write_json(json_out, result.to_dict())
     if certificate is not None:

@@ -39,6 +39,7 @@ __all__ = [
     "Encoding",
     "Groups",
     "LowerIsBetter",
+    "RawCsv",
     "RequestCol",
     "RequiredGroups",
     "ReviewsFile",
@@ -279,9 +280,41 @@ LowerIsBetter = Annotated[
         "num_grade runs from 6 = A (best) to 1: higher is better, the default.",
     ),
 ]
+ERR_SEED_TEXT = "the seed holds bytes that are not valid text ({problem}); type it again"
+
+
+def _seed_text(value: str | None) -> str | None:
+    """Refuse a seed that cannot be written down: bytes the terminal could not decode.
+
+    A seed is published and re-typed by whoever repeats the draw or the run, and hashed
+    as UTF-8; Python keeps undecodable command-line bytes as lone surrogates, which
+    neither the hash nor any output file can hold.
+    """
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise typer.BadParameter(ERR_SEED_TEXT.format(problem=exc.reason)) from None
+    return value
+
+
 Seed = Annotated[
     str,
-    typer.Option("--seed", help="Seed for every random choice (any text); the output records it."),
+    typer.Option(
+        "--seed",
+        help="Seed for every random choice (any text); the output records it.",
+        callback=_seed_text,
+    ),
+]
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="Write CSV text cells exactly as they are. By default a cell starting with "
+        "=, +, -, @, a tab or a carriage return gets a leading apostrophe, so that a "
+        "spreadsheet shows it as text instead of running it as a formula (OWASP's "
+        "CSV-injection advice); fairpanel's readers remove that apostrophe again.",
+    ),
 ]
 DropMissing = Annotated[
     bool,

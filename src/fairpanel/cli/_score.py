@@ -14,6 +14,7 @@ from fairpanel.cli._common import (
     DropMissing,
     Encoding,
     LowerIsBetter,
+    RawCsv,
     ReviewsFile,
     ScaleMax,
     ScaleMin,
@@ -125,6 +126,7 @@ def score_command(
         Path | None,
         typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
     ] = None,
+    raw_csv: RawCsv = False,
     *,
     columns: ReviewColumns,
 ) -> None:
@@ -170,10 +172,10 @@ def score_command(
     if result.provisional:
         frame_out = frame_out.assign(provisional=True)
         console.print("[bold]Results are provisional: the posterior did not converge.[/bold]")
-    write_frame(out, frame_out)
+    write_frame(out, frame_out, raw=raw_csv)
     console.print(f"wrote {out}")
     if reviewers_out is not None:
-        write_frame(reviewers_out, result.reviewers)
+        write_frame(reviewers_out, result.reviewers, raw=raw_csv)
         console.print(f"wrote {reviewers_out}")
     if json_out is not None:
         write_json(json_out, result.to_dict())

@@ -10,7 +10,7 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_SEED, STRATEGY_NAMES
-from fairpanel.cli._common import Seed, console, existing_file, friendly_errors
+from fairpanel.cli._common import RawCsv, Seed, console, existing_file, friendly_errors
 
 __all__ = ["ERR_STRATEGY", "simulate"]
 
@@ -68,6 +68,7 @@ def simulate(
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Write the per-replicate tidy table here.")
     ] = None,
+    raw_csv: RawCsv = False,
     progress: Annotated[
         bool,
         typer.Option(
@@ -119,7 +120,7 @@ def simulate(
     if json_out is not None:
         write_json(json_out, result.to_dict())
     if csv_out is not None:
-        write_frame(csv_out, result.table)
+        write_frame(csv_out, result.table, raw=raw_csv)
     from rich.table import Table  # start-up time: only the commands that print a table
 
     table = Table(title=f"{result.scenario.name}: {replicates} cycles, seed {seed}")

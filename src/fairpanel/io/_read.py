@@ -30,6 +30,7 @@ from fairpanel._limits import (
     check_file_size,
     check_table_memory,
 )
+from fairpanel.io._cells import unescape_formulas
 from fairpanel.io._decode import decode
 
 __all__ = [
@@ -302,7 +303,9 @@ def _tidy(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     frame = frame.set_axis(stripped, axis=1)
     frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
     for col in frame.columns:
-        text = frame[col].astype("str").str.strip()
+        # The apostrophe fairpanel's writer put before a formula-like cell goes first,
+        # so the cell reads back as it was before writing (spaces then stripped).
+        text = unescape_formulas(frame[col].astype("str")).str.strip()
         frame[col] = text.mask(text == "")
     return frame.loc[frame.notna().any(axis=1)]
 

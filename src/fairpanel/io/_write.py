@@ -17,6 +17,7 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import jsonable
+from fairpanel.io._cells import escape_formulas
 
 __all__ = ["guard_outputs", "write_bytes", "write_frame", "write_json", "write_text"]
 
@@ -118,7 +119,7 @@ def write_json(path: str | Path, payload: Any) -> Path:
     return write_text(path, text + "\n")
 
 
-def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
+def write_frame(path: str | Path, frame: pd.DataFrame, *, raw: bool = False) -> Path:
     """Write a DataFrame as CSV (UTF-8, no index) atomically.
 
     Parameters
@@ -128,13 +129,19 @@ def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
     frame : DataFrame
         The table; its columns are written in order under a header line, with Unix
         line endings; missing values are empty cells.
+    raw : bool, default False
+        Write text cells exactly as they are. By default a text cell a spreadsheet
+        would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) gets a leading
+        apostrophe (:func:`fairpanel.io._cells.escape_formulas`), which fairpanel's
+        readers remove again.
 
     Returns
     -------
     Path
         ``path`` as a :class:`~pathlib.Path`.
     """
-    return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    table = frame if raw else escape_formulas(frame)
+    return write_text(path, table.to_csv(index=False, lineterminator="\n"))
 
 
 def guard_outputs(

@@ -50,7 +50,7 @@ HINT_QUOTE = (
     "YAML reads an unquoted yes, no, on, off, true or false as a switch; put the text in quotes"
 )
 
-__all__ = ["PlainDataLoader", "parse_rubric", "yaml_message"]
+__all__ = ["PlainDataLoader", "check_scale_length", "parse_rubric", "yaml_message"]
 
 ERR_YAML_DEEP = "the YAML is nested more than {limit} levels deep (line {line})"
 ERR_YAML_EXPANDS = (
@@ -304,20 +304,39 @@ def _parse_scale(raw: Any) -> Scale:
         raise _fail(ERR_SCALE_INTEGER.format(min=lo, max=hi), "scale")
     if lo >= hi:
         raise _fail(ERR_SCALE_ORDER.format(min=int(lo), max=int(hi)), "scale")
-    # Every point is a described level, checked and drawn one by one: a scale of a
-    # billion points is a typing mistake that would take gigabytes to find out.
-    if hi - lo + 1 > MAX_SCALE_POINTS:
-        points = int(hi - lo + 1)
-        raise _fail(
-            ERR_SCALE_LONG.format(min=int(lo), max=int(hi), points=points, limit=MAX_SCALE_POINTS),
-            "scale",
-        )
+    check_scale_length(int(lo), int(hi), field="scale")
     better = raw.get("higher_is_better", True)
     if not isinstance(better, bool):
         raise _fail(
             ERR_BAD_TYPE.format(expected="true or false", got=better), "scale.higher_is_better"
         )
     return Scale(int(lo), int(hi), better)
+
+
+def check_scale_length(minimum: int, maximum: int, *, field: str) -> None:
+    """Refuse a scale with more points than a rubric can describe.
+
+    Every point is a described level, checked and drawn one by one: a scale of a
+    billion points is a typing mistake that would take gigabytes to find out.
+
+    Parameters
+    ----------
+    minimum, maximum : int
+        The scale's ends.
+    field : str
+        Where the scale was given (``scale``, ``--scale-min/--scale-max``).
+
+    Raises
+    ------
+    FairpanelInputError
+        Past :data:`~fairpanel._limits.MAX_SCALE_POINTS` points.
+    """
+    points = maximum - minimum + 1
+    if points > MAX_SCALE_POINTS:
+        raise _fail(
+            ERR_SCALE_LONG.format(min=minimum, max=maximum, points=points, limit=MAX_SCALE_POINTS),
+            field,
+        )
 
 
 def _parse_criterion(raw: Any, scale: Scale, where: str) -> Criterion:

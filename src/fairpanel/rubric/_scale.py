@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel.rubric._parse import check_scale_length
 from fairpanel.rubric._rubric import Rubric
 
 __all__ = ["ERR_RUBRIC_SCALE", "ERR_SCALE_PAIR", "ScaleChoice", "choose_scale"]
@@ -100,6 +101,7 @@ def choose_scale(
         raise FairpanelInputError(ERR_SCALE_PAIR)
     if minimum is None or maximum is None:
         return ScaleChoice(None, None)
+    check_scale_length(minimum, maximum, field="--scale-min/--scale-max")
     check = Rubric.single_criterion(
         minimum=minimum, maximum=maximum, higher_is_better=not lower_is_better
     )
