@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["score_command"]
 
+ERR_NO_SPREAD = (
+    "{file}: the Bayesian model cannot be fitted: the scores hardly vary (every review "
+    "the same, or nearly), so reviewer leniency and noise cannot be told apart; check the "
+    "score column, or use --method eb"
+)
 ERR_UNCONVERGED = (
     "the posterior has not converged ({message}); the scores are not final. "
     "Rerun with more --draws, or pass --allow-unconverged to write them marked provisional"
@@ -164,6 +169,10 @@ def score_command(
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):
             raise
+        from numpy.linalg import LinAlgError  # numpy is loaded by now
+
+        if isinstance(exc, LinAlgError):  # no spread left to model (identical scores)
+            raise fail(ERR_NO_SPREAD.format(file=reviews)) from None
         raise fail(str(exc)) from None
     _show(result)
     if result.provisional and not allow_unconverged:
