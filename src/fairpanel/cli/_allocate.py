@@ -8,14 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import (
-    DEFAULT_SEED,
-    ML_MODELS,
-    Mitigation,
-    MLModel,
-    StrategyName,
-    SubmissionColumns,
-)
+from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, SubmissionColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
@@ -52,8 +45,8 @@ def allocate(
         StrategyName,
         typer.Option("--strategy", help="The selection rule.", case_sensitive=False),
     ],
+    seed: Seed,
     out: Annotated[Path, typer.Option("--out", help="Where to write the allocation CSV.")],
-    seed: Seed = DEFAULT_SEED,
     submissions: Annotated[
         Path | None,
         typer.Option(
