@@ -27,6 +27,21 @@ GOOD = Path(__file__).parent / "data" / "good"
 REVIEWS = (GOOD / "reviews.csv").read_text(encoding="utf-8")
 SUBMISSIONS = (GOOD / "submissions.csv").read_text(encoding="utf-8")
 RUBRIC = GOOD / "rubric.yaml"
+#: A score table as `fairpanel score` writes it (what `allocate` reads).
+SCORES = (
+    "submission_id,calibrated_score,expected_rank,rank_lo50,rank_hi50,rank_lo90,rank_hi90\n"
+    + (
+        "".join(
+            f"P0{i},{5 - 0.4 * i},{i},{max(1, i - 1)},{min(6, i + 1)},1,6\n" for i in range(1, 7)
+        )
+    )
+)
+#: An audit JSON as `fairpanel audit` writes it is long; a certificate is short and has
+#: every kind of value (text, numbers, lists, nested objects).
+CERTIFICATE = (
+    '{"seed": "s", "places": 1, "entrants": [["P01", 1.0], ["P02", 2.0]], '
+    '"algorithm": "sha256-weighted", "order": ["P02", "P01"], "drawn": ["P02"]}'
+)
 
 #: Each command's arguments; {reviews}, {submissions} and {out} are filled per example.
 COMMANDS = {
@@ -34,6 +49,8 @@ COMMANDS = {
     "score": "score --reviews {reviews} --rubric {rubric} --method eb --out {out}",
     "reliability": "reliability --reviews {reviews} --rubric {rubric} --bootstrap 0",
     "audit": "audit --decisions {submissions} --group gender --selected hours",
+    "allocate": "allocate --scores {reviews} --strategy partial-lottery --capacity 2 "
+    "--seed 1 --out {out}",
 }
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "latin-1", "cp1252")
 
@@ -91,7 +108,8 @@ def test_a_mangled_table_is_read_or_refused_in_one_line(
     command, row, col, value, write_as, read_as
 ):
     target = "submissions" if command == "audit" else "reviews"
-    text = _mutate(REVIEWS if target == "reviews" else SUBMISSIONS, row, col, value)
+    first = SCORES if command == "allocate" else REVIEWS
+    text = _mutate(first if target == "reviews" else SUBMISSIONS, row, col, value)
     data = text.encode(write_as, errors="replace")
     reviews = data if target == "reviews" else REVIEWS.encode()
     submissions = data if target == "submissions" else SUBMISSIONS.encode()
@@ -104,6 +122,26 @@ def test_a_mangled_header_is_read_or_refused_in_one_line(header):
     body = REVIEWS.split("\n", 1)[1]
     text = ",".join(header) + "\n" + body
     _run("validate", text.encode("utf-8", errors="replace"), SUBMISSIONS.encode(), encoding=None)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    at=st.integers(0, len(CERTIFICATE) - 1),
+    cut=st.integers(0, 3),
+    value=st.sampled_from(
+        ["", "[", "{", "}", '"', "-1e999", "null", "[[[[", "9" * 5000, "\\ud800"]
+    ),
+)
+def test_a_mangled_json_is_read_or_refused_in_one_line(at, cut, value):
+    text = CERTIFICATE[:at] + value + CERTIFICATE[at + cut :]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "draw.json"
+        path.write_text(text, encoding="utf-8")
+        for args in (["verify-draw", str(path)], ["report", "--out", tmp, "--audit", str(path)]):
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 2, result.output
+            assert "Traceback" not in result.output
+            assert len(result.stderr.splitlines()) == 1, result.stderr
 
 
 # ------------------------------------------------------------------- the guard
