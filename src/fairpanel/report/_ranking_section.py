@@ -15,12 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel.report._model import Section
 from fairpanel.viz import caterpillar_chart
 
-__all__ = ["RuleLine", "ranking_section", "rule_line"]
+__all__ = ["ERR_NO_RANKS", "RuleLine", "ranking_section", "rule_line"]
+
+ERR_NO_RANKS = "the score table has no {columns} column, which the ranking chart draws"
+HINT_NO_RANKS = "give the score table 'fairpanel score' wrote"
+_RANK_COLUMNS: Final = ("expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90")
 
 #: The order in which allocations are preferred for the chart: the rules that draw a line
 #: on the rank axis first, the partial lottery's (defined by rank uncertainty) before all.
@@ -83,10 +89,12 @@ def rule_line(alloc: pd.DataFrame, scores: pd.DataFrame) -> RuleLine:
                 "whose interval crosses it entered the lottery.",
                 lottery,
             )
-    if strategy == "rank" and 0 < places < len(alloc):
-        ranks = scores.set_index(scores["submission_id"].astype(str))["expected_rank"]
-        er = ranks.reindex(alloc["submission_id"].astype(str)).to_numpy(dtype=float)
-        last, first = float(max(er[selected])), float(min(er[~selected]))
+    ranks = scores.set_index(scores["submission_id"].astype(str))["expected_rank"]
+    er = ranks.reindex(alloc["submission_id"].astype(str)).to_numpy(dtype=float)
+    known = ~np.isnan(er)  # an allocated id missing from the scores has no rank
+    if strategy == "rank" and (selected & known).any() and (~selected & known).any():
+        last = float(er[selected & known].max())
+        first = float(er[~selected & known].min())
         value = (last + first) / 2
         meaning = (
             f"The dashed line is the ranking's funding line, expected rank {value:.1f}: "
@@ -132,6 +140,11 @@ def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -
     -------
     Section
     """
+    missing = [c for c in _RANK_COLUMNS if c not in scores.columns]
+    if missing:
+        raise FairpanelInputError(
+            ERR_NO_RANKS.format(columns=", ".join(missing)), hint=HINT_NO_RANKS
+        )
     alloc = _chosen(allocations)
     line = None if alloc is None else rule_line(alloc, scores)
     chart = caterpillar_chart(

@@ -113,6 +113,8 @@ def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> C
     id : str, default "prob-rank"
         The chart's id in the page.
     """
+    # A submission without an expected rank (not in the score table) has no place here.
+    long = long.loc[long["expected_rank"].notna()]
     drawn = long[["strategy", "expected_rank", "selection_probability"]]
     binned_view = len(drawn) > PROBABILITY_POINTS_MAX
     if binned_view:
