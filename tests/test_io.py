@@ -13,6 +13,7 @@ from fairpanel.cli import app
 from fairpanel.io import (
     ERR_NOT_BOOL,
     _checks,
+    _decode,
     _read,
     _reviews,
     _submissions,
@@ -86,11 +87,11 @@ def test_not_utf8_names_the_encoding_and_the_option(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_bytes((HDR + "P01,Müller,science,4\n").encode("latin-1"))
     err = _raises(read_table, path)
-    assert err.message == _read.ERR_NOT_TEXT.format(
+    assert err.message == _decode.ERR_NOT_TEXT.format(
         encoding="UTF-8", byte=0xFC, guess="; it looks like Latin-1 (ISO-8859-1)"
     )
     assert err.row == 2
-    assert err.hint == _read.HINT_ENCODING.format(suggest="latin-1")
+    assert err.hint == _decode.HINT_ENCODING.format(suggest="latin-1")
     assert "--encoding" in str(err)
     # ... and the suggested option reads it.
     assert read_table(path, encoding="latin-1")["reviewer_id"].tolist() == ["Müller"]
@@ -100,12 +101,12 @@ def test_cp1252_is_told_from_latin1(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_bytes((HDR + "P01,O\u2019Hara,science,4\n").encode("cp1252"))
     err = _raises(read_table, path)
-    assert err.hint == _read.HINT_ENCODING.format(suggest="cp1252")
+    assert err.hint == _decode.HINT_ENCODING.format(suggest="cp1252")
 
 
 def test_unknown_encoding(tmp_path):
     err = _raises(read_table, _csv(tmp_path, HDR + OK), encoding="klingon")
-    assert err.message == _read.ERR_UNKNOWN_ENCODING.format(encoding="klingon")
+    assert err.message == _decode.ERR_UNKNOWN_ENCODING.format(encoding="klingon")
 
 
 @pytest.mark.parametrize("text", ["", "  \n\n"])

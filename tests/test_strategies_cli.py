@@ -149,7 +149,7 @@ def test_verify_draw_rejects_a_tampered_certificate(files: dict[str, Path]) -> N
     junk.write_text("{not json", encoding="utf-8")
     res = _run("verify-draw", junk)
     assert res.exit_code == 2  # type: ignore[attr-defined]
-    assert "not a JSON draw certificate" in res.output  # type: ignore[attr-defined]
+    assert "not valid JSON" in res.output  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

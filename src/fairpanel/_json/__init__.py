@@ -24,6 +24,7 @@ from fairpanel._json._read import (
     Kind,
     Node,
     check_schema,
+    read_json,
     table,
     within,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Node",
     "check_schema",
     "jsonable",
+    "read_json",
     "records",
     "stamp",
     "table",

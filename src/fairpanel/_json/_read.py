@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeGuard
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json._write import SCHEMA_KEY
+from fairpanel._limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, check_depth, check_file_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,6 +23,7 @@ __all__ = [
     "Kind",
     "Node",
     "check_schema",
+    "read_json",
     "table",
     "within",
 ]
@@ -31,6 +35,10 @@ ERR_SCHEMA_VERSION = (
     "schema version {version} of {name} is newer than this fairpanel reads (1 to {supported})"
 )
 HINT_UPGRADE = "upgrade fairpanel to read it"
+ERR_JSON_SYNTAX = "not valid JSON: {problem}"
+ERR_JSON_TEXT = "the file is not UTF-8 text, so not JSON"
+ERR_TOO_DEEP_JSON = "the JSON document is nested more than {limit} levels deep"
+ERR_JSON_NUMBER = "not valid JSON: a number has more digits than any result holds"
 
 #: How a record's column is checked: ``id`` is non-empty text; the others may be null.
 Kind = Literal["id", "text", "number", "integer", "bool"]
@@ -42,6 +50,63 @@ _EXPECTED: Final[Mapping[str, str]] = {
     "integer": "a whole number or null",
     "bool": "true, false or null",
 }
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file someone hands to fairpanel, within the size and depth limits.
+
+    The one way a result file comes in (``report``, ``verify-draw``): a file larger than
+    :data:`~fairpanel._limits.MAX_JSON_BYTES` is refused before it is read, and one
+    nested deeper than :data:`~fairpanel._limits.MAX_JSON_DEPTH` (Python's decoder
+    overflows its stack near 1,000) or holding an integer of thousands of digits is
+    refused with one line, like a syntax error.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (it exists).
+
+    Returns
+    -------
+    object
+        The parsed document (its shape is checked by the reader of each result type).
+
+    Raises
+    ------
+    FairpanelInputError
+        Naming the file: too big, not UTF-8, not JSON, or too deep.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "deep.json"
+    >>> _ = p.write_text("[" * 100 + "]" * 100)
+    >>> read_json(p)
+    Traceback (most recent call last):
+    ...
+    fairpanel._errors.FairpanelInputError: ...deep.json: the JSON document is nested more than 64 levels deep
+    """
+    check_file_size(path, MAX_JSON_BYTES, what="a result's JSON")
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise FairpanelInputError(ERR_JSON_TEXT, file=path) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"{exc.msg} at line {exc.lineno}"
+        raise FairpanelInputError(ERR_JSON_SYNTAX.format(problem=problem), file=path) from None
+    except RecursionError:
+        raise FairpanelInputError(
+            ERR_TOO_DEEP_JSON.format(limit=MAX_JSON_DEPTH), file=path
+        ) from None
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise FairpanelInputError(ERR_JSON_NUMBER, file=path) from None
+    try:
+        check_depth(data, MAX_JSON_DEPTH, what="JSON document")
+    except FairpanelInputError as exc:
+        raise exc.with_file(path) from None
+    return data
 
 
 def check_schema(data: Node, kind: str, supported: int) -> int:

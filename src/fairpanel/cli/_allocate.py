@@ -13,6 +13,7 @@ from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, Subm
 from fairpanel.cli._common import (
     Encoding,
     Groups,
+    RawCsv,
     RequestCol,
     SubmissionCol,
     console,
@@ -168,6 +169,7 @@ def allocate(
             "no longer give it; the certificate embeds it.",
         ),
     ] = None,
+    raw_csv: RawCsv = False,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
@@ -274,7 +276,7 @@ def allocate(
     assert out is not None
     assert seed is not None
     result = _custody(result, committed, commitment, certificate is not None, seed)
-    _write(result, outputs, out, certificate, json_out)
+    _write(result, outputs, out, certificate, json_out, raw_csv=raw_csv)
 
 
 def _load_rubric(path: Path) -> Rubric:
@@ -290,11 +292,13 @@ def _write(
     out: Path,
     certificate: Path | None,
     json_out: Path | None,
+    *,
+    raw_csv: bool = False,
 ) -> None:
     from fairpanel.lottery import DrawCertificate  # start-up time, as above
 
     with outputs:
-        outputs.write_frame(out, result.table)
+        outputs.write_frame(out, result.table, raw=raw_csv)
         if certificate is not None and result.certificate is not None:
             # The certificate names the allocation written just before it (its SHA-256).
             outputs.write_json(certificate, result.certificate.to_dict())

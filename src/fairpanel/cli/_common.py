@@ -1,13 +1,19 @@
 """What every subcommand shares: error handling, the console, and common options.
 
 Library errors are caught only here: a :class:`FairpanelInputError` becomes one line on
-stderr and exit code 2, never a traceback.
+stderr and exit code 2, never a traceback. :func:`guarded` is the last line of defence
+around every command: a file the system cannot read or write is one line and exit 2,
+and anything unexpected is one line, a request to report it, and exit 70 (sysexits'
+``EX_SOFTWARE``). ``FAIRPANEL_DEBUG=1`` lets the exception through with its stack, for
+whoever fixes it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,12 +32,15 @@ if TYPE_CHECKING:
     from fairpanel.rubric import Rubric
 
 __all__ = [
+    "DEBUG_ENV",
+    "EXIT_BUG",
     "EXIT_INPUT",
     "DropMissing",
     "Encoding",
     "Grades",
     "Groups",
     "LowerIsBetter",
+    "RawCsv",
     "RequestCol",
     "RequiredGroups",
     "ReviewsFile",
@@ -44,6 +53,7 @@ __all__ = [
     "existing_file",
     "fail",
     "friendly_errors",
+    "guarded",
     "name_file",
     "naming",
     "read_history",
@@ -54,6 +64,26 @@ __all__ = [
 ]
 
 EXIT_INPUT = 2
+#: A fault in fairpanel itself, not in the input: sysexits.h's EX_SOFTWARE.
+EXIT_BUG = 70
+#: Set to 1 to see the Python stack of an unexpected error instead of the one line.
+DEBUG_ENV = "FAIRPANEL_DEBUG"
+
+ERR_BUG = (
+    "internal error ({kind}: {detail}); this is a bug in fairpanel, not in your files: "
+    "please report it with the command you ran and this line "
+    "(run it again with {env}=1 to see the details)"
+)
+ERR_SYSTEM = "cannot {action} {file} ({problem})"
+ERR_MEMORY = (
+    "ran out of memory; the input is larger than this machine can hold: split it, or run "
+    "on a machine with more memory"
+)
+#: Longest part of an exception's text repeated in the bug line (one line, readable).
+_DETAIL_MAX = 160
+#: The temporary file an atomic write makes beside its target (``.name.XXXXXXXX.tmp``):
+#: an error about it is an error about the target.
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.tmp$")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -79,6 +109,74 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except FairpanelInputError as exc:
             raise fail(str(exc)) from None
+
+    return wrapper
+
+
+def _system_message(exc: OSError) -> str:
+    """One line for an operating-system error: which file, what it was doing, why."""
+    name = exc.filename
+    if name is None:
+        return ERR_SYSTEM.format(action="use", file="a file", problem=exc.strerror or exc)
+    path = Path(os.fsdecode(name))
+    temp = _TEMP_NAME.match(path.name)
+    if temp is not None:
+        path = path.with_name(temp.group("name"))
+    # A failed write reports the folder or the temporary file; a read reports the file.
+    action = "read" if isinstance(exc, FileNotFoundError) and exc.filename2 is None else "write"
+    if isinstance(exc, FileNotFoundError) and temp is not None:
+        action = "write"
+    if isinstance(exc, IsADirectoryError | FileExistsError | NotADirectoryError):
+        action = "write"
+    problem = exc.strerror or type(exc).__name__
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        # mkdir of an output's folder met a file of that name.
+        action, problem = "create the folder", "a file of that name is in the way"
+    return ERR_SYSTEM.format(action=action, file=f"'{path}'", problem=problem.lower())
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a command so that no Python stack ever reaches the user.
+
+    An input error is its one line and exit 2; an operating-system error (a folder that
+    does not exist, no permission, a full disk) names the file and exits 2; running out
+    of memory says so and exits 2; any other exception is a bug: one line asking for a
+    report, exit 70. Click's own exits and usage errors pass through untouched. With
+    ``FAIRPANEL_DEBUG=1`` in the environment, unexpected exceptions propagate with
+    their stack.
+
+    Parameters
+    ----------
+    func : callable
+        The command (or the whole application's ``invoke``).
+
+    Returns
+    -------
+    callable
+        The same call, guarded.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own exits and usage errors: already one line, own exit code
+        except FairpanelInputError as exc:
+            raise fail(str(exc)) from None
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+                raise
+            if isinstance(exc, OSError):
+                raise fail(_system_message(exc)) from None
+            if isinstance(exc, MemoryError):
+                raise fail(ERR_MEMORY) from None
+            detail = " ".join(str(exc).split())
+            if len(detail) > _DETAIL_MAX:
+                detail = detail[: _DETAIL_MAX - 1] + "…"
+            message = ERR_BUG.format(kind=type(exc).__name__, detail=detail, env=DEBUG_ENV)
+            sys.stderr.write(f"fairpanel: error: {message}\n")
+            raise typer.Exit(EXIT_BUG) from None
 
     return wrapper
 
@@ -200,9 +298,41 @@ LowerIsBetter = Annotated[
         "num_grade runs from 6 = A (best) to 1: higher is better, the default.",
     ),
 ]
+ERR_SEED_TEXT = "the seed holds bytes that are not valid text ({problem}); type it again"
+
+
+def _seed_text(value: str | None) -> str | None:
+    """Refuse a seed that cannot be written down: bytes the terminal could not decode.
+
+    A seed is published and re-typed by whoever repeats the draw or the run, and hashed
+    as UTF-8; Python keeps undecodable command-line bytes as lone surrogates, which
+    neither the hash nor any output file can hold.
+    """
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise typer.BadParameter(ERR_SEED_TEXT.format(problem=exc.reason)) from None
+    return value
+
+
 Seed = Annotated[
     str,
-    typer.Option("--seed", help="Seed for every random choice (any text); the output records it."),
+    typer.Option(
+        "--seed",
+        help="Seed for every random choice (any text); the output records it.",
+        callback=_seed_text,
+    ),
+]
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="Write CSV text cells exactly as they are. By default a cell starting with "
+        "=, +, -, @, a tab or a carriage return gets a leading apostrophe, so that a "
+        "spreadsheet shows it as text instead of running it as a formula (OWASP's "
+        "CSV-injection advice); fairpanel's readers remove that apostrophe again.",
+    ),
 ]
 DropMissing = Annotated[
     bool,

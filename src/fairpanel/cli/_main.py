@@ -6,13 +6,30 @@ and writes the result atomically.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from fairpanel._version import __version__
+from fairpanel.cli._common import guarded
 
 __all__ = ["app", "main"]
 
+
+class _GuardedGroup(TyperGroup):
+    """The command group that runs every subcommand through :func:`guarded`.
+
+    One place for all commands, present and future: none can show a Python stack, even
+    one whose own error handling misses a case.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        return guarded(super().invoke)(ctx)
+
+
 app = typer.Typer(
+    cls=_GuardedGroup,
     name="fairpanel",
     help="Defensible selection for review committees: rubrics, calibrated scores, "
     "verifiable lotteries and fairness audits.",
@@ -72,5 +89,5 @@ app.command("verify-draw")(_verify_draw.verify_draw)
 
 
 def main() -> None:
-    """Entry point of the ``fairpanel`` script."""
-    app()
+    """Entry point of the ``fairpanel`` script (guarded as every command is)."""
+    guarded(app)()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import read_json
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.cli._common import console, existing_file, friendly_errors
 
@@ -22,20 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = ["report"]
 
-ERR_NOT_JSON = "not valid JSON: {problem}"
 
 T = TypeVar("T")
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(existing_file(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise FairpanelInputError("the file is not UTF-8 text", file=path) from None
-    except json.JSONDecodeError as exc:
-        raise FairpanelInputError(
-            ERR_NOT_JSON.format(problem=f"{exc.msg} at line {exc.lineno}"), file=path
-        ) from None
+    return read_json(existing_file(path))  # within the JSON size and depth limits
 
 
 def _load(path: Path, from_dict: Callable[[Any], T]) -> T:

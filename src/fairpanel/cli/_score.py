@@ -15,6 +15,7 @@ from fairpanel.cli._common import (
     Encoding,
     Grades,
     LowerIsBetter,
+    RawCsv,
     ReviewsFile,
     ScaleMax,
     ScaleMin,
@@ -39,6 +40,12 @@ WARN_INFERRED = (
     "warning: no scale was given, so the scores' own range {lo}–{hi} ({direction} is "
     "better) was taken as the scale and recorded as inferred in the JSON; state it with "
     "--rubric, --scale-min/--scale-max or --grades"
+)
+
+ERR_NO_SPREAD = (
+    "{file}: the Bayesian model cannot be fitted: the scores hardly vary (every review "
+    "the same, or nearly), so reviewer leniency and noise cannot be told apart; check the "
+    "score column, or use --method eb"
 )
 
 ERR_UNCONVERGED = (
@@ -135,6 +142,7 @@ def score_command(
         Path | None,
         typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
     ] = None,
+    raw_csv: RawCsv = False,
     *,
     columns: ReviewColumns,
 ) -> None:
@@ -178,6 +186,10 @@ def score_command(
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):
             raise
+        from numpy.linalg import LinAlgError  # numpy is loaded by now
+
+        if isinstance(exc, LinAlgError):  # no spread left to model (identical scores)
+            raise fail(ERR_NO_SPREAD.format(file=reviews)) from None
         raise fail(str(exc)) from None
     _show(result)
     if result.scale.inferred:
@@ -196,9 +208,9 @@ def score_command(
         frame_out = frame_out.assign(provisional=True)
         console.print("[bold]Results are provisional: the posterior did not converge.[/bold]")
     with outputs:
-        outputs.write_frame(out, frame_out)
+        outputs.write_frame(out, frame_out, raw=raw_csv)
         if reviewers_out is not None:
-            outputs.write_frame(reviewers_out, result.reviewers)
+            outputs.write_frame(reviewers_out, result.reviewers, raw=raw_csv)
         if json_out is not None:
             outputs.write_json(json_out, result.to_dict())
     for path in (out, reviewers_out, json_out):

@@ -16,6 +16,7 @@ from fairpanel.cli._common import (
     Grades,
     Groups,
     LowerIsBetter,
+    RawCsv,
     ScaleMax,
     ScaleMin,
     ScaleStep,
@@ -131,6 +132,7 @@ def simulate(
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Write the per-replicate tidy table here.")
     ] = None,
+    raw_csv: RawCsv = False,
     progress: Annotated[
         bool,
         typer.Option(
@@ -146,6 +148,7 @@ def simulate(
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.simulate import compare, load_scenario, parse_grid, scenario_yaml, sweep
+    from fairpanel.simulate._scenario_parse import check_replicates
 
     if (scenario is None) == (from_reviews is None):
         raise FairpanelInputError(ERR_ONE_SOURCE if scenario else ERR_NO_SOURCE)
@@ -195,6 +198,10 @@ def simulate(
             drop_missing=drop_missing,
             encoding=encoding,
         )
+    size = {"submissions": sc.submissions, "reviews_per_submission": sc.reviews_per_submission}
+    check_replicates(replicates, **size, field="--replicates")
+    if grid:
+        check_replicates(sweep_replicates, **size, field="--sweep-replicates")
     result = compare(
         sc,
         strategies=names,
@@ -221,7 +228,7 @@ def simulate(
         if json_out is not None:
             outputs.write_json(json_out, result.to_dict())
         if csv_out is not None:
-            outputs.write_frame(csv_out, result.table)
+            outputs.write_frame(csv_out, result.table, raw=raw_csv)
     from rich.table import Table  # start-up time: only the commands that print a table
 
     table = Table(title=f"{result.scenario.name}: {replicates} cycles, seed {seed}")

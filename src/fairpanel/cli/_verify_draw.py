@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import read_json
 from fairpanel.cli._common import existing_file, fail, friendly_errors
 
 __all__ = ["read_json_object", "verify_draw"]
 
-ERR_NOT_JSON = "not a JSON draw certificate ({problem})"
 ERR_NOT_OBJECT = "a draw certificate is a JSON object"
 ERR_NO_COMMITMENT = "{cert} embeds no commitment: it was not drawn with --commitment"
 ERR_OTHER_COMMITMENT = (
@@ -44,10 +43,7 @@ def read_json_object(path: Path) -> dict[str, Any]:
     path : Path
         The file.
     """
-    try:
-        data = json.loads(existing_file(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FairpanelInputError(ERR_NOT_JSON.format(problem=exc), file=path) from None
+    data = read_json(existing_file(path))  # within the JSON size and depth limits
     if not isinstance(data, dict):
         raise FairpanelInputError(ERR_NOT_OBJECT, file=path)
     return data
@@ -77,7 +73,7 @@ def verify_draw(
 ) -> None:
     """Recompute a draw from its certificate: exit 0 if it matches, else 2 and why."""
     path = existing_file(certificate)
-    data = read_json_object(path)
+    data = read_json_object(path)  # within the JSON size and depth limits
     # Imported here for start-up time: the lottery pulls in numpy.
     from fairpanel.lottery import (
         Commitment,

@@ -41,7 +41,6 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import jsonable
-from fairpanel.io._checksum import sha256_file
 from fairpanel.io._provenance import (
     PROVENANCE_KEY,
     OutputProvenance,
@@ -60,7 +59,7 @@ from fairpanel.io._write import (
     ERR_OUTPUT_UNWRITABLE,
     HINT_REGULAR,
     check_output_target,
-    write_frame,
+    frame_bytes,
 )
 
 __all__ = [
@@ -286,26 +285,27 @@ class OutputTransaction:
         text = json.dumps(jsonable(payload), indent=2, ensure_ascii=False, allow_nan=False)
         return self.write_text(path, text + "\n")
 
-    def write_frame(self, path: str | Path, frame: pd.DataFrame) -> Path:
-        """Stage a DataFrame as CSV, written as :func:`fairpanel.io.write_frame` writes it.
+    def write_frame(self, path: str | Path, frame: pd.DataFrame, *, raw: bool = False) -> Path:
+        """Stage a table as :func:`fairpanel.io.write_frame` writes it (CSV, or .xlsx).
 
         Parameters
         ----------
         path : str or Path
-            A declared output.
+            A declared output; its suffix chooses the format (the temporary file's
+            does not).
         frame : DataFrame
             The table.
+        raw : bool, default False
+            CSV only: write text cells as they are (no spreadsheet-safe apostrophe).
 
         Returns
         -------
         Path
         """
-        # The one CSV writer (spreadsheet-safe cells live there) writes the temporary file.
-        fd, tmp, target = self._stage(path)
-        os.close(fd)
-        write_frame(tmp, frame)
-        self._staged[-1] = (tmp, target, sha256_file(tmp))
-        return target
+        # The one renderer (spreadsheet-safe cells, workbooks) gives the bytes.
+        target = Path(path)
+        data = frame_bytes(frame, suffix=target.suffix, raw=raw, sheet=target.stem)
+        return self.write_bytes(path, data)
 
     # -------------------------------------------------------------- provenance
     def _block(self, path: str | Path) -> dict[str, Any]:

@@ -11,7 +11,6 @@ in an error is still the row the committee sees.
 
 from __future__ import annotations
 
-import codecs
 import io
 import zipfile
 from collections.abc import Collection
@@ -24,6 +23,15 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._extras import needs_extra
+from fairpanel._limits import (
+    ERR_TOO_MANY,
+    MAX_TABLE_BYTES,
+    MAX_TABLE_ROWS,
+    check_file_size,
+    check_table_memory,
+)
+from fairpanel.io._cells import unescape_formulas
+from fairpanel.io._decode import decode
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -40,8 +48,6 @@ ERR_NO_FILE = "no such file"
 ERR_UNREADABLE = "cannot read the file ({problem})"
 ERR_SUFFIX = "unsupported file type '{suffix}'"
 ERR_EMPTY_FILE = "the file is empty"
-ERR_NOT_TEXT = "the file is not {encoding} text (byte 0x{byte:02x}){guess}"
-ERR_UNKNOWN_ENCODING = "unknown text encoding '{encoding}'"
 ERR_CSV = "cannot parse the file as {kind}: {problem}"
 ERR_XLSX = "not a readable Excel .xlsx file ({problem})"
 ERR_PARQUET = "not a readable Parquet file ({problem})"
@@ -49,12 +55,7 @@ ERR_DUPLICATE_HEADER = "column name '{column}' appears twice in the header"
 ERR_EMPTY_HEADER = "the header has an empty column name (column {position})"
 
 HINT_SUFFIX = "save it as one of: {supported}"
-HINT_ENCODING = "re-run with --encoding {suggest}, or save the file as UTF-8"
 HINT_HEADER = "give every column a distinct name in the first row"
-
-#: Bytes 0x80–0x9F are printable in Windows-1252 (curly quotes, dashes, €) but control
-#: characters in Latin-1; Excel on Windows writes them, so their presence points to cp1252.
-_CP1252_ONLY = frozenset(range(0x80, 0xA0)) - {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> Table:
         )
     if not path.is_file():
         raise FairpanelInputError(ERR_NO_FILE, file=source, hint="check the path")
+    # Refuse what will not fit before reading any of it (a sparse 2 GB file once grew
+    # to 22 GB of memory): the size against the limit and against free memory.
+    size = check_file_size(path, MAX_TABLE_BYTES, what="a table")
+    check_table_memory(source, size)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -150,13 +155,20 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> Table:
         raise FairpanelInputError(
             ERR_EMPTY_FILE, file=source, hint="export the table again with its header row"
         )
+    rows = data.count(b"\n")
+    if rows > MAX_TABLE_ROWS:
+        raise FairpanelInputError(
+            ERR_TOO_MANY.format(what="rows", count=f"{rows:,}", limit=f"{MAX_TABLE_ROWS:,}"),
+            file=source,
+            hint="split the table",
+        )
     decimal = "."
     if suffix == ".xlsx":
         frame = _read_xlsx(data, source)
     elif suffix == ".parquet":
         frame = _read_parquet(data, source)
     else:
-        text = _decode(data, encoding, source)
+        text = decode(data, encoding, source)
         if not text.strip():
             raise FairpanelInputError(
                 ERR_EMPTY_FILE, file=source, hint="export the table again with its header row"
@@ -166,52 +178,6 @@ def read_raw(path: str | Path, *, encoding: str = "utf-8") -> Table:
         decimal = "," if sep == ";" else "."
         frame = _read_delimited(text, sep, source)
     return Table(_tidy(frame, source), source, decimal)
-
-
-# ------------------------------------------------------------------------ decoding
-def _decode(data: bytes, encoding: str, source: str) -> str:
-    try:
-        codec = codecs.lookup(encoding)
-    except LookupError:
-        raise FairpanelInputError(
-            ERR_UNKNOWN_ENCODING.format(encoding=encoding),
-            file=source,
-            hint="use a Python codec name such as utf-8, latin-1 or cp1252",
-        ) from None
-    # Excel's "CSV UTF-8" export starts with a byte-order mark; it is not data.
-    name = "utf-8-sig" if codec.name == "utf-8" else codec.name
-    try:
-        return data.decode(name)
-    except UnicodeDecodeError as exc:
-        # The line of the first bad byte is its spreadsheet row (header = line 1).
-        line = data.count(b"\n", 0, exc.start) + 1
-        guess, suggest = _guess_encoding(data)
-        shown = "UTF-8" if codec.name == "utf-8" else encoding
-        raise FairpanelInputError(
-            ERR_NOT_TEXT.format(
-                encoding=shown,
-                byte=data[exc.start],
-                guess=f"; it looks like {guess}" if guess else "",
-            ),
-            file=source,
-            row=line,
-            hint=HINT_ENCODING.format(suggest=suggest),
-        ) from None
-
-
-def _guess_encoding(data: bytes) -> tuple[str, str]:
-    """Name the encoding a non-UTF-8 file most likely has, and the option value for it.
-
-    A cheap heuristic, not a detector: byte-order marks identify UTF-16; otherwise
-    Western-European spreadsheets write Windows-1252 or Latin-1, told apart by the
-    bytes only Windows-1252 prints.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16 (a byte-order mark starts the file)", "utf-16"
-    high = np.frombuffer(data, dtype=np.uint8)
-    if np.isin(high, np.fromiter(_CP1252_ONLY, dtype=np.uint8)).any():
-        return "Windows-1252 (cp1252)", "cp1252"
-    return "Latin-1 (ISO-8859-1)", "latin-1"
 
 
 # ------------------------------------------------------------------------- parsing
@@ -328,10 +294,18 @@ def _tidy(frame: pd.DataFrame, source: str) -> pd.DataFrame:
                 ERR_DUPLICATE_HEADER.format(column=base), file=source, hint=HINT_HEADER
             )
         seen.add(name)
+    # Names that differ only by surrounding spaces ("score" and " score") are one name.
+    repeated = pd.Index(stripped)[pd.Index(stripped).duplicated()]
+    if len(repeated):
+        raise FairpanelInputError(
+            ERR_DUPLICATE_HEADER.format(column=repeated[0]), file=source, hint=HINT_HEADER
+        )
     frame = frame.set_axis(stripped, axis=1)
     frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
     for col in frame.columns:
-        text = frame[col].astype("str").str.strip()
+        # The apostrophe fairpanel's writer put before a formula-like cell goes first,
+        # so the cell reads back as it was before writing (spaces then stripped).
+        text = unescape_formulas(frame[col].astype("str")).str.strip()
         frame[col] = text.mask(text == "")
     return frame.loc[frame.notna().any(axis=1)]
 

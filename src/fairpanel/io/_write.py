@@ -17,6 +17,7 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import jsonable
+from fairpanel.io._cells import escape_formulas
 from fairpanel.io._excel import EXCEL_SUFFIX, workbook_bytes
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ERR_OUTPUT_UNWRITABLE",
     "HINT_REGULAR",
     "check_output_target",
+    "frame_bytes",
     "write_bytes",
     "write_frame",
     "write_json",
@@ -184,7 +186,36 @@ def write_json(path: str | Path, payload: Any) -> Path:
     return write_text(path, text + "\n")
 
 
-def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
+def frame_bytes(
+    frame: pd.DataFrame, *, suffix: str = ".csv", raw: bool = False, sheet: str = "table"
+) -> bytes:
+    """Render a table as the file it is written to: CSV, or Excel for ``.xlsx``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table.
+    suffix : str, default ".csv"
+        The target's suffix: ``.xlsx`` gives a one-sheet workbook (header frozen, text
+        typed as text), anything else UTF-8 CSV without an index, Unix line endings.
+    raw : bool, default False
+        CSV only: write text cells as they are. By default a text cell that a
+        spreadsheet would run as a formula gets a leading apostrophe
+        (:func:`fairpanel.io._cells.escape_formulas`); a workbook needs no escaping.
+    sheet : str, default "table"
+        The workbook's sheet name (the file's stem, by :func:`write_frame`).
+
+    Returns
+    -------
+    bytes
+    """
+    if suffix.lower() == EXCEL_SUFFIX:
+        return workbook_bytes({sheet: frame})
+    table = frame if raw else escape_formulas(frame)
+    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def write_frame(path: str | Path, frame: pd.DataFrame, *, raw: bool = False) -> Path:
     """Write a DataFrame as CSV (UTF-8, no index), or as Excel for ``.xlsx``, atomically.
 
     Parameters
@@ -197,6 +228,11 @@ def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
     frame : DataFrame
         The table; its columns are written in order under a header line, with Unix
         line endings; missing values are empty cells.
+    raw : bool, default False
+        Write text cells exactly as they are. By default a text cell a spreadsheet
+        would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) gets a leading
+        apostrophe (:func:`fairpanel.io._cells.escape_formulas`), which fairpanel's
+        readers remove again.
 
     Returns
     -------
@@ -204,6 +240,4 @@ def write_frame(path: str | Path, frame: pd.DataFrame) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
     """
     path = Path(path)
-    if path.suffix.lower() == EXCEL_SUFFIX:
-        return write_bytes(path, workbook_bytes({path.stem: frame}))
-    return write_text(path, frame.to_csv(index=False, lineterminator="\n"))
+    return write_bytes(path, frame_bytes(frame, suffix=path.suffix, raw=raw, sheet=path.stem))

@@ -233,6 +233,6 @@ class CheckReport:
         return cls(
             findings=tuple(Finding.from_dict(f) for f in doc["findings"].elements()),
             details=table(rows, kinds=_DETAIL_KINDS, columns=DETAIL_COLUMNS),
-            model={} if model.is_null else dict(model.plain()),
+            model={} if model.is_null else {k: v.plain() for k, v in model.members()},
             skipped=() if skipped.is_null else tuple(skipped.texts()),
         )

@@ -29,6 +29,7 @@ from fairpanel.report._audit_section import (
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
+from fairpanel.report._ranking_section import ranking_section
 from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
     certificate_section,
@@ -42,7 +43,6 @@ from fairpanel.report._sections import (
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
-from fairpanel.viz import caterpillar_chart
 
 if TYPE_CHECKING:
     # Annotations only: the sections read attributes, and importing the ML results
@@ -164,7 +164,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if rel is not None:
         sections.append(rel)
     if scores is not None:
-        sections.append(_ranking_section(scores, allocations))
+        sections.append(ranking_section(scores, allocations))
     if allocations:
         sections.append(strategies_section(allocations, scores, inputs.allocation_labels))
     if inputs.audit is not None:
@@ -238,46 +238,6 @@ def _tables(
 
 
 # ------------------------------------------------------------------- sections
-def _lottery_ids(allocations: Sequence[pd.DataFrame]) -> tuple[int | None, list[str]]:
-    """Find the funding line and the lottery zone to draw, from the allocation with them.
-
-    The partial lottery's zone is the one defined by rank uncertainty, so it is preferred;
-    otherwise the first allocation with lottery entrants, otherwise only the line.
-    """
-    if not allocations:
-        return None, []
-
-    def strategy(alloc: pd.DataFrame) -> str:
-        return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else ""
-
-    with_lottery = [a for a in allocations if "tier" in a and (a["tier"] == "lottery").any()]
-    preferred = [a for a in with_lottery if strategy(a) == "partial-lottery"] or with_lottery
-    chosen = preferred[0] if preferred else allocations[0]
-    places = int(chosen["selected"].astype(bool).sum())
-    ids = chosen.loc[chosen["tier"] == "lottery", "submission_id"].astype(str).tolist()
-    return places, ids
-
-
-def _ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -> Section:
-    places, lottery = _lottery_ids(allocations)
-    chart = caterpillar_chart(scores, places=places, lottery_ids=lottery)
-    n = len(scores)
-    widths = (scores["rank_hi90"] - scores["rank_lo90"]).median()
-    paragraphs = [
-        f"{n} submissions were ranked. Each dot is a submission's expected rank; the bars "
-        "show the ranks it could plausibly have. The median 90% interval spans "
-        f"{widths:.0f} ranks: neighbours within that distance cannot honestly be told apart.",
-    ]
-    if places is not None:
-        paragraphs.append(
-            f"The dashed line is the funding line after {places} places."
-            + (f" {len(lottery)} submissions in red form the lottery zone." if lottery else "")
-        )
-    return Section(
-        "ranking", "The ranking and its uncertainty", tuple(paragraphs), charts=(chart,)
-    )
-
-
 # -------------------------------------------------------------------- summary
 def _summary(
     inputs: ReportInputs, scores: pd.DataFrame | None, allocations: Sequence[pd.DataFrame]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fairpanel.simulate import SimulationResult
 
 __all__ = [
+    "DETAIL_ROWS_MAX",
     "SWEEP_CHARTS",
     "certificate_section",
     "methods_section",
@@ -73,6 +74,12 @@ def rubric_section(rubric: Rubric) -> Section:
     return Section(
         "rubric", f"The rubric: {rubric.name}", tuple(paragraphs), (criteria, *levels, bands)
     )
+
+
+#: Most rows of a table in the page: past this (a panel of thousands), the rows are in
+#: the CSV and JSON files the report was made from, and the HTML stays small (see
+#: ``benchmarks/bench_report.py``: under 5 MB for 20,000 submissions).
+DETAIL_ROWS_MAX: Final = 300
 
 
 def _strategy_name(alloc: pd.DataFrame) -> str:
@@ -169,10 +176,21 @@ def strategies_section(
         )
         for sid, rec in zip(wide.index, wide.to_dict("records"), strict=True)
     )
+    caption = "Chance of selection of every submission that has one (✓ = selected in this draw)"
+    note = ""
+    if len(rows) > DETAIL_ROWS_MAX:
+        # A large panel's table goes to the allocation files, not into the page.
+        caption = (
+            f"Chance of selection: the first {DETAIL_ROWS_MAX} of the {len(rows)} submissions "
+            "that have one (✓ = selected in this draw)"
+        )
+        note = "Every submission's chance is in the allocation files (CSV and JSON)."
+        rows = rows[:DETAIL_ROWS_MAX]
     detail = Table(
-        "Chance of selection of every submission that has one (✓ = selected in this draw)",
+        caption,
         ("submission", *(["expected rank"] if scores is not None else []), *names),
         rows,
+        note=note,
         collapsed=True,
     )
     return Section(

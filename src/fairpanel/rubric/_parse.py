@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._limits import MAX_SCALE_POINTS, MAX_YAML_DEPTH, MAX_YAML_NODES
 from fairpanel.rubric._parts import (
     ERR_BAD_TYPE,
     ERR_BAND_COVER,
@@ -52,7 +53,18 @@ HINT_QUOTE = (
     "YAML reads an unquoted yes, no, on, off, true or false as a switch; put the text in quotes"
 )
 
-__all__ = ["PlainDataLoader", "parse_rubric", "yaml_message"]
+__all__ = ["PlainDataLoader", "check_scale_length", "parse_rubric", "yaml_message"]
+
+ERR_YAML_DEEP = "the YAML is nested more than {limit} levels deep (line {line})"
+ERR_YAML_EXPANDS = (
+    "the YAML's aliases (*name) expand to more than {limit:,} values; write the values out "
+    "instead of repeating anchors"
+)
+ERR_YAML_CYCLE = "the YAML refers to itself through an alias (line {line})"
+ERR_SCALE_LONG = (
+    "the scale {min}–{max} has {points:,} points, more than a rubric can describe "
+    "({limit:,}); check min and max"
+)
 
 
 # ------------------------------------------------------------------------ YAML
@@ -62,8 +74,80 @@ class _DuplicateKeyError(yaml.constructor.ConstructorError):
         self.key = key
 
 
+class _LimitError(yaml.YAMLError):
+    """A document past one of the YAML limits (:mod:`fairpanel._limits`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph that stands for too many values once aliases are expanded.
+
+    Aliases make the graph a DAG: the same node is reached many times. The expanded
+    size is counted once per node (memoised, iteratively, so a deep graph cannot
+    overflow the stack), which takes time linear in the file, not in the expansion.
+    """
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if closing:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
+            if sizes[key] > MAX_YAML_NODES:
+                raise _LimitError(ERR_YAML_EXPANDS.format(limit=MAX_YAML_NODES))
+            continue
+        if key in sizes:
+            continue
+        open_.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in open_:
+                line = child.start_mark.line + 1
+                raise _LimitError(ERR_YAML_CYCLE.format(line=line))
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
 class PlainDataLoader(yaml.SafeLoader):
-    """PyYAML's ``SafeLoader``, refusing a key given twice in one mapping."""
+    """PyYAML's ``SafeLoader``, refusing a key given twice and a document past the limits.
+
+    The limits (:data:`~fairpanel._limits.MAX_YAML_DEPTH`,
+    :data:`~fairpanel._limits.MAX_YAML_NODES`) are checked on the node graph, before
+    any Python object is built: a document nested a thousand levels deep would overflow
+    the stack of PyYAML's composer, and an alias bomb ("billion laughs") would stand for
+    billions of values once its text is checked or rendered.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+                raise _LimitError(ERR_YAML_DEEP.format(limit=MAX_YAML_DEPTH, line=line))
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            _check_expansion(node)
+        return node
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         self.flatten_mapping(node)  # resolve merge keys (<<) first, as SafeLoader does
@@ -81,6 +165,19 @@ class PlainDataLoader(yaml.SafeLoader):
 
 
 def yaml_message(exc: yaml.YAMLError) -> str:
+    """Return the one line that says what is wrong with a YAML document.
+
+    Parameters
+    ----------
+    exc : yaml.YAMLError
+        PyYAML's error, or the loader's own (a duplicate key, a limit).
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(exc, _LimitError):
+        return exc.message
     mark = getattr(exc, "problem_mark", None)
     line = "?" if mark is None else str(mark.line + 1)
     if isinstance(exc, _DuplicateKeyError):
@@ -210,6 +307,7 @@ def _parse_scale(raw: Any) -> Scale:
         raise _fail(ERR_SCALE_INTEGER.format(min=lo, max=hi), "scale")
     if lo >= hi:
         raise _fail(ERR_SCALE_ORDER.format(min=int(lo), max=int(hi)), "scale")
+    check_scale_length(int(lo), int(hi), field="scale")
     better = raw.get("higher_is_better", True)
     if not isinstance(better, bool):
         raise _fail(
@@ -230,6 +328,32 @@ def _parse_scale(raw: Any) -> Scale:
             raise _fail(exc.message, "scale.grades") from None
         scale = replace(scale, grades=grades)
     return scale
+
+
+def check_scale_length(minimum: int, maximum: int, *, field: str) -> None:
+    """Refuse a scale with more points than a rubric can describe.
+
+    Every point is a described level, checked and drawn one by one: a scale of a
+    billion points is a typing mistake that would take gigabytes to find out.
+
+    Parameters
+    ----------
+    minimum, maximum : int
+        The scale's ends.
+    field : str
+        Where the scale was given (``scale``, ``--scale-min/--scale-max``).
+
+    Raises
+    ------
+    FairpanelInputError
+        Past :data:`~fairpanel._limits.MAX_SCALE_POINTS` points.
+    """
+    points = maximum - minimum + 1
+    if points > MAX_SCALE_POINTS:
+        raise _fail(
+            ERR_SCALE_LONG.format(min=minimum, max=maximum, points=points, limit=MAX_SCALE_POINTS),
+            field,
+        )
 
 
 def _parse_criterion(raw: Any, scale: Scale, where: str) -> Criterion:

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._limits import MAX_YAML_BYTES, check_file_size
 from fairpanel.rubric._parse import PlainDataLoader, parse_rubric, yaml_message
 from fairpanel.rubric._parts import ERR_CANNOT_READ, ERR_NOT_UTF8, Band, Criterion, Level, Scale
 
@@ -274,6 +275,7 @@ def load_rubric(path: str | Path) -> Rubric:
     """
     path = Path(path)
     try:
+        check_file_size(path, MAX_YAML_BYTES, what="a rubric")
         # utf-8-sig: spreadsheet and Windows editors often prepend a byte-order mark.
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:

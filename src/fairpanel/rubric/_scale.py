@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel.rubric._parse import check_scale_length
 from fairpanel.rubric._parts import Scale, read_grades, read_step
 from fairpanel.rubric._rubric import Rubric
 
@@ -174,6 +175,7 @@ def choose_scale(
         minimum, maximum = math.floor(min(points)), math.ceil(max(points))
         if minimum == maximum:
             maximum += 1
+    check_scale_length(minimum, maximum, field="--scale-min/--scale-max")
     scale = Scale(
         minimum,
         maximum,

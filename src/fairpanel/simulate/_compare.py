@@ -40,6 +40,7 @@ from fairpanel.simulate._result import (
     SimulationResult,
 )
 from fairpanel.simulate._scenario import Scenario, load_scenario
+from fairpanel.simulate._scenario_parse import check_replicates
 
 __all__ = [
     "ALL_STRATEGIES",
@@ -153,6 +154,9 @@ def compare(
         raise ValueError(ERR_METHOD.format(method=method, allowed=", ".join(METHODS)))
     if int(replicates) != replicates or replicates < 2:
         raise ValueError(ERR_REPLICATES.format(value=replicates))
+    check_replicates(
+        replicates, submissions=sc.submissions, reviews_per_submission=sc.reviews_per_submission
+    )
     ss = seed_sequence(seed)
     children = ss.spawn(replicates)
     model = fit_ml(sc, ss.spawn(1)[0]) if "ml" in strategies else None

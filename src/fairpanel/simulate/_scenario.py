@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._limits import MAX_YAML_BYTES, check_file_size
 from fairpanel.rubric import Rubric
+from fairpanel.rubric._parse import PlainDataLoader, yaml_message
 from fairpanel.simulate._scenario_parse import parse_scenario
 from fairpanel.simulate._scenario_parts import (
     ERR_GROUP_SIZE,
     ERR_NOT_UTF8,
-    ERR_YAML,
     Bias,
     GroupMerit,
     LotteryTier,
@@ -328,14 +329,14 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
+        check_file_size(path, MAX_YAML_BYTES, what="a scenario")
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise FairpanelInputError(ERR_NOT_UTF8, file=path, hint="save it as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=PlainDataLoader)  # safe, and within the YAML limits
     except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise FairpanelInputError(ERR_YAML.format(problem=problem), file=path) from None
+        raise FairpanelInputError(yaml_message(exc), file=path) from None
     try:
         return _parse(data)
     except FairpanelInputError as exc:

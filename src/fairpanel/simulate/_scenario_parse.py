@@ -7,6 +7,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._limits import (
+    ERR_TOO_MANY,
+    MAX_REPLICATES,
+    MAX_SCENARIO_HISTORY_CYCLES,
+    MAX_SCENARIO_REVIEWERS,
+    MAX_SCENARIO_REVIEWS_PER_SUBMISSION,
+    MAX_SCENARIO_SUBMISSIONS,
+    MAX_SIMULATED_SCORES,
+)
 from fairpanel.simulate._scenario_parts import (
     ERR_CAPACITY,
     ERR_NON_NEGATIVE,
@@ -28,7 +37,21 @@ from fairpanel.simulate._scenario_parts import (
 if TYPE_CHECKING:
     from fairpanel.simulate._scenario import Scenario
 
-__all__ = ["parse_scenario"]
+__all__ = ["check_replicates", "parse_scenario"]
+
+ERR_WORK = (
+    "{replicates:,} replicates of {n:,} submissions with {m} reviews each is {scores:,} "
+    "simulated scores, more than one run does ({limit:,})"
+)
+HINT_WORK = "use fewer replicates or a smaller scenario"
+
+#: The upper bound of each whole-number key of a scenario (see fairpanel._limits).
+_LIMITS = {
+    "submissions": MAX_SCENARIO_SUBMISSIONS,
+    "reviewers": MAX_SCENARIO_REVIEWERS,
+    "reviews_per_submission": MAX_SCENARIO_REVIEWS_PER_SUBMISSION,
+    "ml_history_cycles": MAX_SCENARIO_HISTORY_CYCLES,
+}
 
 _TOP_KEYS = (
     "name",
@@ -92,7 +115,60 @@ def _int(data: Mapping[str, Any], key: str, default: int) -> int:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise _err(ERR_TYPE.format(expected="a whole number ≥ 1", got=value), key)
+    limit = _LIMITS.get(key)
+    if limit is not None and value > limit:
+        raise _err(ERR_TOO_MANY.format(what=key, count=f"{value:,}", limit=f"{limit:,}"), key)
     return value
+
+
+def check_replicates(
+    replicates: int, *, submissions: int, reviews_per_submission: int, field: str = "replicates"
+) -> None:
+    """Refuse a simulation too large to finish: too many replicates, or too many scores.
+
+    Parameters
+    ----------
+    replicates : int
+        Simulated cycles per strategy (at least 2 is checked by the caller).
+    submissions, reviews_per_submission : int
+        The scenario's size.
+    field : str, default "replicates"
+        The name to give in the error (the command line's ``--replicates``).
+
+    Raises
+    ------
+    FairpanelInputError
+        Above :data:`~fairpanel._limits.MAX_REPLICATES`, or above
+        :data:`~fairpanel._limits.MAX_SIMULATED_SCORES` simulated scores.
+
+    Examples
+    --------
+    >>> check_replicates(1000, submissions=300, reviews_per_submission=3)
+    >>> check_replicates(10**12, submissions=300, reviews_per_submission=3)
+    Traceback (most recent call last):
+    ...
+    fairpanel._errors.FairpanelInputError: field 'replicates': 1,000,000,000,000 replicates is more than fairpanel accepts (100,000)
+    """
+    if replicates > MAX_REPLICATES:
+        raise _err(
+            ERR_TOO_MANY.format(
+                what="replicates", count=f"{replicates:,}", limit=f"{MAX_REPLICATES:,}"
+            ),
+            field,
+        )
+    scores = replicates * submissions * reviews_per_submission
+    if scores > MAX_SIMULATED_SCORES:
+        raise FairpanelInputError(
+            ERR_WORK.format(
+                replicates=replicates,
+                n=submissions,
+                m=reviews_per_submission,
+                scores=scores,
+                limit=MAX_SIMULATED_SCORES,
+            ),
+            field=field,
+            hint=HINT_WORK,
+        )
 
 
 def _mapping(value: Any, key: str) -> Mapping[str, Any]:

@@ -29,7 +29,6 @@ from fairpanel.viz._model import Chart, Table
 if TYPE_CHECKING:
     # The same names as the lazy table below, for type checkers and IDEs.
     from fairpanel.viz._charts import (
-        caterpillar_chart,
         funnel_chart,
         probability_by_rank_chart,
         probability_vs_merit_chart,
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
         sweep_grid_chart,
         sweep_heatmap,
     )
+    from fairpanel.viz._ranking import caterpillar_chart
 
 __all__ = [
     "MAX_ROWS",
@@ -62,7 +62,7 @@ __all__ = [
 
 #: Names whose module imports Altair, resolved on first access.
 _LAZY: dict[str, str] = {
-    "caterpillar_chart": "fairpanel.viz._charts",
+    "caterpillar_chart": "fairpanel.viz._ranking",
     "funnel_chart": "fairpanel.viz._charts",
     "probability_by_rank_chart": "fairpanel.viz._charts",
     "probability_vs_merit_chart": "fairpanel.viz._charts",

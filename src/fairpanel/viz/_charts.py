@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
 from fairpanel.viz._model import Chart, Table
 
 __all__ = [
-    "caterpillar_chart",
     "funnel_chart",
     "probability_by_rank_chart",
     "probability_vs_merit_chart",
@@ -57,74 +57,6 @@ def _table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = N
                 cells.append(str(value))
         rows.append(tuple(cells))
     return Table(caption, tuple(str(c) for c in frame.columns), tuple(rows))
-
-
-def caterpillar_chart(
-    scores: pd.DataFrame,
-    *,
-    places: int | None = None,
-    lottery_ids: Sequence[str] = (),
-    id: str = "caterpillar",
-) -> Chart:
-    """Chart the expected rank of each submission with its 50% and 90% intervals (the SNSF figure).
-
-    Parameters
-    ----------
-    scores : DataFrame
-        The score table (``submission_id, expected_rank, rank_lo50, rank_hi50,
-        rank_lo90, rank_hi90``).
-    places : int, optional
-        Draws the funding line between rank ``places`` and ``places + 1``.
-    lottery_ids : sequence of str
-        Submissions drawn by lot; coloured as the lottery zone.
-    id : str, default "caterpillar"
-        The chart's id in the page.
-    """
-    cols = ["submission_id", "expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90"]
-    df = scores[cols].copy()
-    df["submission_id"] = df["submission_id"].astype(str)
-    lottery = set(map(str, lottery_ids))
-    df["zone"] = ["lottery" if s in lottery else "ranked" for s in df["submission_id"]]
-    order = df.sort_values("expected_rank")["submission_id"].tolist()
-    height = max(160, min(12 * len(df), 900))
-    # Past ~80 rows the ids cannot be read; the table behind the chart lists them.
-    many = len(df) > 80
-    y = alt.Y(
-        "submission_id:N",
-        sort=order,
-        title="submissions, best first" if many else "submission",
-        axis=alt.Axis(labels=not many, ticks=not many, labelLimit=120),
-    )
-    base = alt.Chart(df).encode(y=y)
-    colour = alt.Color(
-        "zone:N",
-        scale=alt.Scale(domain=["ranked", "lottery"], range=["#4c78a8", "#e45756"]),
-        title="",
-    )
-    wide = base.mark_rule(opacity=0.45).encode(
-        x=alt.X("rank_lo90:Q", title="rank (1 = best)"), x2="rank_hi90:Q", color=colour
-    )
-    narrow = base.mark_rule(strokeWidth=3).encode(x="rank_lo50:Q", x2="rank_hi50:Q", color=colour)
-    point = base.mark_point(filled=True, color="black", size=18).encode(
-        x="expected_rank:Q",
-        tooltip=["submission_id", alt.Tooltip("expected_rank:Q", format=".1f")],
-    )
-    layers: list[alt.Chart] = [wide, narrow, point]
-    if places is not None:
-        line = pd.DataFrame({"line": [places + 0.5]})
-        layers.append(
-            alt.Chart(line).mark_rule(color="#333", strokeDash=[4, 3]).encode(x="line:Q")
-        )
-    chart = alt.layer(*layers).properties(width=_WIDTH, height=height)
-    table = _table(df.sort_values("expected_rank"), "Expected ranks with intervals")
-    return _finish(
-        chart,
-        id=id,
-        title="Ranking with uncertainty",
-        description="Expected rank (dot) with 50% (thick) and 90% (thin) credible intervals"
-        + ("; the dashed line is the funding line" if places is not None else ""),
-        table=table,
-    )
 
 
 #: What a chart writes where a withheld group's value would be.
@@ -202,6 +134,14 @@ def rate_by_group_chart(groups: pd.DataFrame, *, attribute: str, id: str) -> Cha
     )
 
 
+#: Past this many points (strategies × submissions) the chance-by-rank chart shows each
+#: strategy's mean chance per block of expected ranks: Altair refuses 5,000 rows and
+#: thousands of dots say no more than their averages.
+PROBABILITY_POINTS_MAX = 2000
+#: Blocks of expected rank of the binned chart (per strategy).
+PROBABILITY_BINS = 100
+
+
 def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> Chart:
     """Chart each strategy's selection probability against expected rank.
 
@@ -209,26 +149,51 @@ def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> C
     ----------
     long : DataFrame
         One row per strategy and submission: ``strategy, expected_rank,
-        selection_probability``.
+        selection_probability``. Past :data:`PROBABILITY_POINTS_MAX` rows, each
+        strategy's mean per block of expected ranks is drawn instead (at most
+        :data:`PROBABILITY_BINS` points per strategy).
     id : str, default "prob-rank"
         The chart's id in the page.
     """
+    # A submission without an expected rank (not in the score table) has no place here.
+    long = long.loc[long["expected_rank"].notna()]
+    drawn = long[["strategy", "expected_rank", "selection_probability"]]
+    binned_view = len(drawn) > PROBABILITY_POINTS_MAX
+    if binned_view:
+        ranks = drawn["expected_rank"].to_numpy(dtype=float)
+        width = max((np.nanmax(ranks) - np.nanmin(ranks)) / PROBABILITY_BINS, 1.0)
+        block = np.floor((ranks - np.nanmin(ranks)) / width)
+        drawn = (
+            drawn.assign(block=block)
+            .groupby(["strategy", "block"], sort=True)
+            .agg(
+                expected_rank=("expected_rank", "mean"),
+                selection_probability=("selection_probability", "mean"),
+            )
+            .reset_index()
+            .drop(columns="block")
+        )
     chart = (
         # Points, not a line: a line would carry one submission's chance to the next.
-        alt.Chart(long)
+        alt.Chart(drawn)
         .mark_point(filled=True, size=18, opacity=0.7)
         .encode(
             x=alt.X("expected_rank:Q", title="expected rank (1 = best)"),
             y=alt.Y(
                 "selection_probability:Q",
-                title="chance of selection",
+                title="mean chance of selection per block"
+                if binned_view
+                else "chance of selection",
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=alt.Color("strategy:N"),
         )
         .properties(width=_WIDTH, height=220)
     )
-    binned = long.assign(band=(long["expected_rank"] // 10 * 10).astype(int))
+    # Blocks of 10 ranks, or of a power of ten giving at most 100 blocks on a large panel.
+    top = float(np.nanmax(long["expected_rank"].to_numpy(dtype=float), initial=1.0))
+    size = 10 if top <= 1000 else int(10 ** math.ceil(math.log10(top / 100)))
+    binned = long.assign(band=(long["expected_rank"] // size * size).astype(int))
     table = pd.DataFrame(
         binned.groupby(["strategy", "band"])["selection_probability"].mean().reset_index()
     )
@@ -238,7 +203,7 @@ def probability_by_rank_chart(long: pd.DataFrame, *, id: str = "prob-rank") -> C
         id=id,
         title="Chance of selection by expected rank",
         description="Exact selection probability of each submission under each strategy",
-        table=_table(table, "Mean selection probability per block of 10 ranks"),
+        table=_table(table, f"Mean selection probability per block of {size} ranks"),
     )
 
 

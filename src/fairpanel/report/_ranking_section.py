@@ -1,0 +1,179 @@
+"""The ranking section: expected ranks, and the funding line the rule actually used.
+
+The line on the chart is the rule's own (issue 11): the partial lottery's is the
+expected rank of the k-th place (Heyard et al. 2022), where every submission whose
+interval lies wholly above it is funded and every one whose interval crosses it enters
+the lottery; a ranking's lies between the last funded and the first unfunded
+submission. A rule with no line on the rank axis (a lottery among all, tiers, a model)
+gets none, and says so. The zone shaded is the allocation's own lottery zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from fairpanel._errors import FairpanelInputError
+from fairpanel.report._model import Section
+from fairpanel.viz import caterpillar_chart
+
+__all__ = ["ERR_NO_RANKS", "RuleLine", "ranking_section", "rule_line"]
+
+ERR_NO_RANKS = "the score table has no {columns} column, which the ranking chart draws"
+HINT_NO_RANKS = "give the score table 'fairpanel score' wrote"
+_RANK_COLUMNS: Final = ("expected_rank", "rank_lo50", "rank_hi50", "rank_lo90", "rank_hi90")
+
+#: The order in which allocations are preferred for the chart: the rules that draw a line
+#: on the rank axis first, the partial lottery's (defined by rank uncertainty) before all.
+_PREFERRED: Final = ("partial-lottery", "rank")
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """Where one allocation's rule drew its line on the expected-rank axis, and why.
+
+    ``value`` is None for a rule without one; ``label`` is the chart's short text and
+    ``meaning`` the sentence the report prints; ``lottery`` the ids drawn among.
+    """
+
+    strategy: str
+    value: float | None
+    label: str
+    meaning: str
+    lottery: tuple[str, ...]
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _strategy(alloc: pd.DataFrame) -> str:
+    return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else ""
+
+
+def rule_line(alloc: pd.DataFrame, scores: pd.DataFrame) -> RuleLine:
+    """Return the line one allocation's rule used, on the expected-rank axis of ``scores``.
+
+    Parameters
+    ----------
+    alloc : DataFrame
+        An allocation table (``submission_id, strategy, tier, selected``; the partial
+        lottery's also ``funding_line``).
+    scores : DataFrame
+        The score table (``submission_id, expected_rank``).
+
+    Returns
+    -------
+    RuleLine
+    """
+    strategy = _strategy(alloc)
+    selected = alloc["selected"].astype(bool).to_numpy()
+    lottery = tuple(alloc.loc[alloc["tier"] == "lottery", "submission_id"].astype(str))
+    places = int(selected.sum())
+    if strategy == "partial-lottery" and "funding_line" in alloc and len(alloc):
+        value = float(alloc["funding_line"].iloc[0])
+        if math.isfinite(value):
+            return RuleLine(
+                strategy,
+                value,
+                f"funding line {value:.1f}: expected rank of the {_ordinal(places)} place",
+                f"The dashed line is the partial lottery's funding line, expected rank "
+                f"{value:.1f}: the expected rank of the submission in the {_ordinal(places)} "
+                "place. Submissions whose interval lies wholly above it were funded; those "
+                "whose interval crosses it entered the lottery.",
+                lottery,
+            )
+    ranks = scores.set_index(scores["submission_id"].astype(str))["expected_rank"]
+    er = ranks.reindex(alloc["submission_id"].astype(str)).to_numpy(dtype=float)
+    known = ~np.isnan(er)  # an allocated id missing from the scores has no rank
+    if strategy == "rank" and (selected & known).any() and (~selected & known).any():
+        last = float(er[selected & known].max())
+        first = float(er[~selected & known].min())
+        value = (last + first) / 2
+        meaning = (
+            f"The dashed line is the ranking's funding line, expected rank {value:.1f}: "
+            f"between the last funded submission (expected rank {last:.1f}) and the first "
+            f"not funded ({first:.1f})."
+        )
+        if last > first:
+            meaning += (
+                " The ranking funds by calibrated score, whose order differs here from the "
+                "order of expected ranks, so some funded dots lie past the line."
+            )
+        label = f"funding line {value:.1f}: between the {_ordinal(places)} and next place"
+        return RuleLine(strategy, value, label, meaning, lottery)
+    meaning = f"The {strategy or 'selection'} rule draws no line on the rank axis" + (
+        ": its lottery entrants are shown in red." if lottery else "."
+    )
+    return RuleLine(strategy, None, "", meaning, lottery)
+
+
+def _chosen(allocations: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
+    for name in _PREFERRED:
+        for alloc in allocations:
+            if _strategy(alloc) == name:
+                return alloc
+    with_lottery = [a for a in allocations if "tier" in a and (a["tier"] == "lottery").any()]
+    candidates = with_lottery or list(allocations)
+    return candidates[0] if candidates else None
+
+
+def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -> Section:
+    """Show the ranking with its uncertainty and the funding line the rule used.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The score table.
+    allocations : sequence of DataFrame
+        The allocations of the report: the line and the lottery zone drawn are those of
+        the partial lottery if there is one, else the ranking, else the first with a
+        lottery zone.
+
+    Returns
+    -------
+    Section
+    """
+    missing = [c for c in _RANK_COLUMNS if c not in scores.columns]
+    if missing:
+        raise FairpanelInputError(
+            ERR_NO_RANKS.format(columns=", ".join(missing)), hint=HINT_NO_RANKS
+        )
+    alloc = _chosen(allocations)
+    line = None if alloc is None else rule_line(alloc, scores)
+    chart = caterpillar_chart(
+        scores,
+        funding_line=None if line is None else line.value,
+        line_label="" if line is None else line.label,
+        lottery_ids=() if line is None else line.lottery,
+    )
+    n = len(scores)
+    widths = (scores["rank_hi90"] - scores["rank_lo90"]).median()
+    paragraphs = [
+        f"{n} submissions were ranked. Each dot is a submission's expected rank; the bars "
+        "show the ranks it could plausibly have. The median 90% interval spans "
+        f"{widths:.0f} ranks: neighbours within that distance cannot honestly be told apart.",
+    ]
+    if line is not None:
+        zone = (
+            f" The {len(line.lottery)} submissions in red, in the shaded band, form the "
+            "lottery zone the draw was made in."
+            if line.lottery
+            else ""
+        )
+        paragraphs.append(line.meaning + zone)
+    if n > len(chart.fallback.rows):
+        paragraphs.append(
+            f"With {n} submissions the chart draws the {len(chart.fallback.rows)} nearest the "
+            "funding line one by one, under an overview of all of them in blocks of expected "
+            "rank; every submission's expected rank and intervals are in the score table."
+        )
+    return Section(
+        "ranking", "The ranking and its uncertainty", tuple(paragraphs), charts=(chart,)
+    )
