@@ -59,6 +59,7 @@ from fairpanel.io._write import (
     ERR_OUTPUT_UNWRITABLE,
     HINT_REGULAR,
     check_output_target,
+    folder_in_the_way,
     frame_bytes,
 )
 
@@ -216,6 +217,8 @@ class OutputTransaction:
         try:
             self._mkdirs(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except (FileExistsError, NotADirectoryError):
+            raise folder_in_the_way(target) from None
         except OSError as exc:
             raise FairpanelInputError(
                 ERR_OUTPUT_UNWRITABLE.format(problem=exc.strerror or exc), file=target

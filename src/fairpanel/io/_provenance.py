@@ -11,14 +11,13 @@ own SHA-256 beside the block. :func:`read_provenance` reads either back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._json import SCHEMA_KEY, stamp
+from fairpanel._json import SCHEMA_KEY, read_json, stamp
 from fairpanel._version import __version__
 from fairpanel.io._checksum import sha256_file
 
@@ -261,14 +260,14 @@ def read_provenance(path: str | Path, data: Any = None) -> RecordedProvenance:
     try:
         if path.suffix.lower() == ".json":
             if data is None:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                data = read_json(path)
             if isinstance(data, Mapping) and data.get(PROVENANCE_KEY) is not None:
                 return _from_block(path, digest, path, data[PROVENANCE_KEY], None)
             return RecordedProvenance(path=path, sha256=digest)
         side = sidecar_path(path)
         if not side.is_file():
             return RecordedProvenance(path=path, sha256=digest)
-        doc = json.loads(side.read_text(encoding="utf-8"))
+        doc = read_json(side)
         return _from_block(path, digest, side, doc[PROVENANCE_KEY], str(doc["file"]["sha256"]))
     except (ValueError, KeyError, TypeError) as exc:
         where = path if path.suffix.lower() == ".json" else sidecar_path(path)

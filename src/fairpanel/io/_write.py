@@ -20,11 +20,14 @@ from fairpanel._json import jsonable
 from fairpanel.io._cells import escape_formulas
 from fairpanel.io._excel import EXCEL_SUFFIX, workbook_bytes
 
+ERR_FOLDER_IN_THE_WAY = "cannot create the folder '{folder}' (a file of that name is in the way)"
+
 __all__ = [
     "ERR_OUTPUT_NOT_REGULAR",
     "ERR_OUTPUT_UNWRITABLE",
     "HINT_REGULAR",
     "check_output_target",
+    "folder_in_the_way",
     "frame_bytes",
     "write_bytes",
     "write_frame",
@@ -78,6 +81,8 @@ file; give the path of a regular file (fairpanel never writes to devices or link
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
+    except NotADirectoryError:
+        raise folder_in_the_way(path) from None
     except OSError as exc:
         raise FairpanelInputError(
             ERR_OUTPUT_UNWRITABLE.format(problem=exc.strerror), file=path
@@ -87,6 +92,28 @@ file; give the path of a regular file (fairpanel never writes to devices or link
         raise FairpanelInputError(
             ERR_OUTPUT_NOT_REGULAR.format(kind=kind), file=path, hint=HINT_REGULAR
         )
+
+
+def folder_in_the_way(path: str | Path) -> FairpanelInputError:
+    """Return the error for an output whose folder would be where a file is.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output (``rubric.yaml/card.md`` when ``rubric.yaml`` is a file).
+
+    Returns
+    -------
+    FairpanelInputError
+        Naming the first folder of the path that exists as a file.
+    """
+    target = Path(path)
+    blocking = target.parent
+    for folder in reversed(target.parents):  # from the root down: the first non-folder
+        if folder.exists() and not folder.is_dir():
+            blocking = folder
+            break
+    return FairpanelInputError(ERR_FOLDER_IN_THE_WAY.format(folder=blocking))
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:

@@ -17,7 +17,6 @@ commands a reader runs to repeat it all become the report's verification section
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._json import read_json
 from fairpanel.io import FileRecord, RecordedProvenance, read_provenance
 from fairpanel.io._checksum import sha256_file
 from fairpanel.lottery import (
@@ -84,8 +84,8 @@ def _read(path: Path) -> Any:
     if path.suffix.lower() != ".json":
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return read_json(path)  # within the JSON size and depth limits
+    except FairpanelInputError:
         return _UNREADABLE
 
 
