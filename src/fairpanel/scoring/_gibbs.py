@@ -42,6 +42,8 @@ import numpy.typing as npt
 from scipy import linalg, special
 
 from fairpanel.panel import Panel
+from fairpanel.panel._reml import DENSE_REVIEWERS
+from fairpanel.scoring._blocked import SparseCache, blocked_locations
 
 __all__ = ["GibbsSampler", "Priors", "draw_locations", "location_system"]
 
@@ -210,7 +212,10 @@ class GibbsSampler:
         *,
         fixed_variances: tuple[float, float] | None = None,
     ) -> None:
-        self.cache = _Cache(design)
+        # Many reviewers (distributed review): linear-cost blocked updates instead of
+        # the joint draw, whose dense reviewer block costs O(reviewers³) an iteration.
+        self.blocked = design.n_rev > DENSE_REVIEWERS
+        self.cache: _Cache | SparseCache = SparseCache(design) if self.blocked else _Cache(design)
         self.priors = priors
         self.rngs = list(rngs)
         self.fixed = fixed_variances
@@ -225,6 +230,7 @@ class GibbsSampler:
             self.tau2 = np.full(n_chains, fixed_variances[0] ** 2)
             self.s2 = np.full(n_chains, fixed_variances[1] ** 2)
         self.lam_prec = np.full(n_chains, 1.0 / priors.leniency_sd**2)
+        self.lam = np.zeros((n_chains, design.n_rev))
 
     def _random_block(self, n_iter: int) -> tuple[FloatArray, FloatArray]:
         d = self.cache.design
@@ -258,14 +264,26 @@ class GibbsSampler:
             block = min(_BLOCK, n_iter - done)
             normals, uniforms = self._random_block(block)
             for t in range(block):
-                mu, lam, eta = draw_locations(
-                    self.cache,
-                    self.tau2,
-                    self.s2,
-                    self.lam_prec,
-                    normals[t, :, :m1],
-                    normals[t, :, m1:],
-                )
+                if isinstance(self.cache, SparseCache):
+                    mu, lam, eta = blocked_locations(
+                        self.cache,
+                        self.tau2,
+                        self.s2,
+                        self.lam_prec,
+                        self.lam,
+                        normals[t, :, :m1],
+                        normals[t, :, m1:],
+                    )
+                    self.lam = lam
+                else:
+                    mu, lam, eta = draw_locations(
+                        self.cache,
+                        self.tau2,
+                        self.s2,
+                        self.lam_prec,
+                        normals[t, :, :m1],
+                        normals[t, :, m1:],
+                    )
                 if self.fixed is None:
                     eta = self._update_scale_and_variances(mu, lam, eta, uniforms[t])
                 if out is not None:
