@@ -125,6 +125,13 @@ def score_command(
         Path | None,
         typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
     ] = None,
+    reviewer_precision: Annotated[
+        bool,
+        typer.Option(
+            "--reviewer-precision",
+            help="Estimate each reviewer's own noise SD (bayes): erratic grades count less.",
+        ),
+    ] = False,
     *,
     columns: ReviewColumns,
 ) -> None:
@@ -158,6 +165,7 @@ def score_command(
                 seed=seed,
                 chains=chains,
                 draws=draws,
+                reviewer_precision=reviewer_precision,
             )
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):

@@ -51,6 +51,13 @@ class SparseCache:
         self.m_j = np.bincount(d.rev, minlength=d.n_rev).astype(float)
         self.sy_i = np.bincount(d.sub, weights=d.y, minlength=d.n_sub)
         self.sy_j = np.bincount(d.rev, weights=d.y, minlength=d.n_rev)
+        # submission × reviewer holding the grades, and reviewer × review indicators:
+        # the weighted sums of the per-reviewer noise model.
+        self.kt_y = sparse.csr_matrix((d.y, (d.sub, d.rev)), shape=(d.n_sub, d.n_rev))
+        self.by_rev = sparse.csr_matrix(
+            (np.ones(d.n_reviews), (d.rev, np.arange(d.n_reviews))),
+            shape=(d.n_rev, d.n_reviews),
+        )
 
 
 def blocked_locations(
@@ -64,8 +71,12 @@ def blocked_locations(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One sweep: (mu, eta) | lambda, then lambda | eta. Batched over chains (rows).
 
-    Returns the new ``mu`` (B,), ``lambda`` (B, m) and ``eta`` (B, n).
+    ``s2`` is each chain's review variance (B,), or each reviewer's (B, m) when every
+    reviewer has their own precision. Returns the new ``mu`` (B,), ``lambda`` (B, m) and
+    ``eta`` (B, n).
     """
+    if s2.ndim == 2:
+        return _weighted_locations(cache, tau2, s2, lam_prec, lam, z_noise, eta_noise)
     t2, v2 = tau2[:, None], s2[:, None]
     resid_i = cache.sy_i[None, :] - (cache.kt @ lam.T).T  # Σ_j (y_ij − λ_j), (B, n)
     n_i = cache.n_i[None, :]
@@ -78,6 +89,31 @@ def blocked_locations(
     prec = cache.m_j[None, :] / v2 + lam_prec[:, None]
     lam_sum = cache.sy_j[None, :] - (cache.k @ eta.T).T
     new_lam = lam_sum / v2 / prec + z_noise[:, 1:] / np.sqrt(prec)
+    return mu, new_lam, eta
+
+
+def _weighted_locations(
+    cache: SparseCache,
+    tau2: FloatArray,
+    s2_rev: FloatArray,
+    lam_prec: FloatArray,
+    lam: FloatArray,
+    z_noise: FloatArray,
+    eta_noise: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`blocked_locations` with a noise variance per reviewer (weights 1/s²_j)."""
+    t2 = tau2[:, None]
+    w_rev = 1.0 / s2_rev
+    weight_i = (cache.kt @ w_rev.T).T  # Σ_j 1/s²_j over the submission's reviewers
+    resid_i = (cache.kt_y @ w_rev.T).T - (cache.kt @ (w_rev * lam).T).T
+    u = 1.0 / (t2 + 1.0 / weight_i)  # precision of each submission's weighted mean
+    u_sum = u.sum(axis=1)
+    mu = (u * resid_i / weight_i).sum(axis=1) / u_sum + z_noise[:, 0] / np.sqrt(u_sum)
+    prec_eta = weight_i + 1.0 / t2
+    eta = (resid_i + mu[:, None] / t2) / prec_eta + eta_noise / np.sqrt(prec_eta)
+    prec = cache.m_j[None, :] * w_rev + lam_prec[:, None]
+    lam_sum = cache.sy_j[None, :] - (cache.k @ eta.T).T
+    new_lam = w_rev * lam_sum / prec + z_noise[:, 1:] / np.sqrt(prec)
     return mu, new_lam, eta
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final, Literal
 
 import numpy as np
@@ -15,6 +16,7 @@ from fairpanel.rubric import Rubric
 from fairpanel.scoring._diagnostics import ess_bulk, ess_mean, rhat, rhat_split
 from fairpanel.scoring._eb import fit_eb
 from fairpanel.scoring._gibbs import Draws, FloatArray, GibbsSampler, Priors
+from fairpanel.scoring._precision import PRECISION_SHAPE, PrecisionSampler
 from fairpanel.scoring._result import Diagnostics, ScoreResult, assemble
 
 __all__ = ["METHODS", "score"]
@@ -26,6 +28,9 @@ ERR_METHOD = "method must be one of {allowed}, got {method!r}"
 ERR_CHAINS = "chains must be an integer of at least 2 (R-hat compares chains), got {chains!r}"
 ERR_POSITIVE = "{name} must be a positive integer, got {value!r}"
 ERR_EXTENSIONS = "max_extensions must be a non-negative integer, got {value!r}"
+ERR_PRECISION_METHOD = (
+    "reviewer precision is estimated by the full posterior: use method 'bayes', not {method!r}"
+)
 ERR_TOO_FEW_SUBMISSIONS = "at least two submissions are needed for a ranking, got {n}"
 
 #: Fraction of the scale's range bounding the uniform priors of the SDs, and the fixed
@@ -60,6 +65,7 @@ def score(
     max_extensions: int = 3,
     rhat_threshold: float = 1.01,
     ess_threshold: float = 400.0,
+    reviewer_precision: bool = False,
 ) -> ScoreResult:
     """Calibrate a panel's scores and rank its submissions with honest uncertainty.
 
@@ -93,6 +99,12 @@ def score(
     max_extensions : int, default 3
         If the chains have not converged, sample ``draws`` more per chain, at most this
         many times, before reporting the result as not converged.
+    reviewer_precision : bool, default False
+        Give every reviewer their own noise variance, with a shared inverse-gamma prior
+        (``"bayes"`` only; :mod:`fairpanel.scoring._precision`): an erratic reviewer's
+        grades count less. The reviewers table then gains ``noise_sd`` (posterior mean
+        of the reviewer's noise SD, on the scale's points) and its 90% interval
+        ``noise_sd_lo90``, ``noise_sd_hi90``.
     rhat_threshold, ess_threshold : float
         Convergence criteria on the submission effects (Vehtari et al. 2021) of the
         300 leading submissions (all of a smaller panel).
@@ -122,6 +134,8 @@ def score(
     """
     if method not in METHODS:
         raise ValueError(ERR_METHOD.format(allowed=", ".join(METHODS), method=method))
+    if reviewer_precision and method != "bayes":
+        raise ValueError(ERR_PRECISION_METHOD.format(method=method))
     chains = _check_int("chains", chains, 2)
     draws = _check_int("draws", draws, 4)
     warmup = _check_int("warmup", warmup, 1)
@@ -141,7 +155,8 @@ def score(
             sd_upper=SD_UPPER_FRACTION * panel.scale_range,
             leniency_sd=LENIENCY_SD_FRACTION * panel.scale_range,
         )
-        sampler = GibbsSampler(panel, priors, rng.spawn(chains))
+        kind = PrecisionSampler if reviewer_precision else GibbsSampler
+        sampler = kind(panel, priors, rng.spawn(chains))
         # The sampler's matrices are small (reviewers × reviewers): a multithreaded BLAS
         # only adds spinning threads, which on a shared machine cost several times the
         # work itself. One thread, for the duration of the sampling.
@@ -255,7 +270,9 @@ def _bayes_result(
         "review_sd": float(post.resid_sd.mean()),
         "sd_prior_upper": priors.sd_upper,
     }
-    return assemble(
+    if post.noise_sd is not None:
+        components["precision_prior_shape"] = PRECISION_SHAPE
+    result = assemble(
         panel,
         eta_mean=eta_flat.mean(axis=0),
         eta_sd=eta_flat.std(axis=0, ddof=1),
@@ -268,3 +285,11 @@ def _bayes_result(
         seed=seed,
         with_band=with_band,
     )
+    if post.noise_sd is None:
+        return result
+    noise = post.noise_sd.reshape(-1, panel.n_rev)
+    lo, hi = np.quantile(noise, [0.05, 0.95], axis=0)
+    reviewers = result.reviewers.assign(
+        noise_sd=noise.mean(axis=0), noise_sd_lo90=lo, noise_sd_hi90=hi
+    )
+    return replace(result, reviewers=reviewers)
