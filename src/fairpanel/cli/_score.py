@@ -132,6 +132,14 @@ def score_command(
             help="Estimate each reviewer's own noise SD (bayes): erratic grades count less.",
         ),
     ] = False,
+    review_type: Annotated[
+        str,
+        typer.Option(
+            "--review-type",
+            help="grades: scores on the scale; ranks: each reviewer's rank of their set "
+            "(1 = best, ties allowed), fitted by a rank-ordered probit (bayes).",
+        ),
+    ] = "grades",
     *,
     columns: ReviewColumns,
 ) -> None:
@@ -166,6 +174,7 @@ def score_command(
                 chains=chains,
                 draws=draws,
                 reviewer_precision=reviewer_precision,
+                review_type=review_type,  # type: ignore[arg-type]
             )
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):

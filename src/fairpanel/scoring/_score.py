@@ -17,12 +17,15 @@ from fairpanel.scoring._diagnostics import ess_bulk, ess_mean, rhat, rhat_split
 from fairpanel.scoring._eb import fit_eb
 from fairpanel.scoring._gibbs import Draws, FloatArray, GibbsSampler, Priors
 from fairpanel.scoring._precision import PRECISION_SHAPE, PrecisionSampler
+from fairpanel.scoring._ranked import TAU_UPPER, RankSampler, check_ranks, rank_panel
 from fairpanel.scoring._result import Diagnostics, ScoreResult, assemble
 
 __all__ = ["METHODS", "score"]
 
 Method = Literal["bayes", "eb"]
 METHODS: Final[tuple[str, ...]] = ("bayes", "eb")
+ReviewType = Literal["grades", "ranks"]
+REVIEW_TYPES: Final[tuple[str, ...]] = ("grades", "ranks")
 
 ERR_METHOD = "method must be one of {allowed}, got {method!r}"
 ERR_CHAINS = "chains must be an integer of at least 2 (R-hat compares chains), got {chains!r}"
@@ -30,6 +33,11 @@ ERR_POSITIVE = "{name} must be a positive integer, got {value!r}"
 ERR_EXTENSIONS = "max_extensions must be a non-negative integer, got {value!r}"
 ERR_PRECISION_METHOD = (
     "reviewer precision is estimated by the full posterior: use method 'bayes', not {method!r}"
+)
+ERR_REVIEW_TYPE = "review_type must be 'grades' or 'ranks', got {review_type!r}"
+ERR_RANKS_OPTIONS = (
+    "ranked reviews are fitted by the full posterior: use method 'bayes' without "
+    "reviewer precision (a ranking has no scale for a noise SD)"
 )
 ERR_TOO_FEW_SUBMISSIONS = "at least two submissions are needed for a ranking, got {n}"
 
@@ -66,6 +74,7 @@ def score(
     rhat_threshold: float = 1.01,
     ess_threshold: float = 400.0,
     reviewer_precision: bool = False,
+    review_type: ReviewType = "grades",
 ) -> ScoreResult:
     """Calibrate a panel's scores and rank its submissions with honest uncertainty.
 
@@ -105,6 +114,13 @@ def score(
         grades count less. The reviewers table then gains ``noise_sd`` (posterior mean
         of the reviewer's noise SD, on the scale's points) and its 90% interval
         ``noise_sd_lo90``, ``noise_sd_hi90``.
+    review_type : {"grades", "ranks"}, default "grades"
+        ``"ranks"``: each review's ``score`` is the rank the reviewer gave the
+        submission within their set (1 = best, ties share a rank), as in ALMA's
+        distributed review; fitted by a rank-ordered probit model (``"bayes"`` only,
+        :mod:`fairpanel.scoring._ranked`). The calibrated score is then the latent
+        merit (probit units, higher is better) and the mean score the mean normalised
+        rank (1 = always first).
     rhat_threshold, ess_threshold : float
         Convergence criteria on the submission effects (Vehtari et al. 2021) of the
         300 leading submissions (all of a smaller panel).
@@ -136,10 +152,19 @@ def score(
         raise ValueError(ERR_METHOD.format(allowed=", ".join(METHODS), method=method))
     if reviewer_precision and method != "bayes":
         raise ValueError(ERR_PRECISION_METHOD.format(method=method))
+    if review_type not in REVIEW_TYPES:
+        raise ValueError(ERR_REVIEW_TYPE.format(review_type=review_type))
+    if review_type == "ranks" and (method != "bayes" or reviewer_precision):
+        raise ValueError(ERR_RANKS_OPTIONS)
     chains = _check_int("chains", chains, 2)
     draws = _check_int("draws", draws, 4)
     warmup = _check_int("warmup", warmup, 1)
     max_extensions = _check_int("max_extensions", max_extensions, 0)
+    if review_type == "ranks":
+        return _score_ranks(
+            from_reviews(reviews), seed, chains, draws, warmup, max_extensions,
+            (rhat_threshold, ess_threshold),
+        )  # fmt: skip
     # Without a rubric the scale is the one given, else the data's own range.
     panel = from_reviews(
         reviews,
@@ -233,6 +258,49 @@ def score(
         seed=seed,
         with_band=rubric is not None,
     )
+
+
+def _score_ranks(
+    ranked: Panel,
+    seed: Seed,
+    chains: int,
+    draws: int,
+    warmup: int,
+    max_extensions: int,
+    thresholds: tuple[float, float],
+) -> ScoreResult:
+    if ranked.n_sub < 2:
+        raise FairpanelInputError(ERR_TOO_FEW_SUBMISSIONS.format(n=ranked.n_sub))
+    check_ranks(ranked)
+    sampler = RankSampler(ranked, as_rng(seed).spawn(chains))
+    sampler.run(warmup, keep=False)
+    eta, tau = sampler.run(draws, keep=True)
+    extensions = 0
+    while True:
+        max_rhat, min_ess = _convergence(eta)
+        converged = max_rhat <= thresholds[0] and min_ess >= thresholds[1]
+        if converged or extensions >= max_extensions:
+            break
+        more, more_tau = sampler.run(draws, keep=True)
+        eta, tau = np.concatenate([eta, more], axis=1), np.concatenate([tau, more_tau], axis=1)
+        extensions += 1
+    message = "converged" if converged else (
+        f"not converged after {extensions} extensions: max R-hat {max_rhat:.4f}, "
+        f"min bulk ESS {min_ess:.0f}"
+    )  # fmt: skip
+    diagnostics = Diagnostics(
+        "bayes", converged, max_rhat, min_ess, *thresholds, chains, eta.shape[1], warmup,
+        extensions, message,
+    )  # fmt: skip
+    flat = eta.reshape(-1, ranked.n_sub)
+    none = np.zeros(ranked.n_rev)  # a ranking carries no leniency
+    components = {"submission_sd": float(tau.mean()), "ranking_noise_sd": 1.0,
+                  "sd_prior_upper": TAU_UPPER}  # fmt: skip
+    return assemble(
+        rank_panel(ranked), eta_mean=flat.mean(axis=0), eta_sd=flat.std(axis=0, ddof=1),
+        eta_chains=eta, lam_mean=none, lam_sd=none, diagnostics=diagnostics,
+        components=components, method="bayes", seed=seed, with_band=False,
+    )  # fmt: skip
 
 
 def _convergence(theta: FloatArray) -> tuple[float, float]:
