@@ -174,7 +174,7 @@ def score_command(
                 chains=chains,
                 draws=draws,
                 reviewer_precision=reviewer_precision,
-                review_type=review_type,  # type: ignore[arg-type]
+                review_type=review_type,
             )
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):
