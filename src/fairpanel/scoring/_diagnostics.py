@@ -128,11 +128,15 @@ def rhat(draws: npt.ArrayLike) -> FloatArray:
 def _autocov(arr: FloatArray) -> FloatArray:
     """Autocovariance at every lag along the draws axis (biased, divided by n), via FFT."""
     n = arr.shape[1]
-    m = fft.next_fast_len(2 * n)
-    centred = arr - arr.mean(axis=1, keepdims=True)
-    spec = np.fft.rfft(centred, n=m, axis=1)
-    acov: FloatArray = np.fft.irfft(spec * np.conjugate(spec), n=m, axis=1)[:, :n] / n
-    return acov
+    m = fft.next_fast_len(2 * n, real=True)
+    # Transform along a contiguous last axis (draws): for thousands of parameters that
+    # is several times faster than along the middle one.
+    centred = np.ascontiguousarray(np.swapaxes(arr - arr.mean(axis=1, keepdims=True), 1, 2))
+    spec = fft.rfft(centred, n=m, axis=-1)
+    power = spec.real**2 + spec.imag**2
+    acov = fft.irfft(power, n=m, axis=-1)[..., :n] / n
+    out: FloatArray = np.swapaxes(acov, 1, 2)
+    return out
 
 
 def _ess(arr: FloatArray) -> FloatArray:
