@@ -52,7 +52,7 @@ def test_sparse_score_equals_the_exact_gradient_within_probe_error(cycle) -> Non
         _, grad, rss = exact.evaluate(np.array(theta), gradient=True)
         ours, ours_rss, _ = sparse_eq.score(np.array(theta))
         assert ours_rss == pytest.approx(rss, rel=1e-8)  # CG: exact up to its tolerance
-        # The traces are ~n; the probes' error is a few tenths (24 probes: ~0.05).
+        # The traces are ~n; the probes' error is a few hundredths to a few tenths.
         np.testing.assert_allclose(ours, grad, atol=0.5)
 
 

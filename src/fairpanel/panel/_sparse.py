@@ -40,11 +40,13 @@ __all__ = ["ConvergenceError", "SparseEquations", "block_cg", "fit_sparse"]
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Rademacher probes per trace: the traces' relative error is about 1e-4 on a
-#: distributed-review design, a hundredth of the ratios' standard errors.
+#: Rademacher probes per trace: with the control variate the estimate moves the log
+#: variance ratios by 0.002–0.006 of their standard errors on distributed-review cycles.
 PROBES: Final = 8
 #: The probes' seed: fixed, so the fit never depends on the caller's seed.
 PROBE_SEED: Final = 20240917
+ERR_CG = "conjugate gradients did not converge in {iterations} iterations"
+ERR_ROOT = "the REML score has no interior root from the moment start: {message}"
 CG_TOL: Final = 1e-10
 CG_MAXITER: Final = 1000
 
@@ -95,7 +97,7 @@ def block_cg(
         beta = np.where(rz > 0, rz_new / np.where(rz > 0, rz, 1.0), 0.0)
         p = z + beta * p
         rz = rz_new
-    raise ConvergenceError("conjugate gradients did not converge")
+    raise ConvergenceError(ERR_CG.format(iterations=CG_MAXITER))
 
 
 class SparseEquations:
@@ -190,7 +192,7 @@ def solve_root(eq: SparseEquations, start: FloatArray) -> tuple[FloatArray, floa
     res = optimize.root(fun, start, method="hybr", options={"xtol": 1e-8})
     theta = np.asarray(res.x, dtype=float)
     if not res.success or not np.all(np.isfinite(theta)) or np.any(theta < -9.0):
-        raise ConvergenceError(str(res.message))
+        raise ConvergenceError(ERR_ROOT.format(message=res.message))
     return theta, eq.score(theta)[1]
 
 
