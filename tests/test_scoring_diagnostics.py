@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from fairpanel.scoring import ess_bulk, rhat
+from fairpanel.scoring._diagnostics import ess_mean, rhat_split
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,11 @@ def test_rhat_and_ess_equal_arviz(az, chains: int, draws: int) -> None:  # type:
     ref_e = np.array([float(az.ess(x[:, :, p], method="bulk")) for p in range(x.shape[2])])
     np.testing.assert_allclose(ours_r, ref_r, rtol=1e-12)
     np.testing.assert_allclose(ours_e, ref_e, rtol=1e-10)
+    # The ESS of the mean (what a Monte Carlo SE of an expected rank divides by).
+    ref_m = np.array([float(az.ess(x[:, :, p], method="mean")) for p in range(x.shape[2])])
+    np.testing.assert_allclose(ess_mean(x), ref_m, rtol=1e-10)
+    ref_s = np.array([float(az.rhat(x[:, :, p], method="split")) for p in range(x.shape[2])])
+    np.testing.assert_allclose(rhat_split(x), ref_s, rtol=1e-12)
     assert ours_r[3] > 1.1
 
 

@@ -143,6 +143,21 @@ def score_command(
         typer.Option("--reviewers-out", help="Write the reviewer leniency table (CSV) here."),
     ] = None,
     raw_csv: RawCsv = False,
+    reviewer_precision: Annotated[
+        bool,
+        typer.Option(
+            "--reviewer-precision",
+            help="Estimate each reviewer's own noise SD (bayes): erratic grades count less.",
+        ),
+    ] = False,
+    review_type: Annotated[
+        str,
+        typer.Option(
+            "--review-type",
+            help="grades: scores on the scale; ranks: each reviewer's rank of their set "
+            "(1 = best, ties allowed), fitted by a rank-ordered probit (bayes).",
+        ),
+    ] = "grades",
     *,
     columns: ReviewColumns,
 ) -> None:
@@ -182,6 +197,8 @@ def score_command(
                 seed=seed,
                 chains=chains,
                 draws=draws,
+                reviewer_precision=reviewer_precision,
+                review_type=review_type,
             )
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):

@@ -23,7 +23,8 @@ of submission i, never O(N³). The same solution gives the criterion
 
 and its exact gradient, ``∂/∂θ_k = q_k − tr(C̃⁻¹)_kk − (N − p)‖v̂_k‖² / y'Py`` (the
 standard identity ``Z_k'PZ_k = G⁻¹ − G⁻¹C^{kk}G⁻¹`` on the scaled equations), so the
-optimiser needs no finite differences.
+optimiser needs no finite differences. A panel of more than ``DENSE_REVIEWERS``
+reviewers (distributed review) is fitted without a factor (:mod:`fairpanel.panel._sparse`).
 """
 
 from __future__ import annotations
@@ -38,10 +39,15 @@ from scipy import linalg, optimize
 from threadpoolctl import threadpool_limits
 
 from fairpanel.panel._panel import Panel
+from fairpanel.panel._sparse import ConvergenceError, fit_sparse
 
 __all__ = ["VarianceComponents", "fit_reml"]
 
 ERR_REML_FAILED = "REML did not converge for the variance components: {message}"
+MESSAGE_SPARSE = "converged (conjugate gradients, stochastic traces)"
+#: Above this many (random) reviewers the fit runs on sparse operators, O(reviews) per
+#: step (:mod:`fairpanel.panel._sparse`), not on a dense O(reviewers³) factor.
+DENSE_REVIEWERS: Final = 300
 MESSAGE_CONSTANT = "every value is the same: every variance component is zero"
 
 FloatArray = npt.NDArray[np.float64]
@@ -116,10 +122,27 @@ def fit_reml(
     >>> vc.converged, vc.submission > 0, vc.residual > 0
     (True, True, True)
     """
-    # The matrices are small (reviewers × reviewers); BLAS threads only add overhead on
-    # them, 10–50× on a loaded machine, so the fit runs single-threaded.
+    # Small matrices: BLAS threads only add overhead (10–50× on a loaded machine).
     with threadpool_limits(limits=1, user_api="blas"):
+        if reviewers_random and panel.n_rev > DENSE_REVIEWERS and np.ptp(panel.y) > 0:
+            try:
+                return _fit_sparse(panel, information=information)
+            except ConvergenceError:
+                pass  # a component at zero, or no convergence: the exact fit decides
         return _fit(panel, reviewers_random=reviewers_random, information=information)
+
+
+def _fit_sparse(panel: Panel, *, information: bool) -> VarianceComponents:
+    """Fit a large panel (:mod:`fairpanel.panel._sparse`): the root of the score."""
+    theta, sigma2, cov = fit_sparse(panel, information=information)
+    gamma = np.exp(theta)
+    return VarianceComponents(
+        submission=float(gamma[0] * sigma2),
+        reviewer=float(gamma[1] * sigma2),
+        residual=float(sigma2),
+        log_ratio_cov=cov,
+        message=MESSAGE_SPARSE,
+    )
 
 
 class _Equations:

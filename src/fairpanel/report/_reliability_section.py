@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 
 __all__ = ["reliability_section"]
 
+_NOISE_COLUMNS = (
+    "reviewers",
+    "min",
+    "lower quartile",
+    "median",
+    "upper quartile",
+    "max",
+    "clearly noisier than the median",
+)
+
 
 def _f3(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.3f}"
@@ -102,6 +112,23 @@ def reliability_section(
                 ("reviewers", "SD", "min", "lower quartile", "median", "upper quartile", "max"),
                 ((str(len(lenient)), _f3(lenient.std()), *(_f3(v) for v in q)),),
                 note="Individual reviewers are not named in the published report.",
+            )
+        )
+    if reviewers is not None and len(reviewers) and "noise_sd" in reviewers:
+        # Reviewer precision (score --reviewer-precision): the spread of each reviewer's
+        # own noise SD, and how many are clearly noisier than the typical reviewer.
+        noise = pd.to_numeric(reviewers["noise_sd"], errors="coerce")
+        low = pd.to_numeric(reviewers["noise_sd_lo90"], errors="coerce")
+        q = noise.dropna().quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
+        erratic = int((low > q[2]).sum())
+        tables.append(
+            Table(
+                "Reviewer noise SD (points on the rubric scale; each reviewer's own, "
+                "estimated with a shared prior)",
+                _NOISE_COLUMNS,
+                ((str(int(noise.notna().sum())), *(_f3(v) for v in q), str(erratic)),),
+                note="A reviewer is clearly noisier when the 90% interval of their noise "
+                "SD lies wholly above the median; their grades weigh less in the scores.",
             )
         )
     return Section(

@@ -24,8 +24,10 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from fairpanel.panel import Panel, fit_reml
-from fairpanel.scoring._gibbs import _Cache, draw_locations, location_system
+from fairpanel.panel import Panel, VarianceComponents, fit_reml
+from fairpanel.panel._reml import DENSE_REVIEWERS
+from fairpanel.scoring._blocked import SparseCache, sparse_blup
+from fairpanel.scoring._gibbs import GibbsSampler, Priors, _Cache, draw_locations, location_system
 
 __all__ = ["EBFit", "fit_eb"]
 
@@ -35,6 +37,8 @@ FloatArray = npt.NDArray[np.float64]
 #: divides by it, at this fraction of the variance of the totals: its effects are then
 #: shrunk to zero up to 1e-8, what a zero component means.
 ZERO_FLOOR: Final = 1e-8
+#: Warm-up of the fixed-variance sampler, which starts at the posterior mode.
+EB_WARMUP: Final = 100
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class EBFit:
 
     ``tau2``, ``omega2`` and ``s2`` are the REML estimates as fitted (0 for a component at
     the boundary); the BLUPs use them floored at :data:`ZERO_FLOOR` of the variance.
+    ``eta_draws`` has shape (chains, draws, submissions): one chain of independent
+    draws, or (``independent`` false) the chains of the blocked sampler.
     """
 
     tau2: float
@@ -56,24 +62,30 @@ class EBFit:
     eta_draws: FloatArray
     converged: bool
     message: str
+    independent: bool = True
 
 
-def fit_eb(design: Panel, *, n_draws: int, rng: np.random.Generator) -> EBFit:
-    """Fit the variances by REML and draw ``n_draws`` sets of submission values.
+def fit_eb(design: Panel, *, chains: int, draws: int, rng: np.random.Generator) -> EBFit:
+    """Fit the variances by REML and draw ``chains × draws`` sets of submission values.
 
     Parameters
     ----------
     design : Panel
         The panel; its oriented totals ``y`` are fitted.
-    n_draws : int
-        Independent draws of the submission values (for the rank summaries).
+    chains, draws : int
+        ``chains × draws`` independent draws of the submission values (for the rank
+        summaries), as one chain; for a panel of many reviewers, ``chains`` chains of
+        ``draws`` draws of the linear-cost sampler with the variances held fixed.
     rng : Generator
         The source of the draws.
     """
-    cache = _Cache(design)
     fit = fit_reml(design, reviewers_random=True, information=False)
     floor = (float(np.var(design.y)) or 1.0) * ZERO_FLOOR
     tau2, omega2, s2 = (max(v, floor) for v in (fit.submission, fit.reviewer, fit.residual))
+    if design.n_rev > DENSE_REVIEWERS:
+        return _fit_sparse(design, fit, (tau2, omega2, s2), chains, draws, rng)
+    n_draws = chains * draws
+    cache = _Cache(design)
     t, s, prec = np.array([tau2]), np.array([s2]), np.array([1.0 / omega2])
     s_mat, _, w = location_system(cache, t, s, prec)
     mu, lam, eta = draw_locations(cache, t, s, prec, None, None)
@@ -100,7 +112,46 @@ def fit_eb(design: Panel, *, n_draws: int, rng: np.random.Generator) -> EBFit:
         eta_se=np.sqrt(eta_var),
         lam=lam[0],
         lam_se=np.sqrt(np.diag(cov_z)[1:]),
-        eta_draws=eta_draws,
+        eta_draws=eta_draws[None, :, :],
         converged=fit.converged,
         message=fit.message,
+    )
+
+
+def _fit_sparse(
+    design: Panel,
+    fit: VarianceComponents,
+    variances: tuple[float, float, float],
+    chains: int,
+    draws: int,
+    rng: np.random.Generator,
+) -> EBFit:
+    """BLUPs by conjugate gradients; draws from the blocked sampler, variances fixed.
+
+    Independent draws would need one sparse solve each; the blocked sampler's draws
+    cost a pass over the reviews each, and its ranks' effective sample size is
+    measured (``rhat``, ``ess_bulk``) as for ``"bayes"``. The SEs are the draws' SDs.
+    """
+    tau2, omega2, s2 = variances
+    mu, lam, eta = sparse_blup(SparseCache(design), tau2, s2, 1.0 / omega2)
+    priors = Priors(sd_upper=float("inf"), leniency_sd=float(np.sqrt(omega2)))
+    sampler = GibbsSampler(
+        design, priors, rng.spawn(chains), fixed_variances=(np.sqrt(tau2), np.sqrt(s2))
+    )
+    sampler.lam = np.tile(lam, (chains, 1))  # start at the mode: a short warm-up
+    sampler.warm_up(EB_WARMUP)
+    post = sampler.sample(draws)
+    return EBFit(
+        tau2=fit.submission,
+        omega2=fit.reviewer,
+        s2=fit.residual,
+        mu=mu,
+        eta=eta,
+        eta_se=post.eta.reshape(-1, design.n_sub).std(axis=0, ddof=1),
+        lam=lam,
+        lam_se=post.lam.reshape(-1, design.n_rev).std(axis=0, ddof=1),
+        eta_draws=post.eta - post.mu[..., None],
+        converged=fit.converged,
+        message=fit.message,
+        independent=False,
     )

@@ -42,6 +42,8 @@ import numpy.typing as npt
 from scipy import linalg, special
 
 from fairpanel.panel import Panel
+from fairpanel.panel._reml import DENSE_REVIEWERS
+from fairpanel.scoring._blocked import SparseCache, blocked_locations
 
 __all__ = ["GibbsSampler", "Priors", "draw_locations", "location_system"]
 
@@ -166,6 +168,19 @@ def _arc(s: FloatArray, upper: float) -> FloatArray:
     return out
 
 
+def scale_draw(centre: FloatArray, sd: FloatArray, top: FloatArray, u: FloatArray) -> FloatArray:
+    """Draw the group move's scale from N(centre, sd²) truncated to (0, top), by inverse CDF."""
+    tiny = 1e-300
+    lo, hi = (0.0 - centre) / sd, (top - centre) / sd
+    # Draw on the side of the mode where the normal CDF keeps its precision.
+    flip = lo > 0
+    a, b = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
+    pa, pb = special.ndtr(a), special.ndtr(b)
+    z = special.ndtri(np.clip(pa + u * (pb - pa), tiny, 1 - 1e-16))
+    out: FloatArray = np.clip(centre + sd * np.where(flip, -z, z), 1e-12, top)
+    return out
+
+
 @dataclass
 class Draws:
     """Posterior draws, each with leading axes (chains, draws)."""
@@ -175,15 +190,19 @@ class Draws:
     eta: FloatArray
     tau: FloatArray
     resid_sd: FloatArray
+    #: Each reviewer's noise SD (chains, draws, reviewers), with reviewer precision.
+    noise_sd: FloatArray | None = None
 
     def extend(self, other: Draws) -> Draws:
         """Concatenate along the draws axis."""
-        return Draws(
-            *(
-                np.concatenate([getattr(self, f), getattr(other, f)], axis=1)
-                for f in ("mu", "lam", "eta", "tau", "resid_sd")
-            )
-        )
+        noise = None
+        if self.noise_sd is not None and other.noise_sd is not None:
+            noise = np.concatenate([self.noise_sd, other.noise_sd], axis=1)
+        joined = {
+            f: np.concatenate([getattr(self, f), getattr(other, f)], axis=1)
+            for f in ("mu", "lam", "eta", "tau", "resid_sd")
+        }
+        return Draws(**joined, noise_sd=noise)
 
 
 class GibbsSampler:
@@ -210,7 +229,10 @@ class GibbsSampler:
         *,
         fixed_variances: tuple[float, float] | None = None,
     ) -> None:
-        self.cache = _Cache(design)
+        # Many reviewers (distributed review): linear-cost blocked updates instead of
+        # the joint draw, whose dense reviewer block costs O(reviewers³) an iteration.
+        self.blocked = design.n_rev > DENSE_REVIEWERS
+        self.cache: _Cache | SparseCache = SparseCache(design) if self.blocked else _Cache(design)
         self.priors = priors
         self.rngs = list(rngs)
         self.fixed = fixed_variances
@@ -225,6 +247,7 @@ class GibbsSampler:
             self.tau2 = np.full(n_chains, fixed_variances[0] ** 2)
             self.s2 = np.full(n_chains, fixed_variances[1] ** 2)
         self.lam_prec = np.full(n_chains, 1.0 / priors.leniency_sd**2)
+        self.lam = np.zeros((n_chains, design.n_rev))
 
     def _random_block(self, n_iter: int) -> tuple[FloatArray, FloatArray]:
         d = self.cache.design
@@ -258,14 +281,7 @@ class GibbsSampler:
             block = min(_BLOCK, n_iter - done)
             normals, uniforms = self._random_block(block)
             for t in range(block):
-                mu, lam, eta = draw_locations(
-                    self.cache,
-                    self.tau2,
-                    self.s2,
-                    self.lam_prec,
-                    normals[t, :, :m1],
-                    normals[t, :, m1:],
-                )
+                mu, lam, eta = self._locations(normals[t, :, :m1], normals[t, :, m1:])
                 if self.fixed is None:
                     eta = self._update_scale_and_variances(mu, lam, eta, uniforms[t])
                 if out is not None:
@@ -275,7 +291,23 @@ class GibbsSampler:
                     out.eta[:, i] = eta
                     out.tau[:, i] = np.sqrt(self.tau2)
                     out.resid_sd[:, i] = np.sqrt(self.s2)
+                    self._record(i)
             done += block
+
+    def _locations(
+        self, z_noise: FloatArray, eta_noise: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Draw (mu, lambda, eta) given the variances: jointly, or in linear-cost blocks."""
+        if isinstance(self.cache, SparseCache):
+            mu, lam, eta = blocked_locations(
+                self.cache, self.tau2, self.s2, self.lam_prec, self.lam, z_noise, eta_noise
+            )
+            self.lam = lam
+            return mu, lam, eta
+        return draw_locations(self.cache, self.tau2, self.s2, self.lam_prec, z_noise, eta_noise)
+
+    def _record(self, i: int) -> None:
+        """Keep any further state of draw ``i`` (a subclass's per-reviewer variances)."""
 
     def _update_scale_and_variances(
         self, mu: FloatArray, lam: FloatArray, eta: FloatArray, u: FloatArray
@@ -304,14 +336,7 @@ class GibbsSampler:
         tiny = 1e-300
         centre = rt / np.maximum(tt, tiny)
         sd = np.sqrt(self.s2 / np.maximum(tt, tiny))
-        top = upper / np.sqrt(self.tau2)
-        lo, hi = (0.0 - centre) / sd, (top - centre) / sd
-        # Draw on the side of the mode where the normal CDF keeps its precision.
-        flip = lo > 0
-        a, b = np.where(flip, -hi, lo), np.where(flip, -lo, hi)
-        pa, pb = special.ndtr(a), special.ndtr(b)
-        z = special.ndtri(np.clip(pa + u[:, 3] * (pb - pa), tiny, 1 - 1e-16))
-        alpha = np.clip(centre + sd * np.where(flip, -z, z), 1e-12, top)
+        alpha = scale_draw(centre, sd, upper / np.sqrt(self.tau2), u[:, 3])
 
         # tau² | theta: inverse gamma truncated at U² (uniform prior on tau).
         ss = alpha**2 * np.einsum("cn,cn->c", theta, theta)

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from fairpanel.scoring._diagnostics import ess_bulk
+from fairpanel.scoring._diagnostics import ess_mean
 
 __all__ = ["rank_draws", "rank_summary"]
 
@@ -35,7 +35,9 @@ def rank_summary(chains: FloatArray) -> pd.DataFrame:
     Returns one row per submission (in column order of the draws) with
     ``expected_rank, rank_lo50, rank_hi50, rank_lo90, rank_hi90, sucra`` and
     ``expected_rank_mcse``, the Monte Carlo standard error of the expected rank
-    (posterior SD of the rank over the square root of its bulk ESS).
+    (posterior SD of the rank over the square root of its ESS for the mean, as ArviZ's
+    ``mcse(method="mean")``). Nothing here is n × n: one sort per draw, then per-column
+    means, quantiles and FFTs, so the cost is O(draws · n log n).
     """
     n = chains.shape[-1]
     ranks = rank_draws(chains).astype(float)
@@ -43,7 +45,7 @@ def rank_summary(chains: FloatArray) -> pd.DataFrame:
     expected = flat.mean(axis=0)
     q = np.quantile(flat, [0.25, 0.75, 0.05, 0.95], axis=0)
     # One "chain" holds independent draws (empirical Bayes): its ESS is its length.
-    ess = ess_bulk(ranks) if chains.shape[0] > 1 else np.full(n, float(flat.shape[0]))
+    ess = ess_mean(ranks) if chains.shape[0] > 1 else np.full(n, float(flat.shape[0]))
     sd = flat.std(axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         mcse = np.where(sd > 0, sd / np.sqrt(ess), 0.0)

@@ -47,6 +47,8 @@ _REVIEWER_KINDS: Final[Mapping[str, Kind]] = {
     "reviewer_id": "id",
     "n_reviews": "integer",
     **dict.fromkeys(_REVIEWER_COLUMNS[2:], "number"),
+    # With reviewer precision (score(reviewer_precision=True)): each reviewer's noise SD.
+    **dict.fromkeys(("noise_sd", "noise_sd_lo90", "noise_sd_hi90"), "number"),
 }
 _DECOMPOSITION_COLUMNS: Final = ("submission_id", "kind", "component", "value")
 _DECOMPOSITION_KINDS: Final[Mapping[str, Kind]] = {
