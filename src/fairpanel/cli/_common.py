@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, ParamSpec, TypeVar
 
@@ -29,7 +30,7 @@ from fairpanel._schema import ReviewColumns, SubmissionColumns
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fairpanel.rubric import Rubric
+    from fairpanel.rubric import Rubric, ScaleChoice
 
 __all__ = [
     "DEBUG_ENV",
@@ -46,6 +47,7 @@ __all__ = [
     "ReviewsFile",
     "ScaleMax",
     "ScaleMin",
+    "ScaleOptions",
     "ScaleStep",
     "Seed",
     "SubmissionCol",
@@ -58,6 +60,7 @@ __all__ = [
     "naming",
     "read_history",
     "read_reviews",
+    "read_scored_reviews",
     "read_submissions",
     "split_names",
     "with_review_columns",
@@ -382,6 +385,60 @@ def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
 
     wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
     return wrapper
+
+
+@dataclass(frozen=True)
+class ScaleOptions:
+    """What the command line says of the scale: ends, step, grades and direction."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    step: str | None = None
+    grades: str | None = None
+    lower_is_better: bool = False
+
+
+def read_scored_reviews(
+    path: Path,
+    *,
+    rubric: Path | None,
+    scale: ScaleOptions,
+    columns: ReviewColumns,
+    encoding: str,
+    drop_missing: bool,
+) -> tuple[Rubric | None, ScaleChoice, pd.DataFrame]:
+    """Load the rubric, reconcile it with the scale options, and load the reviews on it.
+
+    The one rule of ``score``, ``reliability`` and ``simulate --from-reviews``: a rubric
+    sets the scale; without one, the options do (``--scale-min/--scale-max``,
+    ``--scale-step``, ``--grades``); the loader then checks every score against it,
+    naming the user's own column and row.
+
+    Returns
+    -------
+    rubric : Rubric or None
+        The rubric file's rubric.
+    chosen : ScaleChoice
+        The scale the reviews were checked on.
+    reviews : DataFrame
+        The loaded reviews.
+    """
+    from fairpanel.rubric import choose_scale, load_rubric, parse_grades  # start-up time
+
+    loaded = None if rubric is None else load_rubric(existing_file(rubric))
+    chosen = choose_scale(
+        loaded,
+        minimum=scale.minimum,
+        maximum=scale.maximum,
+        lower_is_better=scale.lower_is_better,
+        step=scale.step,
+        grades=() if scale.grades is None else parse_grades(scale.grades),
+        rubric_name=None if rubric is None else str(rubric),
+    )
+    table = read_reviews(
+        path, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+    )
+    return loaded, chosen, table
 
 
 def read_reviews(

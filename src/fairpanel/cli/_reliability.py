@@ -17,12 +17,13 @@ from fairpanel.cli._common import (
     ReviewsFile,
     ScaleMax,
     ScaleMin,
+    ScaleOptions,
     ScaleStep,
     Seed,
     console,
     friendly_errors,
     naming,
-    read_reviews,
+    read_scored_reviews,
     with_review_columns,
 )
 
@@ -114,28 +115,18 @@ def reliability_command(
     # which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import OutputProvenance, open_outputs
     from fairpanel.reliability import assess_reliability
-    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
     outputs = open_outputs(
         {"--json": json_out},
         inputs={"--reviews": reviews, "--rubric": rubric},
         provenance=OutputProvenance("reliability", seed=str(seed)),
     )
-    loaded_rubric = None if rubric is None else load_rubric(rubric)
     # The same scale rule as `fairpanel score`: a rubric's scale, or one given here.
-    chosen = choose_scale(
-        loaded_rubric,
-        minimum=scale_min,
-        maximum=scale_max,
-        lower_is_better=lower_is_better,
-        step=scale_step,
-        grades=() if grades is None else parse_grades(grades),
-        rubric_name=None if rubric is None else str(rubric),
-    )
-    table = read_reviews(
+    _, chosen, table = read_scored_reviews(
         reviews,
+        rubric=rubric,
+        scale=ScaleOptions(scale_min, scale_max, scale_step, grades, lower_is_better),
         columns=columns,
-        rubric=chosen.check,
         encoding=encoding,
         drop_missing=drop_missing,
     )

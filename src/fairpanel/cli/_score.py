@@ -19,13 +19,14 @@ from fairpanel.cli._common import (
     ReviewsFile,
     ScaleMax,
     ScaleMin,
+    ScaleOptions,
     ScaleStep,
     Seed,
     console,
     fail,
     friendly_errors,
     naming,
-    read_reviews,
+    read_scored_reviews,
     with_review_columns,
 )
 
@@ -164,27 +165,20 @@ def score_command(
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
     from fairpanel.io import OutputProvenance, open_outputs
-    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
 
     outputs = open_outputs(
         {"--out": out, "--json": json_out, "--reviewers-out": reviewers_out},
         inputs={"--reviews": reviews, "--rubric": rubric},
         provenance=OutputProvenance("score", seed=str(seed)),
     )
-    loaded_rubric = None if rubric is None else load_rubric(rubric)
-    # A scale given on the command line is checked by the loader, which names the
-    # user's own column and row, like a rubric's scale.
-    chosen = choose_scale(
-        loaded_rubric,
-        minimum=scale_min,
-        maximum=scale_max,
-        lower_is_better=lower_is_better,
-        step=scale_step,
-        grades=() if grades is None else parse_grades(grades),
-        rubric_name=None if rubric is None else str(rubric),
-    )
-    table = read_reviews(
-        reviews, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+    scale = ScaleOptions(scale_min, scale_max, scale_step, grades, lower_is_better)
+    loaded_rubric, chosen, table = read_scored_reviews(
+        reviews,
+        rubric=rubric,
+        scale=scale,
+        columns=columns,
+        encoding=encoding,
+        drop_missing=drop_missing,
     )
     try:
         with naming(reviews):

@@ -19,12 +19,13 @@ from fairpanel.cli._common import (
     RawCsv,
     ScaleMax,
     ScaleMin,
+    ScaleOptions,
     ScaleStep,
     Seed,
     console,
     existing_file,
     friendly_errors,
-    read_reviews,
+    read_scored_reviews,
     with_review_columns,
 )
 
@@ -194,7 +195,7 @@ def simulate(
             group_col=group[0] if group else None,
             submissions=submissions,
             rubric=rubric,
-            scale=(scale_min, scale_max, scale_step, grades, lower_is_better),
+            scale=ScaleOptions(scale_min, scale_max, scale_step, grades, lower_is_better),
             drop_missing=drop_missing,
             encoding=encoding,
         )
@@ -252,28 +253,21 @@ def _panel_scenario(
     group_col: str | None,
     submissions: Path | None,
     rubric: Path | None,
-    scale: tuple[int | None, int | None, str | None, str | None, bool],
+    scale: ScaleOptions,
     drop_missing: bool,
     encoding: str,
 ) -> Scenario:
     """Load the panel's tables, build its scenario and print it as YAML."""
     from fairpanel.io import load_submissions, submissions_from_reviews
-    from fairpanel.rubric import choose_scale, load_rubric, parse_grades
     from fairpanel.simulate import scenario_from_reviews, scenario_yaml
 
-    lo, hi, step, grades, lower = scale
-    loaded = None if rubric is None else load_rubric(existing_file(rubric))
-    chosen = choose_scale(
-        loaded,
-        minimum=lo,
-        maximum=hi,
-        lower_is_better=lower,
-        step=step,
-        grades=() if grades is None else parse_grades(grades),
-        rubric_name=None if rubric is None else str(rubric),
-    )
-    table = read_reviews(
-        reviews, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+    loaded, chosen, table = read_scored_reviews(
+        reviews,
+        rubric=rubric,
+        scale=scale,
+        columns=columns,
+        encoding=encoding,
+        drop_missing=drop_missing,
     )
     groups = None
     if group_col is not None:
