@@ -179,7 +179,9 @@ def test_a_system_error_names_the_file_and_exits_2(tmp_path):
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"fairpanel: error: cannot create the folder '{out}' (a file of that name is in the way)"
+        # The file in the way is named, not the folder below it that was to be made.
+        f"fairpanel: error: cannot create the folder '{out.parent}' (a file of that name "
+        "is in the way)"
     )
 
 
