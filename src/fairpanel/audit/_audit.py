@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from fairpanel.audit._notes import (
     NOTE_WITHHELD,
 )
 from fairpanel.audit._publish import SEP
+from fairpanel.audit._recode import recode_frame
 from fairpanel.audit._result import AuditResult
 from fairpanel.audit._views import with_score_views
 from fairpanel.io import load_counts, load_decisions, load_submissions
@@ -77,6 +78,7 @@ def run_audit(
     intersect: bool = False,
     seed: Seed = None,
     probability: str = "selection_probability",
+    recode: Mapping[str | None, Sequence[tuple[str, str]]] | None = None,
     scores: pd.DataFrame | None = None,
     reviews: pd.DataFrame | None = None,
     higher_is_better: bool | None = None,
@@ -122,6 +124,11 @@ def run_audit(
         Seed of the lottery simulation (the audit's only random part).
     probability : str
         Selection-probability column; when present, the lottery tables are filled.
+    recode : mapping, optional
+        Group labels to pool before counting: group column (None: the one holding the
+        labels) → (old label, new label) pairs (:func:`fairpanel.io._groups.parse_recode`).
+        Each recoding is a note of the result, as is every set of labels of a group
+        column that differ only in case or spacing.
     scores, reviews : DataFrame, optional
         Per-submission scores (``submission_id``, ``calibrated_score``) and reviews
         (``submission_id``, ``reviewer_id``, ``score``) for the score-gap views.
@@ -182,6 +189,7 @@ def run_audit(
         submissions=subs,
         source=_unnamed(table, DECISIONS),
     )
+    frame, label_notes = recode_frame(frame, names, recode or {})
     unit = unit_frame(frame, names, stages=stage_list, strata=strata, covariates=covariates)
     attributes = list(names)
     parts: dict[str, tuple[str, ...]] = {}
@@ -225,6 +233,7 @@ def run_audit(
         reference=reference,
         min_cell=min_cell,
         extra=extra,
+        notes=label_notes,
     )
     result = extend(
         result,

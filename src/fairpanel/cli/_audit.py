@@ -142,6 +142,15 @@ def audit_command(
     reference: Annotated[
         str | None, typer.Option("--reference", help="Reference group (default: highest rate).")
     ] = None,
+    recode: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recode",
+            help="Pool group labels before counting, recorded in the output: e.g. "
+            "'gender:non-binary,not stated=another or not stated' (repeat; the column "
+            "may be left out when one group column holds the labels).",
+        ),
+    ] = None,
     min_cell: Annotated[
         int,
         typer.Option(
@@ -286,6 +295,7 @@ def audit_command(
                 min_cell=min_cell,
                 intersect=intersect,
                 seed=seed,
+                recode=_recodes(recode or []),
                 scores=None
                 if scores is None
                 else load_scores(existing_file(scores), encoding=encoding),
@@ -378,3 +388,15 @@ def _rubric_direction(path: Path) -> bool:
 
     with naming(path):
         return load_rubric(existing_file(path)).scale.higher_is_better
+
+
+def _recodes(values: list[str]) -> dict[str | None, tuple[tuple[str, str], ...]]:
+    """Read each --recode: an optional 'column:' before the labels."""
+    from fairpanel.io._groups import parse_recode
+
+    out: dict[str | None, tuple[tuple[str, str], ...]] = {}
+    for value in values:
+        head, sep, rest = value.partition(":")
+        column, text = (head.strip(), rest) if sep and "=" not in head else (None, value)
+        out[column] = out.get(column, ()) + parse_recode(text)
+    return out
