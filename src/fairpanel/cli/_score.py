@@ -37,6 +37,13 @@ if TYPE_CHECKING:
 
 __all__ = ["score_command"]
 
+WARN_PANELS = (
+    "warning: the reviews form {n} panels that share no reviewer ({sizes} submissions): "
+    "the model cannot tell a lenient panel from a strong one, so scores compare across "
+    "panels only through its priors; rank within panels, or link them with shared "
+    "reviewers (a reviewer id repeated across panels is one person only if it is the same "
+    "person: see --reviewer-col panel,assessor)"
+)
 WARN_INFERRED = (
     "warning: no scale was given, so the scores' own range {lo}–{hi} ({direction} is "
     "better) was taken as the scale and recorded as inferred in the JSON; state it with "
@@ -203,6 +210,9 @@ def score_command(
             raise fail(ERR_NO_SPREAD.format(file=reviews)) from None
         raise fail(str(exc)) from None
     _show(result)
+    if len(result.panel_sizes) > 1:
+        sizes = ", ".join(map(str, result.panel_sizes))
+        console.print(WARN_PANELS.format(n=len(result.panel_sizes), sizes=sizes), markup=False)
     if result.scale.inferred:
         console.print(
             WARN_INFERRED.format(

@@ -257,6 +257,14 @@ def _summary(
                 "so neighbours that close cannot honestly be told apart"
             )
         out.append(sentence + ".")
+    panels = tuple(getattr(inputs.scores, "panel_sizes", ()))
+    if len(panels) > 1:
+        out.append(
+            f"The reviews form {len(panels)} panels that share no reviewer "
+            f"({', '.join(map(str, panels))} submissions): the scores tell a lenient panel "
+            "from a strong one only through the model's assumptions, so ranks across "
+            "panels deserve less trust than ranks within one."
+        )
     if allocations:
         out.append(_allocation_summary(allocations, inputs.allocation_labels))
     if inputs.audit is not None:

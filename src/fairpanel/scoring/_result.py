@@ -153,6 +153,12 @@ class ScoreResult:
     rubric : Rubric or None
         The rubric scored with; None for a result read back from JSON, which records
         only its scale.
+    panel_sizes : tuple of int
+        Submissions in each linked panel, largest first: the parts of the design that
+        share no reviewer. One entry when every submission is linked to every other by
+        a chain of shared reviewers; with several, reviewer leniency and merit are told
+        apart across panels only through the model's priors. Empty for a result read
+        from a file that did not record it.
     """
 
     table: pd.DataFrame
@@ -164,6 +170,7 @@ class ScoreResult:
     seed: int | str | None
     scale: Scale
     rubric: Rubric | None = field(default=None, repr=False)
+    panel_sizes: tuple[int, ...] = ()
 
     @property
     def provisional(self) -> bool:
@@ -222,6 +229,7 @@ class ScoreResult:
             },
             "diagnostics": self.diagnostics.to_dict(),
             "components": jsonable(dict(self.components)),
+            "panel_sizes": list(self.panel_sizes),
             "scores": records(self.table),
             "reviewers": records(self.reviewers),
             "decomposition": records(self.decomposition),
@@ -272,6 +280,9 @@ class ScoreResult:
             method=doc["method"].text(),
             seed=doc["seed"].seed(),
             scale=the_scale,
+            panel_sizes=()
+            if doc.get("panel_sizes").is_null
+            else tuple(n.integer() for n in doc["panel_sizes"].elements()),
         )
 
 
@@ -381,4 +392,5 @@ def assemble(
         seed=seed if isinstance(seed, int | str) else None,
         scale=panel.scale,
         rubric=panel.rubric,
+        panel_sizes=tuple(sorted(np.bincount(panel.component).tolist(), reverse=True)),
     )
