@@ -344,3 +344,31 @@ def test_too_many_entrants_are_refused() -> None:
     assert check_work({"entrants": entrants}) == ERR_TOO_MANY_ENTRANTS.format(
         n=MAX_CERTIFICATE_ENTRANTS + 1, limit=MAX_CERTIFICATE_ENTRANTS
     )
+
+
+def test_the_score_runs_json_stands_for_its_csv(tmp_path: Path, p1_reviews) -> None:  # type: ignore[no-untyped-def]
+    # One `score` run writes scores.csv and scores.json, each recording the other's
+    # SHA-256; a draw made from the CSV is checked against the JSON by that record.
+    reviews = tmp_path / "reviews.csv"
+    p1_reviews().to_csv(reviews, index=False)
+    base = ["score", "--reviews", str(reviews), "--scale-min", "1", "--scale-max", "6"]
+    base += ["--method", "eb"]
+    for seed, name in (("a", "s"), ("b", "other")):
+        code, output = _run(*base, "--seed", seed, "--out", str(tmp_path / f"{name}.csv"),
+                            "--json", str(tmp_path / f"{name}.json"))  # fmt: skip
+        assert code == 0, output
+    code, output = _run(
+        "allocate", "--scores", str(tmp_path / "s.csv"), "--strategy", "lottery",
+        "--capacity", "3", "--seed", "x", "--out", str(tmp_path / "a.csv"),
+        "--certificate", str(tmp_path / "d.json"),
+    )  # fmt: skip
+    assert code == 0, output
+    code, output = _run(
+        "verify-draw", str(tmp_path / "d.json"), "--scores", str(tmp_path / "s.json")
+    )
+    assert code == 0, output
+    assert "written in one run with s.csv" in " ".join(output.split())
+    line = _error(
+        "verify-draw", str(tmp_path / "d.json"), "--scores", str(tmp_path / "other.json")
+    )
+    assert "was made from another score file than" in line

@@ -14,7 +14,8 @@ from typing import Any, Final
 
 import pandas as pd
 
-from fairpanel.io import RecordedProvenance, load_allocation, load_scores
+from fairpanel._errors import FairpanelInputError
+from fairpanel.io import RecordedProvenance, load_allocation, load_scores, read_provenance
 from fairpanel.io._checksum import sha256_file
 from fairpanel.lottery import (
     Commitment,
@@ -87,6 +88,10 @@ ERR_OTHER_SCORES = (
 )
 ERR_NOT_ITS_ZONE = "{cert} is not the lottery zone of {scores}: {problem}"
 NOTE_ZONE_NEEDS = "the zone also depends on {files}: checked the score file's SHA-256 only"
+NOTE_SIBLING = (
+    "{scores} was written in one run with {then}, the file the draw was made from: "
+    "checked by SHA-256 (give {then} to redo the zone)"
+)
 
 
 def _short(digest: str) -> str:
@@ -140,6 +145,15 @@ def check_against_allocation(
     return None
 
 
+def _sibling(path: Path, sha256: str) -> bool:
+    """Whether ``path`` records that its own run also wrote a file with this SHA-256."""
+    try:
+        recorded = read_provenance(path)
+    except FairpanelInputError:
+        return False
+    return any(w.sha256 == sha256 for w in recorded.written_with)
+
+
 def check_against_scores(
     cert: DrawCertificate, recorded: RecordedProvenance, scores: Path
 ) -> tuple[str | None, str | None]:
@@ -167,6 +181,10 @@ def check_against_scores(
     """
     digest = sha256_file(scores)
     then = recorded.input("scores")
+    if then is not None and then.sha256 != digest and _sibling(scores, then.sha256):
+        # The score run's JSON stands for the CSV the draw was made from: one command
+        # wrote both, and the JSON records the CSV's SHA-256.
+        return None, NOTE_SIBLING.format(scores=scores.name, then=Path(then.file).name)
     if then is not None and then.sha256 != digest:
         return (
             ERR_OTHER_SCORES.format(
