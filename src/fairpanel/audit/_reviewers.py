@@ -18,7 +18,7 @@ import pandas as pd
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.audit._inputs import check_columns, group_column
-from fairpanel.audit._multiplicity import holm
+from fairpanel.audit._multiplicity import adjust_p, holm
 from fairpanel.audit._scores import welch
 
 __all__ = ["REVIEWER_COLUMNS", "holm", "holm_flags", "reviewer_gaps"]
@@ -48,10 +48,7 @@ def holm_flags(frame: pd.DataFrame, alpha: float) -> pd.DataFrame:
     out = frame.copy()
     p = pd.to_numeric(out["p_value"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
     shown = ~out["suppressed"].astype(bool).to_numpy()
-    testable = np.isfinite(p) & shown
-    adjusted = np.full(len(out), np.nan)
-    if testable.any():
-        adjusted[testable] = holm(p[testable])
+    adjusted = adjust_p(np.where(shown, p, np.nan), "holm")
     out["p_adjusted"] = adjusted
     out["flagged"] = np.nan_to_num(adjusted, nan=1.0) < alpha
     return out

@@ -59,6 +59,7 @@ from fairpanel.io._write import (
     ERR_OUTPUT_UNWRITABLE,
     HINT_REGULAR,
     check_output_target,
+    fill_temporary,
     folder_in_the_way,
     frame_bytes,
 )
@@ -242,14 +243,7 @@ class OutputTransaction:
             ``path`` as a :class:`~pathlib.Path`.
         """
         fd, tmp, target = self._stage(path)
-        # mkstemp creates the file 0600; give the output the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fill_temporary(fd, tmp, data)
         self._staged[-1] = (tmp, target, hashlib.sha256(data).hexdigest())
         return target
 

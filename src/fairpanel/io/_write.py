@@ -27,6 +27,7 @@ __all__ = [
     "ERR_OUTPUT_UNWRITABLE",
     "HINT_REGULAR",
     "check_output_target",
+    "fill_temporary",
     "folder_in_the_way",
     "frame_bytes",
     "write_bytes",
@@ -116,6 +117,30 @@ def folder_in_the_way(path: str | Path) -> FairpanelInputError:
     return FairpanelInputError(ERR_FOLDER_IN_THE_WAY.format(folder=blocking))
 
 
+def fill_temporary(fd: int, tmp: str | Path, data: bytes) -> None:
+    """Write ``data`` into a temporary file from :func:`tempfile.mkstemp`, to the disk.
+
+    ``mkstemp`` creates the file 0600; it gets the mode a plain ``open()`` would give
+    (``0o666`` less the umask), the bytes, a flush and an ``fsync``, and ``fd`` is closed.
+
+    Parameters
+    ----------
+    fd : int
+        The open descriptor ``mkstemp`` returned.
+    tmp : str or Path
+        Its path.
+    data : bytes
+        The complete content.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically, creating parent folders.
 
@@ -149,14 +174,7 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp creates the file 0600; give the output the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fill_temporary(fd, tmp, data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
