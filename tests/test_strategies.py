@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ALLOCATION_COLUMNS
+from fairpanel._schema import ALLOCATION_COLUMNS, ERR_INTERVAL_LEVEL
 from fairpanel.io._checks import ERR_DUPLICATE_ID, ERR_MISSING_COLUMN, ERR_NOT_BOOL
 from fairpanel.io._columns import ERR_NOT_FINITE
 from fairpanel.lottery import inclusion_probabilities, verify_certificate
@@ -29,7 +29,7 @@ from fairpanel.strategies import (
 )
 from fairpanel.strategies._allocation import ERR_CAPACITY_ONE, ERR_CAPACITY_REQUEST
 from fairpanel.strategies._bands import ERR_NO_BAND
-from fairpanel.strategies._rules import ERR_INTERVAL
+from fairpanel.strategies._rules import ERR_NO_INTERVAL
 
 
 def scores_table(values: list[float], bands: list[str] | None = None) -> pd.DataFrame:
@@ -77,9 +77,14 @@ def test_partial_lottery_90_interval_widens_the_gray_zone(snsf_p1: pd.DataFrame)
 def test_partial_lottery_needs_rank_intervals_and_checks_interval(snsf_p1: pd.DataFrame) -> None:
     with pytest.raises(FairpanelInputError, match="needs the columns"):
         PartialLotteryStrategy().allocate(scores_table([3.0, 2.0]), capacity=1, seed="x")
-    interval = ERR_INTERVAL.format(allowed=[0.5, 0.9], value=0.8)
-    with pytest.raises(ValueError, match=re.escape(interval)):
+    # 80%: a level the table was not scored with is named, with the way to get it.
+    missing = ERR_NO_INTERVAL.format(pct=80, columns="rank_lo80, rank_hi80")
+    with pytest.raises(FairpanelInputError, match=re.escape(missing)) as err:
         PartialLotteryStrategy(interval=0.8).allocate(snsf_p1, capacity=5, seed="x")
+    assert "--interval-levels 0.8" in str(err.value)
+    # A level with no column name (not a whole percentage) is refused as such.
+    with pytest.raises(ValueError, match=re.escape(ERR_INTERVAL_LEVEL.format(value=0.805))):
+        PartialLotteryStrategy(interval=0.805).allocate(snsf_p1, capacity=5, seed="x")
 
 
 # ---------------------------------------------------------------- rank
@@ -245,7 +250,12 @@ def test_capacity_validation() -> None:
 
 def test_strategies_follow_scikit_learn_conventions() -> None:
     rule = TieredLotteryStrategy(weights={"a": 2.0})
-    assert rule.get_params() == {"weights": {"a": 2.0}, "rubric": None, "n_monte_carlo": 10_000}
+    assert rule.get_params() == {
+        "weights": {"a": 2.0},
+        "tiers": None,
+        "rubric": None,
+        "n_monte_carlo": 10_000,
+    }
     assert rule.set_params(n_monte_carlo=500).n_monte_carlo == 500
     with pytest.raises(ValueError, match="unknown parameter"):
         rule.set_params(alpha=1)

@@ -260,7 +260,10 @@ def test_allocate_prints_a_short_summary(tmp_path: Path) -> None:
     # Counts per tier; no id list for a tier of more than 20.
     assert "lottery (60, 25 drawn)" in output
     assert "P000" not in output
-    assert len(output) < 300
+    # A lottery with no bar says so first, in one line; the summary after it stays short.
+    warning, _, summary = output.partition("\n")
+    assert warning.startswith("WARNING: the lottery has no quality bar")
+    assert len(summary) < 300
 
 
 def test_interval_help_shows_its_default() -> None:
@@ -306,6 +309,7 @@ OPTION_VALUES = {
     "quality_bar": ("good", ["--quality-bar", "good"]),
     "interval": (0.9, ["--interval", "0.9"]),
     "weights": ("good=1", ["--weights", "good=1"]),
+    "tiers": ("3.5:3,3.0:1", ["--tiers", "3.5:3,3.0:1"]),
     "history": ("past.csv", ["--history", "past.csv"]),
     "mitigation": ("threshold-optimizer", ["--mitigation", "threshold-optimizer"]),
     "exclude": (["hours"], ["--exclude", "hours"]),

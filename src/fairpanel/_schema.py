@@ -17,7 +17,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal, get_args
 
-from fairpanel._tables import INTERVAL_LEVELS, TABLES, TIERS, Column, TableSpec
+from fairpanel._tables import (
+    ERR_INTERVAL_LEVEL,
+    INTERVAL_LEVELS,
+    TABLES,
+    TIERS,
+    Column,
+    TableSpec,
+    interval_columns,
+    parse_interval_levels,
+)
 
 if TYPE_CHECKING:
     # Only annotated here: importing pandas would slow every command's start.
@@ -32,6 +41,7 @@ __all__ = [
     "DEFAULT_SEED",
     "DEFAULT_TIER_WEIGHTS",
     "DEMO_SEED",
+    "ERR_INTERVAL_LEVEL",
     "FALSE_WORDS",
     "FOUR_FIFTHS",
     "INTERNAL_STAMP",
@@ -56,7 +66,9 @@ __all__ = [
     "TableSpec",
     "Tier",
     "internal_stamp",
+    "interval_columns",
     "parse_bool",
+    "parse_interval_levels",
     "score_sign",
 ]
 
@@ -173,13 +185,15 @@ STRATEGY_OPTIONS: Final[Mapping[str, frozenset[str]]] = {
     "rank": frozenset(),
     "lottery": frozenset({"quality_bar"}),
     "partial-lottery": frozenset({"interval"}),
-    "tiered-lottery": frozenset({"weights"}),
+    "tiered-lottery": frozenset({"weights", "tiers"}),
     "ml": frozenset({"history", "mitigation", "exclude"}),
-    "quota-lottery": frozenset({"quotas", "one_per", "interval", "weights", "leximin"}),
+    "quota-lottery": frozenset({"quotas", "one_per", "interval", "weights", "tiers", "leximin"}),
 }
 #: The partial lottery's default: proposals whose 50% interval crosses the line are drawn.
 DEFAULT_INTERVAL: Final = 0.5
 #: The tiered lottery's default band weights (the telescope and grant rubrics' bands).
+#: Tiers (``--tiers "3.5:3,3.0:1"``) are the same model with the bands drawn on the
+#: calibrated score at the thresholds given, in place of the rubric's.
 DEFAULT_TIER_WEIGHTS: Final[Mapping[str, float]] = {
     "excellent": 3.0,
     "very good": 2.0,

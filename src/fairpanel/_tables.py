@@ -10,10 +10,64 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["INTERVAL_LEVELS", "TABLES", "TIERS", "Column", "ColumnKind", "TableSpec"]
+__all__ = [
+    "ERR_INTERVAL_LEVEL",
+    "INTERVAL_LEVELS",
+    "TABLES",
+    "TIERS",
+    "Column",
+    "ColumnKind",
+    "TableSpec",
+    "interval_columns",
+    "parse_interval_levels",
+]
 
-#: The rank-interval levels a score table carries (``rank_lo50`` … ``rank_hi90``).
+#: The rank-interval levels every score table carries (``rank_lo50`` … ``rank_hi90``);
+#: ``fairpanel score --interval-levels`` adds others, named the same way.
 INTERVAL_LEVELS: Final = (0.5, 0.9)
+ERR_INTERVAL_LEVEL = (
+    "a rank interval's level must be a whole percentage between 1% and 99% "
+    "(0.8 for 80%); got {value!r}"
+)
+
+
+def interval_columns(level: object) -> tuple[str, str]:
+    """Name the score table's columns of the rank interval at ``level``.
+
+    The name carries the level in whole percent (``rank_lo80``, ``rank_hi80``), so only
+    whole percentages between 1 and 99 have a column.
+
+    Parameters
+    ----------
+    level : float
+        The interval's level, a probability (0.8 for the 80% interval).
+
+    Returns
+    -------
+    (str, str)
+        The lower and upper bound's column.
+
+    Raises
+    ------
+    ValueError
+        For anything else than a whole percentage between 1% and 99%.
+
+    Examples
+    --------
+    >>> interval_columns(0.8)
+    ('rank_lo80', 'rank_hi80')
+    >>> interval_columns(0.805)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: a rank interval's level must be a whole percentage ...; got 0.805
+    """
+    ok = isinstance(level, int | float) and not isinstance(level, bool) and 0 < level < 1
+    pct = round(100 * float(level)) if ok else 0  # type: ignore[arg-type]
+    if not ok or not 1 <= pct <= 99 or abs(100 * float(level) - pct) > 1e-9:  # type: ignore[arg-type]
+        raise ValueError(ERR_INTERVAL_LEVEL.format(value=level))
+    return f"rank_lo{pct}", f"rank_hi{pct}"
+
+
 #: An allocation's tiers, best first.
 TIERS: Final[tuple[str, ...]] = ("funded", "lottery", "rejected", "ineligible")
 
@@ -78,10 +132,44 @@ class TableSpec:
         raise KeyError(name)
 
 
+def parse_interval_levels(text: str) -> tuple[float, ...]:
+    """Read interval levels written as text, comma-separated (``"0.8"``, ``"0.8, 0.95"``).
+
+    Parameters
+    ----------
+    text : str
+        The levels as probabilities.
+
+    Returns
+    -------
+    tuple of float
+        Each level, checked by :func:`interval_columns`.
+
+    Raises
+    ------
+    ValueError
+        For a part that is not a number, or a level with no column name.
+
+    Examples
+    --------
+    >>> parse_interval_levels("0.8, 0.95")
+    (0.8, 0.95)
+    """
+    levels = []
+    for part in text.split(","):
+        try:
+            level = float(part)
+        except ValueError:
+            raise ValueError(ERR_INTERVAL_LEVEL.format(value=part.strip())) from None
+        interval_columns(level)
+        levels.append(level)
+    return tuple(levels)
+
+
 _RANK_BOUNDS = tuple(
-    Column(f"rank_{side}{round(level * 100)}", "number", False, f"{level:.0%} rank interval")
+    Column(name, "number", False, f"{level:.0%} rank interval")
     for level in INTERVAL_LEVELS
-    for side in ("lo", "hi")
+    for name in interval_columns(level)
 )
 
 #: Every table fairpanel reads or writes, by name.

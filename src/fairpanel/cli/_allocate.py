@@ -106,12 +106,21 @@ def allocate(
         float | None,
         typer.Option(
             "--interval",
-            help="partial-lottery: the rank interval, 0.5 or 0.9 (default 0.5).",
+            help="partial-lottery: the rank interval's level (default 0.5): 0.5, 0.9 or "
+            "another the scores carry (score --interval-levels 0.8); quota-lottery: its zone.",
         ),
     ] = None,
     weights: Annotated[
         str | None,
         typer.Option("--weights", help="tiered-lottery: e.g. 'excellent=3,very good=2,good=1'."),
+    ] = None,
+    tiers: Annotated[
+        str | None,
+        typer.Option(
+            "--tiers",
+            help="tiered-lottery (or quota-lottery), in place of --weights: score "
+            "threshold:weight pairs, e.g. '3.5:3,3.0:1' (below the lowest: no entry).",
+        ),
     ] = None,
     rubric: Annotated[
         Path | None,
@@ -195,6 +204,7 @@ def allocate(
         quality_bar=quality_bar,
         interval=interval,
         weights=weights,
+        tiers=tiers,
         mitigation=mitigation,
         exclude=exclude or None,
         quotas=quotas,
@@ -246,6 +256,7 @@ def allocate(
             quality_bar=quality_bar,
             interval=interval,
             weights=weights,
+            tiers=tiers,
             rubric=loaded_rubric,
             quotas=None
             if quotas is None
@@ -269,6 +280,7 @@ def allocate(
         if isinstance(exc, FairpanelInputError):
             raise
         raise fail(str(exc)) from None
+    _warn(result)
     if commit is not None:
         _write_commitment(result, outputs, commit)
         return
@@ -277,6 +289,21 @@ def allocate(
     assert seed is not None
     result = _custody(result, committed, commitment, certificate is not None, seed)
     _write(result, outputs, out, certificate, json_out, raw_csv=raw_csv)
+
+
+def _warn(result: Allocation) -> None:
+    """Say loudly what the allocation does quietly: no quality bar, places left empty."""
+    from fairpanel.strategies._notes import NO_BAR, NO_BAR_HINT  # start-up time
+
+    if result.no_quality_bar:
+        console.print(
+            f"WARNING: {NO_BAR[result.strategy]}; {NO_BAR_HINT[result.strategy]}",
+            style="bold",
+            markup=False,
+            soft_wrap=True,
+        )
+    if result.unfilled is not None:
+        console.print(f"warning: {result.unfilled.sentence()}", markup=False, soft_wrap=True)
 
 
 def _load_rubric(path: Path) -> Rubric:
@@ -416,6 +443,8 @@ def _custody(
 
         base = {"strategy": result.strategy, "capacity": result.capacity.to_dict()}
         context = {**base, **certificate_context(result.params)}
+        if result.unfilled is not None:  # the places left empty, and why, on the record
+            context["unfilled"] = result.unfilled.to_dict()
         cert = no_draw_certificate(seed=seed, reason=reason, context=context)
         return replace(result, certificate=cert)
     if committed is not None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_SEED, ReviewColumns
+from fairpanel._schema import DEFAULT_SEED, ReviewColumns, parse_interval_levels
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
@@ -166,12 +166,25 @@ def score_command(
             "(1 = best, ties allowed), fitted by a rank-ordered probit (bayes).",
         ),
     ] = "grades",
+    interval_levels: Annotated[
+        str | None,
+        typer.Option(
+            "--interval-levels",
+            help="Rank intervals to add to the 50% and 90% ones, e.g. '0.8' or '0.8,0.95' "
+            "(for allocate --strategy partial-lottery --interval 0.8).",
+        ),
+    ] = None,
     *,
     columns: ReviewColumns,
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
     from fairpanel.io import OutputProvenance, open_outputs
+
+    try:
+        levels = () if interval_levels is None else parse_interval_levels(interval_levels)
+    except ValueError as exc:
+        raise FairpanelInputError(str(exc), field="--interval-levels") from None
 
     outputs = open_outputs(
         {"--out": out, "--json": json_out, "--reviewers-out": reviewers_out},
@@ -200,6 +213,7 @@ def score_command(
                 draws=draws,
                 reviewer_precision=reviewer_precision,
                 review_type=review_type,
+                interval_levels=levels,
             )
     except ValueError as exc:  # an option out of range (--method, --chains, --draws)
         if isinstance(exc, FairpanelInputError):

@@ -43,6 +43,7 @@ from fairpanel.report._sections import (
 )
 from fairpanel.report._text import fmt, pct
 from fairpanel.rubric import Rubric
+from fairpanel.strategies._notes import allocation_notes
 
 if TYPE_CHECKING:
     # Annotations only: the sections read attributes, and importing the ML results
@@ -166,7 +167,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if scores is not None:
         sections.append(ranking_section(scores, allocations))
     if allocations:
-        sections.append(strategies_section(allocations, scores, inputs.allocation_labels))
+        notes = allocation_notes(inputs.allocations, inputs.certificates)
+        sections.append(strategies_section(allocations, scores, inputs.allocation_labels, notes))
     if inputs.audit is not None:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)

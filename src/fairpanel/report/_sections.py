@@ -110,8 +110,13 @@ def strategies_section(
     allocations: Sequence[pd.DataFrame],
     scores: pd.DataFrame | None = None,
     labels: Sequence[str] = (),
+    notes: Sequence[Sequence[str]] = (),
 ) -> Section:
-    """Show who each strategy selects, in which tier, with exact selection probabilities."""
+    """Show who each strategy selects, in which tier, with exact selection probabilities.
+
+    ``notes`` holds, per allocation, what the reader must be told besides (places left
+    empty, a lottery with no quality bar: :func:`fairpanel.strategies._notes.notes_for`).
+    """
     summary_rows = []
     for label, alloc in zip(strategy_labels(allocations, labels), allocations, strict=True):
         tiers = alloc["tier"].value_counts()
@@ -200,6 +205,11 @@ def strategies_section(
             "Every strategy was run on the same scores and capacity. A probability of 1 means "
             "selected whatever the draw; between 0 and 1 means the submission's place was "
             "decided by lot.",
+            *(
+                f"{label}: {sentence[0].upper()}{sentence[1:]}."
+                for label, said in zip(strategy_labels(allocations, labels), notes, strict=False)
+                for sentence in said
+            ),
         ),
         (overview, detail),
         tuple(charts),

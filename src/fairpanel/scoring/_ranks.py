@@ -8,10 +8,13 @@ draws, with the same interpolation (R's type 7, NumPy's default "linear") as bay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from fairpanel._schema import INTERVAL_LEVELS, interval_columns
 from fairpanel.scoring._diagnostics import ess_mean
 
 __all__ = ["rank_draws", "rank_summary"]
@@ -29,21 +32,28 @@ def rank_draws(values: FloatArray) -> npt.NDArray[np.intp]:
     return ranks
 
 
-def rank_summary(chains: FloatArray) -> pd.DataFrame:
+def rank_summary(chains: FloatArray, levels: Sequence[float] = ()) -> pd.DataFrame:
     """Summarise ranks from draws of shape (chains, draws, n) (higher value = better).
 
     Returns one row per submission (in column order of the draws) with
     ``expected_rank, rank_lo50, rank_hi50, rank_lo90, rank_hi90, sucra`` and
     ``expected_rank_mcse``, the Monte Carlo standard error of the expected rank
     (posterior SD of the rank over the square root of its ESS for the mean, as ArviZ's
-    ``mcse(method="mean")``). Nothing here is n × n: one sort per draw, then per-column
-    means, quantiles and FFTs, so the cost is O(draws · n log n).
+    ``mcse(method="mean")``), then the bounds of every other interval level asked for
+    (``levels``: 0.8 adds ``rank_lo80, rank_hi80``). Nothing here is n × n: one sort per
+    draw, then per-column means, quantiles and FFTs, so the cost is O(draws · n log n).
     """
     n = chains.shape[-1]
     ranks = rank_draws(chains).astype(float)
     flat = ranks.reshape(-1, n)
     expected = flat.mean(axis=0)
-    q = np.quantile(flat, [0.25, 0.75, 0.05, 0.95], axis=0)
+    # Equal-tailed: the level-p interval runs from the (1-p)/2 to the (1+p)/2 quantile.
+    extra = [lvl for lvl in dict.fromkeys(levels) if lvl not in INTERVAL_LEVELS]
+    names = [interval_columns(lvl) for lvl in extra]
+    # The 50% and 90% tails as literals: (1 - 0.9) / 2 is not exactly 0.05 in floating point.
+    tails = [0.25, 0.75, 0.05, 0.95]
+    tails += [round(t, 12) for lvl in extra for t in ((1 - lvl) / 2, (1 + lvl) / 2)]
+    q = np.quantile(flat, tails, axis=0)
     # One "chain" holds independent draws (empirical Bayes): its ESS is its length.
     ess = ess_mean(ranks) if chains.shape[0] > 1 else np.full(n, float(flat.shape[0]))
     sd = flat.std(axis=0, ddof=1)
@@ -59,5 +69,10 @@ def rank_summary(chains: FloatArray) -> pd.DataFrame:
             # SUCRA, the surface under the cumulative ranking curve, is (n - ER) / (n - 1).
             "sucra": (n - expected) / (n - 1),
             "expected_rank_mcse": mcse,
+            **{
+                col: q[4 + 2 * i + side]
+                for i, pair in enumerate(names)
+                for side, col in enumerate(pair)
+            },
         }
     )

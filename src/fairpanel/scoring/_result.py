@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Final
 
@@ -128,8 +128,10 @@ class ScoreResult:
     table : DataFrame
         One row per submission, sorted by expected rank: ``SCORE_COLUMNS`` first
         (``mean_score`` and ``calibrated_score`` on the rubric's own scale, ranks with
-        1 = best), then ``adjustment`` (calibrated − mean), ``expected_rank_mcse`` and,
-        when a rubric with bands was given, ``band`` (of the calibrated score).
+        1 = best), then ``adjustment`` (calibrated − mean), ``expected_rank_mcse``, the
+        bounds of any other rank interval asked for (``rank_lo80, rank_hi80``, see
+        :func:`fairpanel._schema.interval_columns`) and, when a rubric with bands was
+        given, ``band`` (of the calibrated score).
     reviewers : DataFrame
         One row per reviewer: ``reviewer_id, n_reviews, mean_given`` (mean total given,
         on the scale), ``leniency`` and ``leniency_se``, in points of the scale,
@@ -299,13 +301,14 @@ def assemble(
     method: str,
     seed: Seed,
     with_band: bool,
+    interval_levels: Sequence[float] = (),
 ) -> ScoreResult:
     n = panel.n_sub
     sign = 1.0 if panel.scale.higher_is_better else -1.0
     n_reviews = np.bincount(panel.sub, minlength=n)
     mean_raw = np.bincount(panel.sub, weights=panel.raw_total, minlength=n) / n_reviews
     calibrated = panel.to_scale(eta_mean)
-    ranks = rank_summary(eta_chains)
+    ranks = rank_summary(eta_chains, interval_levels)
     table = pd.DataFrame(
         {
             "submission_id": panel.submissions.astype("str"),
@@ -319,6 +322,9 @@ def assemble(
         table[column] = ranks[column].to_numpy()
     table["adjustment"] = calibrated - mean_raw
     table["expected_rank_mcse"] = ranks["expected_rank_mcse"].to_numpy()
+    for column in ranks.columns:  # the bounds of the other interval levels asked for
+        if column not in table.columns:
+            table[column] = ranks[column].to_numpy()
     if with_band:
         table["band"] = pd.Series(panel.rubric.band_of(calibrated), dtype="str")
     # Scores stay on the rubric's own scale; record its direction so every consumer

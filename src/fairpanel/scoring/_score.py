@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final, Literal
 
@@ -10,6 +11,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel._schema import interval_columns
 from fairpanel._seed import Seed, as_rng
 from fairpanel.panel import Panel, from_reviews
 from fairpanel.rubric import Rubric, Scale
@@ -75,6 +77,7 @@ def score(
     ess_threshold: float = 400.0,
     reviewer_precision: bool = False,
     review_type: ReviewType = "grades",
+    interval_levels: Sequence[float] = (),
 ) -> ScoreResult:
     """Calibrate a panel's scores and rank its submissions with honest uncertainty.
 
@@ -125,6 +128,10 @@ def score(
     rhat_threshold, ess_threshold : float
         Convergence criteria on the submission effects (Vehtari et al. 2021) of the
         300 leading submissions (all of a smaller panel).
+    interval_levels : sequence of float, default ()
+        Rank-interval levels to add to the 50% and 90% ones every table has (0.8 adds
+        ``rank_lo80`` and ``rank_hi80``), for a partial lottery decided at that level.
+        Whole percentages between 1% and 99% (:func:`fairpanel._schema.interval_columns`).
 
     Returns
     -------
@@ -161,10 +168,13 @@ def score(
     draws = _check_int("draws", draws, 4)
     warmup = _check_int("warmup", warmup, 1)
     max_extensions = _check_int("max_extensions", max_extensions, 0)
+    levels = tuple(interval_levels)
+    for level in levels:
+        interval_columns(level)  # a level with no column name is refused before the fit
     if review_type == "ranks":
         return _score_ranks(
             from_reviews(reviews), seed, chains, draws, warmup, max_extensions,
-            (rhat_threshold, ess_threshold),
+            (rhat_threshold, ess_threshold), levels,
         )  # fmt: skip
     # Without a rubric the scale is the one given, else the data's own range.
     panel = from_reviews(
@@ -216,7 +226,7 @@ def score(
             extensions,
             message,
         )
-        return _bayes_result(panel, post, diagnostics, priors, seed, rubric is not None)
+        return _bayes_result(panel, post, diagnostics, priors, seed, rubric is not None, levels)
     with threadpool_limits(limits=1, user_api="blas"):
         fit = fit_eb(panel, chains=chains, draws=draws, rng=rng)
     message = "REML converged" if fit.converged else f"REML did not converge: {fit.message}"
@@ -258,6 +268,7 @@ def score(
         method="eb",
         seed=seed,
         with_band=rubric is not None,
+        interval_levels=levels,
     )
 
 
@@ -269,6 +280,7 @@ def _score_ranks(
     warmup: int,
     max_extensions: int,
     thresholds: tuple[float, float],
+    levels: tuple[float, ...],
 ) -> ScoreResult:
     if ranked.n_sub < 2:
         raise FairpanelInputError(ERR_TOO_FEW_SUBMISSIONS.format(n=ranked.n_sub))
@@ -301,6 +313,7 @@ def _score_ranks(
         rank_panel(ranked), eta_mean=flat.mean(axis=0), eta_sd=flat.std(axis=0, ddof=1),
         eta_chains=eta, lam_mean=none, lam_sd=none, diagnostics=diagnostics,
         components=components, method="bayes", seed=seed, with_band=False,
+        interval_levels=levels,
     )  # fmt: skip
 
 
@@ -328,6 +341,7 @@ def _bayes_result(
     priors: Priors,
     seed: Seed,
     with_band: bool,
+    levels: tuple[float, ...],
 ) -> ScoreResult:
     n = panel.n_sub
     eta_flat = post.eta.reshape(-1, n)
@@ -353,6 +367,7 @@ def _bayes_result(
         method="bayes",
         seed=seed,
         with_band=with_band,
+        interval_levels=levels,
     )
     if post.noise_sd is None:
         return result

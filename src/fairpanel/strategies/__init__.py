@@ -13,15 +13,12 @@ from fairpanel.strategies._factory import (
     check_strategy_options,
     make_strategy,
     parse_quality_bar,
+    parse_tiers,
     parse_weights,
 )
 from fairpanel.strategies._quota import QuotaLotteryStrategy
-from fairpanel.strategies._rules import (
-    LotteryStrategy,
-    PartialLotteryStrategy,
-    RankStrategy,
-    TieredLotteryStrategy,
-)
+from fairpanel.strategies._rules import LotteryStrategy, PartialLotteryStrategy, RankStrategy
+from fairpanel.strategies._tiered import TieredLotteryStrategy
 
 __all__ = [
     "Allocation",
@@ -35,5 +32,6 @@ __all__ = [
     "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",
+    "parse_tiers",
     "parse_weights",
 ]

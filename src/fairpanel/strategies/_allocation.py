@@ -24,6 +24,7 @@ from fairpanel._json import (
 )
 from fairpanel._schema import ALLOCATION_COLUMNS, TIERS
 from fairpanel.lottery import DrawCertificate, QuotaDrawCertificate, certificate_from_dict
+from fairpanel.strategies._notes import Unfilled, lacks_quality_bar, unfilled_places
 
 __all__ = [
     "ALLOCATION_EXTRA_COLUMNS",
@@ -56,8 +57,9 @@ ERR_CAPACITY_REQUEST = "a budget needs request_col (the column of each submissio
 ERR_CAPACITY_REQUEST_COUNT = "request_col is only used with a budget, not with a count"
 
 #: The allocation's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
+#: Version 2 adds ``no_quality_bar`` and ``unfilled`` (read back from the records).
 SCHEMA_KIND: Final = "allocation"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: The JSON kinds of the table's columns (others: any scalar, typed by their values).
 _KINDS: Final[Mapping[str, Kind]] = {
     "submission_id": "id",
@@ -241,6 +243,24 @@ class Allocation:
         return allocation_html(self)
 
     @property
+    def unfilled(self) -> Unfilled | None:
+        """The places left empty under a count of places, and why; None if all filled.
+
+        See :func:`~fairpanel.strategies._notes.unfilled_places`.
+        """
+        return unfilled_places(self.table, strategy=self.strategy, capacity=self.capacity)
+
+    @property
+    def no_quality_bar(self) -> bool:
+        """Whether this is a lottery with nothing keeping weak submissions out.
+
+        A uniform lottery without a quality bar, a quota lottery drawing among every
+        eligible submission, or a partial lottery whose zone reaches the lowest-ranked
+        eligible submission (:func:`~fairpanel.strategies._notes.lacks_quality_bar`).
+        """
+        return lacks_quality_bar(self.table, strategy=self.strategy, params=self.params or {})
+
+    @property
     def expected_selected(self) -> float:
         """The expected number selected: the sum of the selection probabilities."""
         return float(self.table["selection_probability"].sum())
@@ -249,8 +269,10 @@ class Allocation:
         """Return the allocation as plain JSON data (schema ``fairpanel.allocation``).
 
         ``{"strategy", "seed", "capacity", "params", "n_selected", "expected_selected",
-        "tiers", "allocations": [one record per row of the table], "certificate"}``;
-        a parameter that is an object (a rubric) is recorded by its name.
+        "tiers", "no_quality_bar", "unfilled", "allocations": [one record per row of the
+        table], "certificate"}``; a parameter that is an object (a rubric) is recorded by
+        its name. ``unfilled`` is null when every place was filled, else ``{"places",
+        "filled", "unfilled", "reason"}``.
         """
         return {
             SCHEMA_KEY: stamp(SCHEMA_KIND, SCHEMA_VERSION),
@@ -261,6 +283,8 @@ class Allocation:
             "n_selected": int(self.table["selected"].sum()),
             "expected_selected": jsonable(self.expected_selected),
             "tiers": {t: self.ids_in_tier(t) for t in TIERS},
+            "no_quality_bar": self.no_quality_bar,
+            "unfilled": None if self.unfilled is None else self.unfilled.to_dict(),
             "allocations": records(self.table),
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
         }
@@ -269,8 +293,8 @@ class Allocation:
     def from_dict(cls, data: Mapping[str, Any]) -> Allocation:
         """Read an allocation written by :meth:`to_dict` (``fairpanel allocate --json``).
 
-        ``n_selected``, ``expected_selected`` and ``tiers`` follow from the records and
-        are not read. Parameters come back as plain data (a rubric as its name).
+        ``n_selected``, ``expected_selected``, ``tiers``, ``no_quality_bar`` and
+        ``unfilled`` follow from the records, capacity and parameters, and are not read. Parameters come back as plain data (a rubric as its name).
 
         Parameters
         ----------

@@ -82,7 +82,7 @@ def monte_carlo_rng(seed: Seed) -> np.random.Generator:
 
 
 #: The strategy parameters a certificate records (the ones that fix the zone).
-JSON_PARAMS: Final = ("quality_bar", "interval", "weights")
+JSON_PARAMS: Final = ("quality_bar", "interval", "weights", "tiers")
 
 
 def certificate_context(params: Mapping[str, Any] | None) -> dict[str, Any]:

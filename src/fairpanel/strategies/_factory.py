@@ -20,12 +20,8 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_INTERVAL, STRATEGY_NAMES, STRATEGY_OPTIONS
 from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._quota import QuotaLotteryStrategy
-from fairpanel.strategies._rules import (
-    LotteryStrategy,
-    PartialLotteryStrategy,
-    RankStrategy,
-    TieredLotteryStrategy,
-)
+from fairpanel.strategies._rules import LotteryStrategy, PartialLotteryStrategy, RankStrategy
+from fairpanel.strategies._tiered import TieredLotteryStrategy, check_tiers
 
 if TYPE_CHECKING:
     # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
@@ -38,18 +34,24 @@ __all__ = [
     "ERR_NEEDS",
     "ERR_OPTION",
     "ERR_REQUEST_COL",
+    "ERR_TIERS_TEXT",
     "ERR_UNKNOWN_STRATEGY",
     "ERR_WEIGHTS_TEXT",
     "STRATEGY_NEEDS",
     "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",
+    "parse_tiers",
     "parse_weights",
 ]
 
 ERR_UNKNOWN_STRATEGY = "unknown strategy {name!r}; the strategies are {names}"
 ERR_OPTION = "--{option} is not used by the {strategy} strategy"
 ERR_WEIGHTS_TEXT = "--weights must look like 'excellent=3,very good=2,good=1'; got {value!r}"
+ERR_TIERS_TEXT = (
+    "--tiers must be score threshold:weight pairs separated by commas, like "
+    "'3.5:3,3.0:1'; got {value!r}"
+)
 ERR_ML_NEEDS_HISTORY = (
     "the ml strategy learns from past cycles: build it with fairpanel.ml.MLStrategy(...)"
     ".fit(history), or on the command line give --history"
@@ -198,12 +200,58 @@ def parse_quality_bar(text: str | float | None) -> str | float | None:
     return value if math.isfinite(value) else text
 
 
+def parse_tiers(text: str) -> tuple[tuple[float, float], ...]:
+    """Parse tiers written as text: ``"threshold:weight"`` pairs separated by commas.
+
+    ``"3.5:3,3.0:1"`` draws submissions scoring at least 3.5 with weight 3 and those
+    from 3.0 to below 3.5 with weight 1; the rest do not enter (see
+    :class:`~fairpanel.strategies.TieredLotteryStrategy`).
+
+    Parameters
+    ----------
+    text : str
+        The pairs, in any order.
+
+    Returns
+    -------
+    tuple of (float, float)
+        ``(threshold, weight)`` in the order given.
+
+    Raises
+    ------
+    FairpanelInputError
+        For a pair without ``:`` or with a part that is not a finite number, a weight
+        that is not above 0, or a threshold given twice.
+
+    Examples
+    --------
+    >>> parse_tiers("3.5:3, 3.0:1")
+    ((3.5, 3.0), (3.0, 1.0))
+    >>> parse_tiers("3.5:3,3.5:1")
+    Traceback (most recent call last):
+    ...
+    fairpanel._errors.FairpanelInputError: field 'tiers': the tier threshold 3.5 is given twice
+    """
+    pairs: list[tuple[float, float]] = []
+    for part in text.split(","):
+        threshold, sep, weight = part.partition(":")
+        try:
+            pair = (float(threshold), float(weight))
+        except ValueError:
+            pair = (math.nan, math.nan)
+        if not sep or not all(map(math.isfinite, pair)):
+            raise FairpanelInputError(ERR_TIERS_TEXT.format(value=text), field="tiers")
+        pairs.append(pair)
+    return check_tiers(pairs)
+
+
 def make_strategy(
     name: str,
     *,
     quality_bar: str | float | None = None,
     interval: float | None = None,
     weights: str | Mapping[str, float] | None = None,
+    tiers: str | Sequence[Sequence[float]] | None = None,
     rubric: Rubric | None = None,
     quotas: QuotaTable | str | Path | None = None,
     one_per: Sequence[str] | None = None,
@@ -225,6 +273,9 @@ def make_strategy(
     weights : str or mapping, optional
         ``tiered-lottery`` and ``quota-lottery``: band weights, as a mapping or as text
         for :func:`parse_weights`.
+    tiers : str or sequence of (float, float), optional
+        ``tiered-lottery`` and ``quota-lottery``, in place of ``weights``: score
+        thresholds and their weights, as pairs or as text for :func:`parse_tiers`.
     rubric : Rubric, optional
         Gives the band order and the scale's direction to the strategies that use them.
     quotas : QuotaTable or path, optional
@@ -258,6 +309,7 @@ def make_strategy(
             "quality_bar": quality_bar,
             "interval": interval,
             "weights": weights,
+            "tiers": tiers,
             "quotas": quotas,
             "one_per": one_per or None,
             "leximin": leximin or None,
@@ -269,16 +321,23 @@ def make_strategy(
         return LotteryStrategy(quality_bar=parse_quality_bar(quality_bar), rubric=rubric)
     if name == "partial-lottery":
         return PartialLotteryStrategy(interval=DEFAULT_INTERVAL if interval is None else interval)
+    table = parse_weights(weights) if isinstance(weights, str) else weights
+    steps = None if tiers is None else _tiers(tiers)
     if name == "tiered-lottery":
-        table = parse_weights(weights) if isinstance(weights, str) else weights
-        return TieredLotteryStrategy(weights=table, rubric=rubric)
+        return TieredLotteryStrategy(weights=table, tiers=steps, rubric=rubric)
     if name == "quota-lottery":
         return QuotaLotteryStrategy(
             quotas=quotas,
             one_per=tuple(one_per or ()),
             interval=interval,
-            weights=parse_weights(weights) if isinstance(weights, str) else weights,
+            weights=table,
+            tiers=steps,
             leximin=bool(leximin),
             rubric=rubric,
         )
     raise FairpanelInputError(ERR_ML_NEEDS_HISTORY)
+
+
+def _tiers(tiers: str | Sequence[Sequence[float]]) -> tuple[tuple[float, float], ...]:
+    """Tiers as pairs: text is parsed; pairs (a certificate's JSON lists) are checked."""
+    return parse_tiers(tiers) if isinstance(tiers, str) else check_tiers(tiers)

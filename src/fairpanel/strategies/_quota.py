@@ -36,7 +36,9 @@ from fairpanel.lottery._quota_grid import DEFAULT_GRID
 from fairpanel.lottery._quota_problem import ERR_QUOTA_COLUMN
 from fairpanel.strategies._allocation import ALLOCATION_EXTRA_COLUMNS, Allocation, Capacity
 from fairpanel.strategies._base import Strategy
-from fairpanel.strategies._rules import PartialLotteryStrategy, TieredLotteryStrategy
+from fairpanel.strategies._engine import certificate_context
+from fairpanel.strategies._rules import PartialLotteryStrategy
+from fairpanel.strategies._tiered import TieredLotteryStrategy
 
 if TYPE_CHECKING:
     from fairpanel.rubric import Rubric
@@ -66,13 +68,16 @@ class QuotaLotteryStrategy(Strategy):
         (:func:`fairpanel.io.load_quotas`).
     one_per : sequence of str
         More household keys: at most one panel member per value of each column.
-    interval : {0.5, 0.9}, optional
+    interval : float, optional
         Draw only in the partial lottery's zone at this rank interval; submissions above
         it are funded outright and count towards the quotas. None: every eligible
         submission enters.
     weights : mapping of str to float, optional
         Band weights: only these bands enter, and a band's weight scales its members'
         target chance (maximin of chance / weight).
+    tiers : sequence of (float, float), optional
+        In place of ``weights``: score thresholds and their weights, as in the tiered
+        lottery; only submissions reaching the lowest threshold enter.
     leximin : bool
         After the smallest chance, raise the next smallest, and so on.
     rubric : Rubric, optional
@@ -101,6 +106,7 @@ class QuotaLotteryStrategy(Strategy):
         one_per: Sequence[str] = (),
         interval: float | None = None,
         weights: Mapping[str, float] | None = None,
+        tiers: Sequence[tuple[float, float]] | None = None,
         leximin: bool = False,
         rubric: Rubric | None = None,
         grid: int = DEFAULT_GRID,
@@ -109,6 +115,7 @@ class QuotaLotteryStrategy(Strategy):
         self.one_per = one_per
         self.interval = interval
         self.weights = weights
+        self.tiers = tiers
         self.leximin = leximin
         self.rubric = rubric
         self.grid = grid
@@ -188,8 +195,10 @@ class QuotaLotteryStrategy(Strategy):
             funded = (blocks >= 0) & (np.asarray(extra["interval_hi"]) < line) & (er != line)
             entrant = (blocks >= 0) & ~funded
         weight = np.ones(n)
-        if self.weights is not None:
-            band_rule = TieredLotteryStrategy(weights=self.weights, rubric=self.rubric)
+        if self.weights is not None or self.tiers is not None:
+            band_rule = TieredLotteryStrategy(
+                weights=self.weights, tiers=self.tiers, rubric=self.rubric
+            )
             band_rule._required(scores)
             tiers, band_weight, _ = band_rule._blocks(prepared, cap)
             entrant &= tiers >= 0
@@ -212,7 +221,8 @@ class QuotaLotteryStrategy(Strategy):
             )
             certificate = draw_panel(
                 dist, zone, quotas, places=places, seed=text, funded=above,
-                context={"strategy": self.name, "capacity": cap.to_dict()},
+                context={"strategy": self.name, "capacity": cap.to_dict(),
+                         **certificate_context(self.get_params())},
             )  # fmt: skip
             chance = dict(zip(dist.ids, dist.marginals, strict=True))
             ids = frame["submission_id"].astype(str)

@@ -1,6 +1,6 @@
-"""The four built-in selection rules: rank, lottery, partial lottery, tiered lottery.
+"""The built-in selection rules: rank, lottery and partial lottery.
 
-Each rule only says which submissions compete, in which priority blocks, with which
+The tiered lottery builds on the same base in :mod:`._tiered`. Each rule only says which submissions compete, in which priority blocks, with which
 weights; :func:`fairpanel.strategies._engine.allocate_blocks` does the rest.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -16,16 +15,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_INTERVAL, DEFAULT_TIER_WEIGHTS, INTERVAL_LEVELS
+from fairpanel._schema import DEFAULT_INTERVAL, INTERVAL_LEVELS, interval_columns
 from fairpanel._seed import Seed
-from fairpanel.strategies._bands import (
-    ERR_UNKNOWN_WEIGHT_BAND,
-    HINT_WEIGHT_BANDS,
-    band_order,
-    bands_of,
-    fold,
-    match_band,
-)
+from fairpanel.strategies._bands import band_order, bands_of, match_band
 from fairpanel.strategies._base import Allocation, Capacity, Prepared, Strategy
 from fairpanel.strategies._engine import _fill_budget, allocate_blocks, blocks_from_score
 
@@ -33,11 +25,13 @@ if TYPE_CHECKING:
     # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
     from fairpanel.rubric import Rubric
 
-__all__ = ["LotteryStrategy", "PartialLotteryStrategy", "RankStrategy", "TieredLotteryStrategy"]
+__all__ = ["Blocks", "LotteryStrategy", "PartialLotteryStrategy", "RankStrategy"]
 
 ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
-ERR_INTERVAL = "interval must be one of {allowed}; got {value!r}"
-ERR_WEIGHTS = "weights must map band names to finite numbers >= 0; got {value!r}"
+ERR_NO_INTERVAL = "the score table has no {pct}% rank interval (columns {columns})"
+HINT_NO_INTERVAL = (
+    "score the reviews again with --interval-levels {level:g} (score(interval_levels=[{level:g}]))"
+)
 ERR_N_MC = "n_monte_carlo must be an integer >= 100; got {value!r}"
 ERR_RANK_COLUMNS = "the partial lottery needs the columns {columns} in the score table"
 #: The columns every rule reads from the score table.
@@ -211,87 +205,6 @@ class LotteryStrategy(_BlockRule):
         return np.where(self._entrants(prepared), 0, -1), None, None
 
 
-class TieredLotteryStrategy(_BlockRule):
-    """Weighted lottery without replacement, the weight set by each submission's band.
-
-    Parameters
-    ----------
-    weights : mapping of str to float
-        Selection weight per band (default excellent 3, very good 2, good 1). Bands not
-        listed, or with weight 0, do not enter. Band names match ignoring case and extra
-        spaces; a name that is not a band (of the rubric, else of the score table's
-        ``band`` column) is refused, so that a typo cannot silently exclude a band. The
-        default weights skip that check (a rubric may have other band names).
-    rubric : Rubric, optional
-        Computes bands from ``calibrated_score`` when the table has no ``band`` column,
-        lists the known bands, and gives the direction of the scale.
-    n_monte_carlo : int
-        Replicates for probabilities under a budget.
-
-    Notes
-    -----
-    The draw is successive sampling proportional to weight (Efraimidis–Spirakis keys).
-    With a count of places the inclusion probabilities are exact
-    (:func:`fairpanel.lottery.inclusion_probabilities`); they are not proportional to the
-    weights, because weighted sampling without replacement is not.
-    """
-
-    name = "tiered-lottery"
-
-    def __init__(
-        self,
-        *,
-        weights: Mapping[str, float] | None = None,
-        rubric: Rubric | None = None,
-        n_monte_carlo: int = 10_000,
-    ) -> None:
-        self.weights = weights
-        self.rubric = rubric
-        self.n_monte_carlo = n_monte_carlo
-
-    def _weights(self) -> dict[str, float]:
-        raw: object = DEFAULT_TIER_WEIGHTS if self.weights is None else self.weights
-        if not isinstance(raw, Mapping) or not raw:
-            raise ValueError(ERR_WEIGHTS.format(value=raw))
-        out: dict[str, float] = {}
-        for band, value in raw.items():
-            ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-                value, bool
-            )
-            if not ok or not math.isfinite(float(value)) or float(value) < 0:
-                raise ValueError(ERR_WEIGHTS.format(value=dict(raw)))
-            out[str(band)] = float(value)
-        return out
-
-    def _required(self, scores: pd.DataFrame) -> tuple[str, ...]:
-        self._weights()  # bad weights are refused before the tables are read
-        return _SCORE_COLUMNS
-
-    def _blocks(self, prepared: Prepared, capacity: Capacity) -> Blocks:
-        table = self._weights()
-        bands = bands_of(prepared, self.rubric)
-        known = (
-            [b.name for b in self.rubric.bands]
-            if self.rubric is not None
-            else sorted({str(b) for b in bands if b is not None})
-        )
-        by_band: dict[str, float] = {}
-        for name, weight in table.items():
-            if self.weights is not None:
-                band = match_band(
-                    name,
-                    known,
-                    message=ERR_UNKNOWN_WEIGHT_BAND,
-                    field="weights",
-                    hint=None if self.rubric is not None else HINT_WEIGHT_BANDS,
-                )
-            else:
-                band = next((b for b in known if fold(b) == fold(name)), name)
-            by_band[band] = weight
-        w = np.array([by_band.get(str(b), 0.0) if b is not None else 0.0 for b in bands])
-        return np.where(w > 0, 0, -1), np.where(w > 0, w, 1.0), None
-
-
 class PartialLotteryStrategy(_BlockRule):
     """The SNSF partial lottery: draw only where the ranking cannot decide.
 
@@ -314,8 +227,10 @@ class PartialLotteryStrategy(_BlockRule):
 
     Parameters
     ----------
-    interval : {0.5, 0.9}
-        Which rank interval decides (``rank_lo50``/``rank_hi50`` or the 90% pair).
+    interval : float
+        Which rank interval decides: 0.5 (``rank_lo50``/``rank_hi50``), 0.9, or any whole
+        percentage whose bounds the score table has (``fairpanel score
+        --interval-levels 0.8`` writes ``rank_lo80``/``rank_hi80``).
     n_monte_carlo : int
         Replicates for probabilities under a budget.
 
@@ -333,16 +248,19 @@ class PartialLotteryStrategy(_BlockRule):
         self.n_monte_carlo = n_monte_carlo
 
     def _interval_columns(self) -> tuple[str, str]:
-        if self.interval not in INTERVAL_LEVELS:
-            raise ValueError(
-                ERR_INTERVAL.format(allowed=list(INTERVAL_LEVELS), value=self.interval)
-            )
-        pct = round(100 * self.interval)
-        return f"rank_lo{pct}", f"rank_hi{pct}"
+        return interval_columns(self.interval)
 
     def _required(self, scores: pd.DataFrame) -> tuple[str, ...]:
-        needed = (*_SCORE_COLUMNS, "expected_rank", *self._interval_columns())
+        bounds = self._interval_columns()
+        needed = (*_SCORE_COLUMNS, "expected_rank", *bounds)
         missing = [c for c in needed if c not in scores.columns]
+        if missing and self.interval not in INTERVAL_LEVELS and set(missing) <= set(bounds):
+            # Only the level is missing: the table was scored without it.
+            raise FairpanelInputError(
+                ERR_NO_INTERVAL.format(pct=round(100 * self.interval), columns=", ".join(bounds)),
+                field="interval",
+                hint=HINT_NO_INTERVAL.format(level=self.interval),
+            )
         if missing:
             raise FairpanelInputError(ERR_RANK_COLUMNS.format(columns=missing))
         return needed
