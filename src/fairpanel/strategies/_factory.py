@@ -21,7 +21,11 @@ from fairpanel._schema import DEFAULT_INTERVAL, STRATEGY_NAMES, STRATEGY_OPTIONS
 from fairpanel.strategies._base import Strategy
 from fairpanel.strategies._quota import QuotaLotteryStrategy
 from fairpanel.strategies._rules import LotteryStrategy, PartialLotteryStrategy, RankStrategy
-from fairpanel.strategies._tiered import TieredLotteryStrategy, check_tiers
+from fairpanel.strategies._tiered import (
+    ERR_TIERS_AND_WEIGHTS,
+    TieredLotteryStrategy,
+    check_tiers,
+)
 
 if TYPE_CHECKING:
     # Annotations only: the rubric package (YAML, templates) loads when a rubric is read.
@@ -117,7 +121,8 @@ def check_strategy_options(
     FairpanelInputError
         For an unknown strategy, an option it does not use
         (:data:`~fairpanel._schema.STRATEGY_OPTIONS`), one it needs and lacks
-        (:data:`STRATEGY_NEEDS`), or a capacity that is not one count or one budget.
+        (:data:`STRATEGY_NEEDS`), a capacity that is not one count or one budget, or
+        tiers that :func:`parse_tiers` refuses or that come with band weights.
 
     Examples
     --------
@@ -137,6 +142,12 @@ def check_strategy_options(
             )
     if budget is not None and request_col is None:
         raise FairpanelInputError(ERR_REQUEST_COL)
+    tiers = options.get("tiers")
+    if tiers is not None:  # read before any table, as the other options are checked
+        if options.get("weights") is not None:
+            raise FairpanelInputError(ERR_TIERS_AND_WEIGHTS, field="tiers")
+        if isinstance(tiers, str):
+            parse_tiers(tiers)
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -240,7 +251,8 @@ def parse_tiers(text: str) -> tuple[tuple[float, float], ...]:
         except ValueError:
             pair = (math.nan, math.nan)
         if not sep or not all(map(math.isfinite, pair)):
-            raise FairpanelInputError(ERR_TIERS_TEXT.format(value=text), field="tiers")
+            # The message names --tiers itself: no field to add.
+            raise FairpanelInputError(ERR_TIERS_TEXT.format(value=text))
         pairs.append(pair)
     return check_tiers(pairs)
 

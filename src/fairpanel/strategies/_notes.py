@@ -287,16 +287,22 @@ def allocation_notes(
     """
     out: list[list[str]] = []
     for alloc in allocations:
-        table = getattr(alloc, "table", alloc)
-        if not isinstance(table, pd.DataFrame) or not len(table):
+        # A frame's attributes are its columns: only an Allocation is asked for its own.
+        table = alloc if isinstance(alloc, pd.DataFrame) else alloc.table
+        if not len(table):
             out.append([])
             continue
-        strategy = str(getattr(alloc, "strategy", table["strategy"].iloc[0]))
-        if table is not alloc:
-            params = getattr(alloc, "params", None)
-            capacity = getattr(alloc, "capacity", None)
-            out.append(notes_for(table, strategy=strategy, capacity=capacity, params=params or {}))
+        if not isinstance(alloc, pd.DataFrame):
+            out.append(
+                notes_for(
+                    table,
+                    strategy=alloc.strategy,
+                    capacity=alloc.capacity,
+                    params=alloc.params or {},
+                )
+            )
             continue
+        strategy = str(table["strategy"].iloc[0])
         cert = certificate_for(table, certificates)
         context = getattr(cert, "context", None) or {}
         # A certificate that records no parameters (an older quota lottery's) says

@@ -29,9 +29,7 @@ __all__ = ["Blocks", "LotteryStrategy", "PartialLotteryStrategy", "RankStrategy"
 
 ERR_QUALITY_BAR = "quality_bar must be a band name or a finite score threshold; got {value!r}"
 ERR_NO_INTERVAL = "the score table has no {pct}% rank interval (columns {columns})"
-HINT_NO_INTERVAL = (
-    "score the reviews again with --interval-levels {level:g} (score(interval_levels=[{level:g}]))"
-)
+HINT_NO_INTERVAL = "score the reviews again with --interval-levels {level:g}"
 ERR_N_MC = "n_monte_carlo must be an integer >= 100; got {value!r}"
 ERR_RANK_COLUMNS = "the partial lottery needs the columns {columns} in the score table"
 #: The columns every rule reads from the score table.
@@ -258,7 +256,6 @@ class PartialLotteryStrategy(_BlockRule):
             # Only the level is missing: the table was scored without it.
             raise FairpanelInputError(
                 ERR_NO_INTERVAL.format(pct=round(100 * self.interval), columns=", ".join(bounds)),
-                field="interval",
                 hint=HINT_NO_INTERVAL.format(level=self.interval),
             )
         if missing:

@@ -51,7 +51,7 @@ ERR_TIER_WEIGHT = (
     "0 (leave the tier out to keep its submissions out of the draw)"
 )
 ERR_TIER_DUPLICATE = "the tier threshold {threshold:g} is given twice"
-ERR_TIERS_AND_WEIGHTS = "give band weights or tiers, not both"
+ERR_TIERS_AND_WEIGHTS = "give band weights (--weights) or tiers (--tiers), not both"
 #: The field the tier errors name (the CLI's --tiers).
 _FIELD: Final = "tiers"
 
