@@ -351,3 +351,22 @@ def test_the_report_says_when_a_lottery_had_no_bar(tmp_path: Path) -> None:
     md = " ".join((tmp_path / "rep" / "report.md").read_text(encoding="utf-8").split())
     text = NO_BAR["lottery"]
     assert f"lottery: {text[0].upper()}{text[1:]}." in md
+
+
+def test_a_budget_is_not_a_count_of_places_and_a_report_in_python_says_the_same() -> None:
+    from fairpanel.report import ReportInputs, build_report
+    from fairpanel.strategies import Capacity
+
+    scores = _scores([5.0, 4.0, 3.0, 2.0])
+    subs = pd.DataFrame({"submission_id": scores["submission_id"], "hours": [1.0] * 4})
+    budget = Capacity(budget=10.0, request_col="hours")
+    rich = LotteryStrategy(quality_bar=3.5).allocate(scores, subs, capacity=budget, seed="b")
+    assert rich.unfilled is None  # what a budget leaves unspent is not "places unfilled"
+    alloc = LotteryStrategy(quality_bar=3.5).allocate(scores, capacity=4, seed="b")
+    section = next(
+        s for s in build_report(ReportInputs(allocations=[alloc])).sections if s.id == "strategies"
+    )
+    assert (
+        "lottery: 2 of its 4 places were left unfilled, because only 2 submissions pass the "
+        "quality bar." in section.paragraphs
+    )
