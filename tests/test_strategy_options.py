@@ -310,6 +310,8 @@ def test_unfilled_places_say_why() -> None:
     )
     back = Allocation.from_dict(json.loads(json.dumps(alloc.to_dict())))
     assert back.unfilled == alloc.unfilled
+    # A notebook shows it too.
+    assert "3 of its 20 places were left unfilled, because only 17" in alloc._repr_html_()
 
 
 def test_unfilled_places_through_allocate_and_report(tmp_path: Path) -> None:

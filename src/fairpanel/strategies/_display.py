@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fairpanel.strategies._notes import notes_for
 from fairpanel.viz import Block, html_summary
 
 if TYPE_CHECKING:
@@ -19,7 +20,9 @@ __all__ = ["allocation_html"]
 def allocation_html(allocation: Allocation) -> str:
     """Display an :class:`~fairpanel.strategies.Allocation`: tiers, submissions, chances.
 
-    Shows the capacity, the number selected and expected, the seed; a count per tier;
+    Shows the capacity, the number selected and expected, the seed; places left unfilled
+    and a lottery with no quality bar (:func:`~fairpanel.strategies._notes.notes_for`);
+    a count per tier;
     the first submissions with their tier and chance of selection; and, when the table
     carries expected ranks, each submission's chance of selection against its rank.
 
@@ -64,6 +67,7 @@ def allocation_html(allocation: Allocation) -> str:
         long = long.assign(selection_probability=t["selection_probability"])
         blocks.append(probability_by_rank_chart(long, id="allocation"))
     what = ("budget", cap.budget) if cap.is_budget else ("capacity", cap.count)
+    notes = notes_for(t, strategy=allocation.strategy, capacity=cap, params=allocation.params)
     return html_summary(
         f"Allocation · {allocation.strategy}",
         facts=[
@@ -74,5 +78,6 @@ def allocation_html(allocation: Allocation) -> str:
             ("seed", allocation.seed),
             ("draw certificate", allocation.certificate is not None),
         ],
+        notes=[f"{note[0].upper()}{note[1:]}." for note in notes],
         blocks=blocks,
     )
