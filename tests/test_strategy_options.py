@@ -272,9 +272,11 @@ def test_a_partial_lottery_is_flagged_when_its_zone_reaches_the_bottom() -> None
         expected_rank=[1.0, 2.0, 3.0], rank_lo50=[1.0, 1.0, 1.0], rank_hi50=[3.0, 3.0, 3.0]
     )
     narrow = wide.assign(rank_lo50=[1.0, 2.0, 3.0], rank_hi50=[1.0, 2.0, 3.0])
-    rule = PartialLotteryStrategy()
-    assert rule.allocate(wide, capacity=1, seed="x").no_quality_bar
-    assert not rule.allocate(narrow, capacity=1, seed="x").no_quality_bar
+    wide = wide.assign(rank_lo90=wide["rank_lo50"], rank_hi90=wide["rank_hi50"])
+    narrow = narrow.assign(rank_lo90=narrow["rank_lo50"], rank_hi90=narrow["rank_hi50"])
+    for rule in (PartialLotteryStrategy(), QuotaLotteryStrategy(interval=0.5)):
+        assert rule.allocate(wide, capacity=1, seed="x").no_quality_bar
+        assert not rule.allocate(narrow, capacity=1, seed="x").no_quality_bar
 
 
 def test_allocate_warns_loudly_and_records_the_flag(tmp_path: Path) -> None:

@@ -160,9 +160,9 @@ def lacks_quality_bar(
 ) -> bool:
     """Whether a lottery drew with nothing keeping weak submissions out.
 
-    A uniform lottery without ``quality_bar``, a quota lottery without ``interval``,
-    ``weights`` or ``tiers``, and a partial lottery whose zone reaches the lowest-ranked
-    eligible submission. Without the parameters (an allocation CSV alone) a lottery
+    A uniform lottery without ``quality_bar``, a quota lottery without ``weights`` or
+    ``tiers`` and without ``interval`` (or whose zone at that interval reaches the
+    lowest-ranked eligible submission), and a partial lottery whose zone does. Without the parameters (an allocation CSV alone) a lottery
     counts as without a bar when no eligible submission was kept out of it.
 
     Parameters
@@ -188,8 +188,12 @@ def lacks_quality_bar(
     none_kept_out = bool((tiers == "lottery").any()) and not bool((tiers == "rejected").any())
     if strategy == "partial-lottery" or params is None:
         return none_kept_out
-    keys = ("quality_bar",) if strategy == "lottery" else ("interval", "weights", "tiers")
-    return all(params.get(key) is None for key in keys)
+    if strategy == "lottery":
+        return params.get("quality_bar") is None
+    if params.get("weights") is not None or params.get("tiers") is not None:
+        return False
+    # A quota lottery in the partial lottery's zone has a bar when that zone does.
+    return params.get("interval") is None or none_kept_out
 
 
 def _ids(table: pd.DataFrame, mask: pd.Series) -> set[str]:
