@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from fairpanel.cli._common import (
     read_submissions,
     with_review_columns,
 )
+
+if TYPE_CHECKING:
+    from fairpanel.io import ColumnMap
 
 __all__ = ["validate"]
 
@@ -47,6 +50,7 @@ def validate(
     drop_missing: DropMissing = False,
     *,
     columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""
     # Imported here for start-up time (pandas, yaml), as in every command.
@@ -57,9 +61,8 @@ def validate(
     if submissions is not None:
         subs = read_submissions(
             submissions,
-            submission_col=columns.submission,
+            column_map=column_map.with_options(request=request_col),
             groups=group,
-            request_col=request_col,
             encoding=encoding,
         )
     table = read_reviews(

@@ -15,6 +15,7 @@ from fairpanel.strategies._factory import (
     parse_quality_bar,
     parse_weights,
 )
+from fairpanel.strategies._panels import allocate_by_panel
 from fairpanel.strategies._quota import QuotaLotteryStrategy
 from fairpanel.strategies._rules import (
     LotteryStrategy,
@@ -32,6 +33,7 @@ __all__ = [
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",
+    "allocate_by_panel",
     "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",
