@@ -482,6 +482,7 @@ def read_scored_reviews(
     columns: ReviewColumns,
     encoding: str,
     drop_missing: bool,
+    submissions: pd.DataFrame | None = None,
 ) -> tuple[Rubric | None, ScaleChoice, pd.DataFrame]:
     """Load the rubric, reconcile it with the scale options, and load the reviews on it.
 
@@ -512,7 +513,12 @@ def read_scored_reviews(
         rubric_name=None if rubric is None else str(rubric),
     )
     table = read_reviews(
-        path, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+        path,
+        columns=columns,
+        rubric=chosen.check,
+        encoding=encoding,
+        drop_missing=drop_missing,
+        submissions=submissions,
     )
     return loaded, chosen, table
 
