@@ -22,7 +22,19 @@ from fairpanel._schema import (
 from fairpanel.cli._common import name_file, with_review_columns
 from fairpanel.cli._main import app
 
-SHARED = ("--group", "--request-col", "--submission-col", "--reviewer-col", "--encoding")
+SHARED = (
+    "--group",
+    "--request-col",
+    "--submission-col",
+    "--reviewer-col",
+    "--encoding",
+    "--columns",
+)
+#: Every command that reads a table takes one --columns file of the committee's names.
+TABLE_READERS = {
+    "validate", "score", "reliability", "allocate", "audit", "report", "ml-check",
+    "simulate", "submissions", "verify-draw",
+}  # fmt: skip
 #: The reviews table's column options and the ReviewColumns field each fills.
 FIELDS = {
     "--submission-col": "submission",
@@ -60,6 +72,10 @@ def test_review_column_options_are_declared_once():
         found = [(command, param) for command, param in _options(flag) if command in readers]
         assert {command for command, _ in found} == readers
         assert {param.default for _, param in found} == {None}
+
+
+def test_every_command_that_reads_a_table_takes_a_column_map():
+    assert {command for command, _ in _options("--columns")} == TABLE_READERS
 
 
 def test_with_review_columns_passes_one_object():
