@@ -228,11 +228,15 @@ def audit_command(
         open_outputs,
     )
 
-    groups = group or list(column_map.groups)
-    covariates = covariate or []
-    if counts is not None and group_col is None:
+    groups = group or []
+    if counts is None:
+        groups = groups or list(column_map.groups)
+    elif group_col is None:
+        # a counts table's group column: the map's counts name, else its one group
         mapped = column_map.name("counts", "group")
-        group_col = mapped if isinstance(mapped, str) else None
+        one = column_map.groups[0] if len(column_map.groups) == 1 else None
+        group_col = mapped if isinstance(mapped, str) else one
+    covariates = covariate or []
     stage_list = split_names([stages]) if stages else None
     wide = split_names([wide_groups]) if wide_groups else []
     higher_is_better = None if lower_is_better is None else not lower_is_better
