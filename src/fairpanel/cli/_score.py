@@ -59,7 +59,9 @@ NOTE_PER_PANEL = (
 )
 NOTE_LINKED = (
     "the {n} panels in '{column}' share reviewers: one fit and one ranking across them "
-    "('{column}' in the output)"
+    "('{column}' in the output); if a reviewer id is only a number within its panel "
+    "(voter 1 of each section), it is not one person: name both columns, "
+    "--reviewer-col {column},<reviewer column>, and each panel is scored on its own"
 )
 
 ERR_NO_SPREAD = (
