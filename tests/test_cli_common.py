@@ -22,7 +22,19 @@ from fairpanel._schema import (
 from fairpanel.cli._common import name_file, with_review_columns
 from fairpanel.cli._main import app
 
-SHARED = ("--group", "--request-col", "--submission-col", "--reviewer-col", "--encoding")
+SHARED = (
+    "--group",
+    "--request-col",
+    "--submission-col",
+    "--reviewer-col",
+    "--encoding",
+    "--columns",
+)
+#: Every command that reads a table takes one --columns file of the committee's names.
+TABLE_READERS = {
+    "validate", "score", "reliability", "allocate", "audit", "report", "ml-check",
+    "simulate", "submissions", "verify-draw",
+}  # fmt: skip
 #: The reviews table's column options and the ReviewColumns field each fills.
 FIELDS = {
     "--submission-col": "submission",
@@ -53,14 +65,17 @@ def test_a_shared_option_has_one_spelling(name):
 
 # ------------------------------------------------------------ helpers every command uses
 def test_review_column_options_are_declared_once():
-    # score, reliability and validate take the same five options, with ReviewColumns'
-    # defaults, and receive them as one ReviewColumns
-    defaults = ReviewColumns()
-    readers = {"score", "reliability", "validate"}
-    for flag, key in FIELDS.items():
+    # score, reliability and validate take the same five options, unset by default (the
+    # --columns file's name, else ReviewColumns' default), and receive one ReviewColumns
+    readers = {"score", "reliability", "validate", "audit"}
+    for flag in FIELDS:
         found = [(command, param) for command, param in _options(flag) if command in readers]
         assert {command for command, _ in found} == readers
-        assert {param.default for _, param in found} == {getattr(defaults, key)}
+        assert {param.default for _, param in found} == {None}
+
+
+def test_every_command_that_reads_a_table_takes_a_column_map():
+    assert {command for command, _ in _options("--columns")} == TABLE_READERS
 
 
 def test_with_review_columns_passes_one_object():
@@ -72,10 +87,12 @@ def test_with_review_columns_passes_one_object():
 
     names = list(inspect.signature(command).parameters)
     assert names == ["reviews", "submission_col", "reviewer_col", "criterion_col", "score_col",
-                     "conflict_col"]  # fmt: skip
+                     "conflict_col", "columns_file"]  # fmt: skip
     command("r.csv", submission_col="proposal", reviewer_col="a,b", criterion_col="c",
             score_col="grade", conflict_col="coi")  # fmt: skip
     assert seen["columns"] == ReviewColumns("proposal", "a,b", "c", "grade", "coi")
+    command("r.csv")
+    assert seen["columns"] == ReviewColumns()
 
 
 def test_group_lists_split_at_commas_in_every_command(tmp_path):

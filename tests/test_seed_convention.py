@@ -339,6 +339,30 @@ def _score(seed: Seed) -> Any:
     return score(_cycle().reviews, rubric=_rubric(), method="eb", seed=seed).table
 
 
+def _halves() -> pd.Series:
+    # each submission's panel: the first half of the ids in one, the rest in the other
+    ids = sorted(_cycle().reviews["submission_id"].astype(str).unique())
+    return pd.Series(["A" if i < len(ids) // 2 else "B" for i in range(len(ids))], index=ids)
+
+
+def _score_by_panel(seed: Seed) -> Any:
+    from fairpanel.scoring import score_by_panel
+
+    reviews = _cycle().reviews
+    return score_by_panel(
+        reviews, _halves(), together=False, rubric=_rubric(), method="eb", seed=seed
+    ).table
+
+
+def _allocate_by_panel(seed: Seed) -> Any:
+    from fairpanel.strategies import LotteryStrategy, allocate_by_panel
+
+    scores = _scores().assign(panel=lambda t: t["submission_id"].astype(str).map(_halves()))
+    return allocate_by_panel(
+        LotteryStrategy(), scores, panel_col="panel", capacities={"A": 3, "B": 3}, seed=seed
+    ).table
+
+
 def _history_with(seed: Seed) -> Any:
     from fairpanel.ml import generate_history
 
@@ -390,6 +414,9 @@ CASES: dict[str, Case] = {
     # reliability, scoring, simulate
     "assess_reliability": Case(_reliability),
     "score": Case(_score),
+    # each panel's fit and draw from '<seed> / panel <name>'
+    "score_by_panel": Case(_score_by_panel),
+    "allocate_by_panel": Case(_allocate_by_panel, public_seed=True),
     "compare": Case(_compare),
     "generate_cycle": Case(_cycle_with),
     "seed_entropy": Case(_seed_entropy),

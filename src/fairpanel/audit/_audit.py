@@ -279,6 +279,7 @@ def audit_counts(
     change_col: str | None = None,
     adjust: Adjust = DEFAULT_ADJUST,
     scan: bool = False,
+    recode: Mapping[str | None, Sequence[tuple[str, str]]] | None = None,
 ) -> AuditResult:
     """Audit a published counts table: one row per group (and stratum).
 
@@ -327,6 +328,10 @@ def audit_counts(
     scan : bool, default False
         Search the group × stratum conjunctions for the subgroup departing most from
         the overall rate, with a search-adjusted p-value.
+    recode : mapping, optional
+        Group labels to pool before counting, as in :func:`run_audit` (the group column,
+        or None, → (old label, new label) pairs); the rows of pooled labels are added
+        up, and the notes record it.
 
     Returns
     -------
@@ -357,6 +362,11 @@ def audit_counts(
         selected_col=selected_col,
         strata_col=strata_col,
     )
+    # the loaded table names the group column "group"; the notes name the user's
+    named, label_notes = recode_frame(
+        counts.rename(columns={"group": group_col}), [group_col], recode or {}
+    )
+    counts = named.rename(columns={group_col: "group"})
     cells, merged = merge_cells(counts, strata=strata_col is not None)
     # the same cell order as counted decisions, so the tables come out alike
     keys = ["group", "stratum"] if strata_col else ["group"]
@@ -377,9 +387,14 @@ def audit_counts(
         reference=reference,
         min_cell=min_cell,
         extra={},
-        notes=[NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
-        if merged
-        else [],
+        notes=[
+            *label_notes,
+            *(
+                [NOTE_MERGED.format(rows=merged, and_stratum=" and stratum" if strata_col else "")]
+                if merged
+                else []
+            ),
+        ],
     )
     units = counts.rename(columns={"group": group_col})
     return extend(

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName, SubmissionColumns
+from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
 from fairpanel.cli._common import (
+    ColumnsFile,
     Encoding,
     Groups,
     RawCsv,
@@ -20,6 +21,9 @@ from fairpanel.cli._common import (
     existing_file,
     fail,
     friendly_errors,
+    load_column_map,
+    map_inputs,
+    map_provenance,
     naming,
     read_history,
     read_submissions,
@@ -53,6 +57,16 @@ ERR_COMMIT_ZONE = "the inputs no longer give the committed lottery zone: {proble
 OK_COMMIT = (
     "commitment written to {path}: publish its SHA-256 now, then take as the seed a "
     "public value that appears later (docs/lottery.md, 'Commit, then reveal')"
+)
+ERR_PANELS = (
+    "--panel-col and --capacity-table go together: the panel column of the scores, and "
+    "each panel's places (columns panel,capacity)"
+)
+ERR_PANELS_BOTH = "--capacity-table gives each panel's places: leave out --capacity and --budget"
+ERR_PANEL_CERTIFICATE = (
+    "several panels drew lots, and a certificate holds one draw: for certificates, "
+    "allocate each panel on its own (its scores and places) with the seed "
+    "'<seed> / panel <name>' that this run used for it"
 )
 #: The console names the submissions of a tier only up to this many (the files have all).
 CONSOLE_MAX_IDS = 20
@@ -126,7 +140,8 @@ def allocate(
         Path | None,
         typer.Option("--rubric", help="The rubric YAML: band order, and bands if not in scores."),
     ] = None,
-    submission_col: SubmissionCol = SubmissionColumns.submission,
+    submission_col: SubmissionCol = None,
+    columns_file: ColumnsFile = None,
     encoding: Encoding = "utf-8",
     history: Annotated[
         Path | None,
@@ -179,13 +194,53 @@ def allocate(
         ),
     ] = None,
     raw_csv: RawCsv = False,
+    panel_col: Annotated[
+        str | None,
+        typer.Option(
+            "--panel-col",
+            help="The scores' panel column (from score --panel-col): run the strategy in "
+            "each panel with its own places, from --capacity-table.",
+        ),
+    ] = None,
+    capacity_table: Annotated[
+        Path | None,
+        typer.Option(
+            "--capacity-table",
+            help="With --panel-col: each panel's places, a table with columns panel,capacity.",
+        ),
+    ] = None,
 ) -> None:
     """Select submissions with one strategy; write the allocation (and draw certificate)."""
     # Imported here for start-up time: pandas, and only what the chosen strategy needs.
-    from fairpanel.io import OutputProvenance, load_quotas, load_scores, open_outputs
-    from fairpanel.strategies import Capacity, check_strategy_options, make_strategy
+    from fairpanel.io import (
+        OutputProvenance,
+        load_capacities,
+        load_quotas,
+        load_scores,
+        open_outputs,
+    )
+    from fairpanel.strategies import (
+        Capacity,
+        allocate_by_panel,
+        check_strategy_options,
+        make_strategy,
+    )
 
-    groups = group or []
+    column_map = load_column_map(columns_file).with_options(
+        submission_id=submission_col, request=request_col
+    )
+    groups = group or list(column_map.groups)
+    panel_col = panel_col or (column_map.panel if capacity_table is not None else None)
+    if (panel_col is None) != (capacity_table is None):
+        raise FairpanelInputError(ERR_PANELS, field="--capacity-table")
+    places = None
+    if capacity_table is not None:
+        if capacity is not None or budget is not None:
+            raise FairpanelInputError(ERR_PANELS_BOTH, field="--capacity-table")
+        places = load_capacities(existing_file(capacity_table), encoding=encoding)
+        capacity = sum(places.values())
+    # the request column as the submissions loader names it (the map's is renamed)
+    budget_col = column_map.submission_columns().request
     _check_commit_options(
         seed=seed,
         out=out,
@@ -220,20 +275,20 @@ def allocate(
             "--history": history,
             "--quotas": quotas,
             "--commitment": commitment,
+            "--capacity-table": capacity_table,
+            **map_inputs(column_map),
         },
-        provenance=OutputProvenance("allocate", seed=seed),
+        provenance=OutputProvenance("allocate", seed=seed, extra=map_provenance(column_map)),
     )
     committed = None if commitment is None else _read_commitment(commitment, outputs)
     loaded_rubric = None if rubric is None else _load_rubric(rubric)
-    table = load_scores(existing_file(scores), encoding=encoding)
+    table = load_scores(
+        existing_file(scores), encoding=encoding, rename=column_map.renames("scores")
+    )
     subs = None
     if submissions is not None:
         subs = read_submissions(
-            submissions,
-            submission_col=submission_col,
-            groups=groups,
-            request_col=request_col,
-            encoding=encoding,
+            submissions, column_map=column_map, groups=groups, encoding=encoding
         )
     rule: Strategy
     if history is not None:  # the ml strategy (the options are checked above)
@@ -268,19 +323,33 @@ def allocate(
         cap = (
             Capacity(count=capacity)
             if capacity is not None
-            else Capacity(budget=budget, request_col=request_col)
+            else Capacity(budget=budget, request_col=budget_col)
         )
         # An error about a frame is the score file's; a band named in --weights or
         # --quality-bar is the user's typing, and keeps no file.
         with naming(scores):
             # Before the seed exists (--commit) the zone is computed with a stand-in:
             # the zone does not depend on the seed, and this draw is never written.
-            result = rule.allocate(table, subs, capacity=cap, seed=seed or COMMIT_STAND_IN)
+            if panel_col is not None and places is not None:
+                result = allocate_by_panel(
+                    rule,
+                    table,
+                    subs,
+                    panel_col=panel_col,
+                    capacities=places,
+                    seed=seed or COMMIT_STAND_IN,
+                )
+            else:
+                result = rule.allocate(table, subs, capacity=cap, seed=seed or COMMIT_STAND_IN)
     except ValueError as exc:
         if isinstance(exc, FairpanelInputError):
             raise
         raise fail(str(exc)) from None
     _warn(result)
+    drew_in_panels = places is not None and result.certificate is None
+    if drew_in_panels and (result.table["tier"] == "lottery").any() and (certificate or commit):
+        # one certificate holds one draw: several panels drew (each with its own seed)
+        raise fail(ERR_PANEL_CERTIFICATE)
     if commit is not None:
         _write_commitment(result, outputs, commit)
         return

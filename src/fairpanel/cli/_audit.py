@@ -7,23 +7,26 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fairpanel._schema import AUDIT_SEED, DEFAULT_MIN_CELL, ReviewColumns, SubmissionColumns
+from fairpanel._schema import AUDIT_SEED, DEFAULT_MIN_CELL, ReviewColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
-    SubmissionCol,
     console,
     existing_file,
     friendly_errors,
+    map_inputs,
+    map_provenance,
     naming,
     read_submissions,
     split_names,
+    with_review_columns,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from fairpanel.audit import AuditPlan, AuditResult
+    from fairpanel.io import ColumnMap
 
 __all__ = ["ERR_ADJUST", "ERR_CHANGE_BOTH", "ERR_CHANGE_NEEDS_CYCLE", "audit_command"]
 
@@ -61,6 +64,7 @@ def _summary(result: AuditResult, seed: str) -> None:
 
 
 @friendly_errors
+@with_review_columns
 def audit_command(
     decisions: Annotated[
         Path | None,
@@ -68,9 +72,11 @@ def audit_command(
     ] = None,
     group: Groups = None,
     selected: Annotated[
-        str, typer.Option("--selected", help="Decision column (yes/no, true/false or 1/0).")
-    ] = "selected",
-    submission_col: SubmissionCol = SubmissionColumns.submission,
+        str | None,
+        typer.Option(
+            "--selected", help="Decision column (yes/no, true/false or 1/0; default: selected)."
+        ),
+    ] = None,
     submissions: Annotated[
         Path | None,
         typer.Option("--submissions", help="Submissions table to join by submission_id."),
@@ -118,11 +124,15 @@ def audit_command(
         str | None, typer.Option("--group-col", help="Group column of --counts.")
     ] = None,
     applicants_col: Annotated[
-        str, typer.Option("--applicants-col", help="Applicants column of --counts.")
-    ] = "applicants",
+        str | None,
+        typer.Option(
+            "--applicants-col", help="Applicants column of --counts (default: applicants)."
+        ),
+    ] = None,
     selected_col: Annotated[
-        str, typer.Option("--selected-col", help="Selected column of --counts.")
-    ] = "selected",
+        str | None,
+        typer.Option("--selected-col", help="Selected column of --counts (default: selected)."),
+    ] = None,
     strata_col: Annotated[
         str | None, typer.Option("--strata-col", help="Strata column of --counts.")
     ] = None,
@@ -201,6 +211,9 @@ def audit_command(
             "--scan", help="Search the groups' (and strata's) conjunctions for the largest gap."
         ),
     ] = False,
+    *,
+    columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Audit selection rates by group, with intervals, adjustment and suppression."""
     # Imported here, not at the top, for start-up time: the audit pulls in statsmodels
@@ -216,6 +229,13 @@ def audit_command(
     )
 
     groups = group or []
+    if counts is None:
+        groups = groups or list(column_map.groups)
+    elif group_col is None:
+        # a counts table's group column: the map's counts name, else its one group
+        mapped = column_map.name("counts", "group")
+        one = column_map.groups[0] if len(column_map.groups) == 1 else None
+        group_col = mapped if isinstance(mapped, str) else one
     covariates = covariate or []
     stage_list = split_names([stages]) if stages else None
     wide = split_names([wide_groups]) if wide_groups else []
@@ -247,18 +267,27 @@ def audit_command(
             "--scores": scores,
             "--reviews": reviews,
             "--rubric": rubric,
+            **map_inputs(column_map),
         },
-        provenance=OutputProvenance("audit", seed=str(seed)),
+        provenance=OutputProvenance("audit", seed=str(seed), extra=map_provenance(column_map)),
     )
     if counts is not None:
-        columns = (
-            (applicants_pattern, selected_pattern) if wide else (applicants_col, selected_col)
+        count_map = column_map.with_options(
+            group=group_col, applicants=applicants_col, selected=selected_col
         )
-        table = _counts_table(counts, plan, wide, columns, strata_col, encoding)
+        count_cols = (
+            (applicants_pattern, selected_pattern)
+            if wide
+            else (count_map.column("applicants"), count_map.column("selected"))
+        )
+        table = _counts_table(
+            counts, plan, wide, count_cols, strata_col, encoding, count_map.renames("counts")
+        )
         with naming(counts):
             result = audit_counts(
                 table,
                 group_col=str(plan.group_col),
+                recode=_recodes(recode or []),
                 strata_col=strata_col,
                 reference=reference,
                 min_cell=min_cell,
@@ -268,17 +297,21 @@ def audit_command(
     elif decisions is not None:  # always, once the plan has checked the inputs
         subs = None
         if submissions is not None:
-            subs = read_submissions(submissions, submission_col=submission_col, encoding=encoding)
+            subs = read_submissions(submissions, column_map=column_map, encoding=encoding)
+        # A decisions file may be the committee's (its names, from the map) or an
+        # allocation fairpanel wrote (its own names): the map renames only what it finds.
+        decision_map = column_map.with_options(selected=selected)
         frame = load_decisions(
             existing_file(decisions),
             groups=groups,
-            selected=selected,
+            selected=decision_map.column("selected"),
             stages=stage_list,
-            submission_col=submission_col,
+            submission_col=decision_map.column("submission_id"),
             strata=strata,
             covariates=covariates,
             submissions=subs,
             encoding=encoding,
+            rename=decision_map.renames("decisions"),
         )
         if higher_is_better is None and rubric is not None:
             higher_is_better = _rubric_direction(rubric)
@@ -298,14 +331,14 @@ def audit_command(
                 recode=_recodes(recode or []),
                 scores=None
                 if scores is None
-                else load_scores(existing_file(scores), encoding=encoding),
+                else load_scores(
+                    existing_file(scores),
+                    encoding=encoding,
+                    rename=column_map.renames("scores"),
+                ),
                 reviews=None
                 if reviews is None
-                else load_reviews(
-                    existing_file(reviews),
-                    columns=ReviewColumns(submission=submission_col),
-                    encoding=encoding,
-                ),
+                else load_reviews(existing_file(reviews), columns=columns, encoding=encoding),
                 higher_is_better=higher_is_better,
                 cycle=across.pop("cycle_col"),  # type: ignore[arg-type]
                 **across,  # type: ignore[arg-type]
@@ -324,10 +357,12 @@ def _counts_table(
     columns: tuple[str, str],
     strata_col: str | None,
     encoding: str,
+    rename: dict[str, str],
 ) -> pd.DataFrame:
     """Load a counts file; a wide one (a column pair per group in ``wide``) is reshaped.
 
-    ``columns``: the applicants and selected columns, or a wide table's two patterns.
+    ``columns``: the applicants and selected columns, or a wide table's two patterns;
+    ``rename``: the ``--columns`` file's names of a long table's columns.
     """
     from fairpanel.audit import counts_from_wide
     from fairpanel.io import load_counts, read_table
@@ -356,6 +391,7 @@ def _counts_table(
         strata_col=strata_col,
         encoding=encoding,
         source=str(path),
+        rename=None if wide else rename,
     )
 
 

@@ -25,17 +25,19 @@ import typer
 from rich.console import Console
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import ReviewColumns, SubmissionColumns
+from fairpanel._schema import ReviewColumns
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fairpanel.io import ColumnMap
     from fairpanel.rubric import Rubric, ScaleChoice
 
 __all__ = [
     "DEBUG_ENV",
     "EXIT_BUG",
     "EXIT_INPUT",
+    "ColumnsFile",
     "DropMissing",
     "Encoding",
     "Grades",
@@ -56,6 +58,9 @@ __all__ = [
     "fail",
     "friendly_errors",
     "guarded",
+    "load_column_map",
+    "map_inputs",
+    "map_provenance",
     "name_file",
     "naming",
     "read_history",
@@ -245,14 +250,37 @@ ReviewsFile = Annotated[
 #: The reviews table's column options, by the :class:`ReviewColumns` field each fills
 #: (``--submission-col`` fills ``submission``): see :func:`with_review_columns`.
 _COLUMN_HELP: Final = {
-    "submission": "Column holding the submission id.",
-    "reviewer": "Column holding the reviewer id; several comma-separated columns are "
-    "joined into one id (e.g. section,assessor when voter ids repeat across sections).",
-    "criterion": "Column holding the criterion id (absent: each row is one overall grade).",
-    "score": "Column holding the score.",
-    "conflict": "Column flagging a declared conflict of interest.",
+    "submission": "Column holding the submission id (default: submission_id, or the "
+    "--columns file's).",
+    "reviewer": "Column holding the reviewer id (default: reviewer_id); several "
+    "comma-separated columns are joined into one id (e.g. section,assessor when voter ids "
+    "repeat across sections).",
+    "criterion": "Column holding the criterion id (default: criterion; absent: each row "
+    "is one overall grade).",
+    "score": "Column holding the score (default: score).",
+    "conflict": "Column flagging a declared conflict of interest (default: conflict).",
 }
-SubmissionCol = Annotated[str, typer.Option("--submission-col", help=_COLUMN_HELP["submission"])]
+#: fairpanel's name of the column each review column option names.
+_COLUMN_NAMES: Final = {
+    "submission": "submission_id",
+    "reviewer": "reviewer_id",
+    "criterion": "criterion",
+    "score": "score",
+    "conflict": "conflict",
+}
+SubmissionCol = Annotated[
+    str | None, typer.Option("--submission-col", help=_COLUMN_HELP["submission"])
+]
+ColumnsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--columns",
+        help="A YAML file naming your columns, fairpanel's name: yours (submission_id: "
+        "Proposal, reviewer_id: Assessor, score: Grade, selected: Fund, groups: [gender], "
+        "panel: section), flat or per table; every command reads it, and an option given "
+        "on the command line wins (docs/columns.md).",
+    ),
+]
 _GROUP_HELP = (
     "A group attribute column of the submissions, e.g. gender (repeat, or separate by "
     "commas, for several)."
@@ -347,13 +375,50 @@ DropMissing = Annotated[
 ]
 
 
+def load_column_map(path: Path | None) -> ColumnMap:
+    """Read a ``--columns`` file (an empty map when none is given).
+
+    Parameters
+    ----------
+    path : Path or None
+        The YAML file of the committee's column names.
+    """
+    from fairpanel.io import ColumnMap, read_column_map  # start-up time (pandas)
+
+    return ColumnMap() if path is None else read_column_map(existing_file(path))
+
+
+def map_inputs(column_map: ColumnMap) -> dict[str, Path | None]:
+    """Return the ``--columns`` file as an input of an output's provenance (its SHA-256).
+
+    Parameters
+    ----------
+    column_map : ColumnMap
+        The map a command read.
+    """
+    return {"--columns": None if column_map.source is None else Path(column_map.source)}
+
+
+def map_provenance(column_map: ColumnMap) -> dict[str, Any]:
+    """Return the names read from ``--columns``, recorded beside an output's inputs.
+
+    Parameters
+    ----------
+    column_map : ColumnMap
+        The map a command read.
+    """
+    return {} if column_map.source is None else {"columns": column_map.to_dict()}
+
+
 def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
     """Give a command the reviews table's column options, passed on as one ``columns``.
 
-    ``--submission-col``, ``--reviewer-col``, ``--criterion-col``, ``--score-col`` and
-    ``--conflict-col`` are declared here once, with the defaults of
-    :class:`~fairpanel._schema.ReviewColumns`; the command declares a parameter
-    ``columns: ReviewColumns`` and receives them in it.
+    ``--columns`` (the map file), ``--submission-col``, ``--reviewer-col``,
+    ``--criterion-col``, ``--score-col`` and ``--conflict-col`` are declared here once;
+    an option given wins over the map, and the map over the defaults of
+    :class:`~fairpanel._schema.ReviewColumns`. The command declares a parameter
+    ``columns: ReviewColumns`` and receives them in it; one that declares
+    ``column_map`` also receives the map (with the options given) for its other tables.
 
     Parameters
     ----------
@@ -365,25 +430,36 @@ def with_review_columns(command: Callable[..., R]) -> Callable[..., R]:
     callable
         The command as Typer sees it: the five options in place of ``columns``.
     """
-    signature = inspect.signature(command, eval_str=True)
-    defaults = ReviewColumns()
+    # ``column_map: ColumnMap`` is a TYPE_CHECKING name (io loads pandas): any stands in.
+    signature = inspect.signature(command, eval_str=True, locals={"ColumnMap": Any})
     added = [
         inspect.Parameter(
             f"{key}_col",
             inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[str, typer.Option(f"--{key}-col", help=text)],
-            default=getattr(defaults, key),
+            annotation=Annotated[str | None, typer.Option(f"--{key}-col", help=text)],
+            default=None,
         )
         for key, text in _COLUMN_HELP.items()
     ]
-    kept = [p for p in signature.parameters.values() if p.name != "columns"]
+    added.append(
+        inspect.Parameter(
+            "columns_file", inspect.Parameter.KEYWORD_ONLY, annotation=ColumnsFile, default=None
+        )
+    )
+    wants_map = "column_map" in signature.parameters
+    kept = [p for p in signature.parameters.values() if p.name not in ("columns", "column_map")]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> R:
-        given = {key: kwargs.pop(f"{key}_col") for key in _COLUMN_HELP}
-        return command(*args, columns=ReviewColumns(**given), **kwargs)
+        given = {_COLUMN_NAMES[key]: kwargs.pop(f"{key}_col", None) for key in _COLUMN_HELP}
+        mapped = load_column_map(kwargs.pop("columns_file", None)).with_options(**given)
+        if wants_map:
+            kwargs["column_map"] = mapped
+        return command(*args, columns=mapped.review_columns(), **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    # Typer reads the type hints too: the evaluated ones, without the map's name.
+    wrapper.__annotations__ = {p.name: p.annotation for p in (*kept, *added)}
     return wrapper
 
 
@@ -406,6 +482,7 @@ def read_scored_reviews(
     columns: ReviewColumns,
     encoding: str,
     drop_missing: bool,
+    submissions: pd.DataFrame | None = None,
 ) -> tuple[Rubric | None, ScaleChoice, pd.DataFrame]:
     """Load the rubric, reconcile it with the scale options, and load the reviews on it.
 
@@ -436,7 +513,12 @@ def read_scored_reviews(
         rubric_name=None if rubric is None else str(rubric),
     )
     table = read_reviews(
-        path, columns=columns, rubric=chosen.check, encoding=encoding, drop_missing=drop_missing
+        path,
+        columns=columns,
+        rubric=chosen.check,
+        encoding=encoding,
+        drop_missing=drop_missing,
+        submissions=submissions,
     )
     return loaded, chosen, table
 
@@ -473,29 +555,40 @@ def read_reviews(
 def read_submissions(
     path: Path,
     *,
-    submission_col: str,
+    column_map: ColumnMap,
     groups: list[str] | None = None,
-    request_col: str | None = None,
     encoding: str,
 ) -> pd.DataFrame:
-    """Load a submissions file as every command does (its id, group and request columns)."""
+    """Load a submissions file as every command does (its id, group and request columns).
+
+    The columns come from ``column_map``: the options given (``--submission-col``,
+    ``--request-col``), else the ``--columns`` file's names, else fairpanel's.
+    """
     from fairpanel.io import load_submissions  # start-up time, as in read_reviews
 
-    columns = SubmissionColumns(
-        submission=submission_col, groups=tuple(groups or ()), request=request_col
+    return load_submissions(
+        existing_file(path),
+        columns=column_map.submission_columns(groups=groups),
+        encoding=encoding,
+        rename=column_map.renames("submissions"),
     )
-    return load_submissions(existing_file(path), columns=columns, encoding=encoding)
 
 
-def read_history(path: Path, *, groups: list[str], encoding: str) -> pd.DataFrame:
+def read_history(
+    path: Path, *, groups: list[str], encoding: str, id_col: str = "submission_id"
+) -> pd.DataFrame:
     """Load past cycles for the ML model: ids and group attributes stay text.
 
-    Other columns become numbers when every cell is one (``"007"`` stays an id).
+    Other columns become numbers when every cell is one (``"007"`` stays an id). An id
+    column named otherwise (``id_col``, from ``--columns``) is read as ``submission_id``.
     """
     from fairpanel.io import read_table  # start-up time, as in read_reviews
 
-    text = ["submission_id", *groups]
-    return read_table(existing_file(path), encoding=encoding, text_columns=text)
+    text = ["submission_id", id_col, *groups]
+    frame = read_table(existing_file(path), encoding=encoding, text_columns=text)
+    if id_col in frame.columns and "submission_id" not in frame.columns:
+        frame = frame.rename(columns={id_col: "submission_id"})
+    return frame
 
 
 def existing_file(path: Path) -> Path:

@@ -7,13 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import DEFAULT_SEED, ML_MODELS, MLModel
 from fairpanel.cli._common import (
+    ColumnsFile,
     Encoding,
-    RequiredGroups,
+    Groups,
     Seed,
     console,
     friendly_errors,
+    load_column_map,
+    map_inputs,
+    map_provenance,
     naming,
     read_history,
 )
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["ml_check"]
 
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
+ERR_NO_GROUP = "--group is required: a group attribute column (or give --columns with its groups)"
 
 
 def render(report: CheckReport) -> Table:
@@ -46,10 +52,15 @@ def ml_check(
     history: Annotated[
         Path, typer.Option("--history", help="Past cycles: features, groups and outcomes.")
     ],
-    group: RequiredGroups,
+    group: Groups = None,
     target: Annotated[
-        str, typer.Option("--target", help="The past decision (0/1) or past score to learn.")
-    ] = "selected",
+        str | None,
+        typer.Option(
+            "--target",
+            help="The past decision (0/1) or past score to learn (default: selected, or "
+            "the --columns file's name of it).",
+        ),
+    ] = None,
     shifted: Annotated[
         Path | None,
         typer.Option("--shifted", help="Data from another source, e.g. real cycles."),
@@ -74,6 +85,7 @@ def ml_check(
         Path | None, typer.Option("--json", help="Write the findings as JSON.")
     ] = None,
     encoding: Encoding = "utf-8",
+    columns_file: ColumnsFile = None,
 ) -> None:
     """Check a model of past decisions before it ranks anyone.
 
@@ -86,13 +98,25 @@ def ml_check(
     from fairpanel.ml import run_checks
     from fairpanel.ml._shift import SHIFTED
 
+    column_map = load_column_map(columns_file)
+    group = group or list(column_map.groups)
+    if not group:
+        raise FairpanelInputError(ERR_NO_GROUP, field="--group")
+    mapped_target = column_map.name("decisions", "selected")
+    target = target or (mapped_target if isinstance(mapped_target, str) else "selected")
+    mapped_id = column_map.name("decisions", "submission_id")
+    id_col = mapped_id if isinstance(mapped_id, str) else "submission_id"
     outputs = open_outputs(
         {"--json": json_out},
-        inputs={"--history": history, "--shifted": shifted},
-        provenance=OutputProvenance("ml-check", seed=str(seed)),
+        inputs={"--history": history, "--shifted": shifted, **map_inputs(column_map)},
+        provenance=OutputProvenance("ml-check", seed=str(seed), extra=map_provenance(column_map)),
     )
-    past = read_history(history, groups=group, encoding=encoding)
-    other = None if shifted is None else read_history(shifted, groups=group, encoding=encoding)
+    past = read_history(history, groups=group, encoding=encoding, id_col=id_col)
+    other = (
+        None
+        if shifted is None
+        else read_history(shifted, groups=group, encoding=encoding, id_col=id_col)
+    )
     # The library names the shifted table; any other cell it reads is the history's.
     with naming(history, {SHIFTED: shifted}):
         report = run_checks(

@@ -22,12 +22,15 @@ from fairpanel.cli._common import (
     Seed,
     console,
     friendly_errors,
+    map_inputs,
+    map_provenance,
     naming,
     read_scored_reviews,
     with_review_columns,
 )
 
 if TYPE_CHECKING:
+    from fairpanel.io import ColumnMap
     from fairpanel.reliability import ReliabilityResult
 
 __all__ = ["reliability_command"]
@@ -109,6 +112,7 @@ def reliability_command(
     ] = None,
     *,
     columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Rater reliability: the six intraclass correlations and Krippendorff's α."""
     # Imported here, not at the top, for start-up time: reliability pulls in scipy,
@@ -118,8 +122,10 @@ def reliability_command(
 
     outputs = open_outputs(
         {"--json": json_out},
-        inputs={"--reviews": reviews, "--rubric": rubric},
-        provenance=OutputProvenance("reliability", seed=str(seed)),
+        inputs={"--reviews": reviews, "--rubric": rubric, **map_inputs(column_map)},
+        provenance=OutputProvenance(
+            "reliability", seed=str(seed), extra=map_provenance(column_map)
+        ),
     )
     # The same scale rule as `fairpanel score`: a rubric's scale, or one given here.
     _, chosen, table = read_scored_reviews(

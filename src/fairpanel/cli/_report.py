@@ -13,12 +13,20 @@ import typer
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
 from fairpanel._schema import DEFAULT_MIN_CELL
-from fairpanel.cli._common import console, existing_file, friendly_errors
+from fairpanel.cli._common import (
+    ColumnsFile,
+    console,
+    existing_file,
+    friendly_errors,
+    load_column_map,
+    map_inputs,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from fairpanel.ml import CheckReport
+    from fairpanel.scoring import ScoreResult
 
 __all__ = ["report"]
 
@@ -54,11 +62,26 @@ def _check_report(path: Path) -> CheckReport:
     return _load(path, CheckReport.from_dict)
 
 
+def _scores(path: Path, rename: dict[str, str]) -> ScoreResult | pd.DataFrame:
+    """Read the scores: a score run's JSON (with its panels) or its table."""
+    from fairpanel.io import load_scores
+    from fairpanel.scoring import ScoreResult
+
+    if path.suffix.lower() == ".json":
+        return _load(path, ScoreResult.from_dict)
+    return load_scores(path, rename=rename)
+
+
 @friendly_errors
 def report(
     out: Annotated[Path, typer.Option("--out", help="Folder for report.html, .md and .json.")],
     scores: Annotated[
-        Path | None, typer.Option("--scores", help="Score table from `fairpanel score`.")
+        Path | None,
+        typer.Option(
+            "--scores",
+            help="Scores from `fairpanel score`: its table (CSV), or its --json (which "
+            "adds the diagnostics and the panels that share no reviewer).",
+        ),
     ] = None,
     reviewers: Annotated[
         Path | None, typer.Option("--reviewers", help="Reviewer leniency table (CSV).")
@@ -99,12 +122,13 @@ def report(
             help="Which decisions the audit is of, e.g. 'the partial lottery (50% intervals)'.",
         ),
     ] = None,
+    columns_file: ColumnsFile = None,
 ) -> None:
     """Write a self-contained HTML report, with Markdown and JSON twins, into OUT."""
     # Imported here, not at the top, for start-up time: the report pulls in altair and
     # vl-convert, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import AuditResult
-    from fairpanel.io import load_allocation, load_scores, open_outputs, read_table
+    from fairpanel.io import load_allocation, open_outputs, read_table
     from fairpanel.io._checksum import file_checksums
     from fairpanel.lottery import certificate_from_dict
     from fairpanel.reliability import ReliabilityResult
@@ -113,6 +137,7 @@ def report(
     from fairpanel.rubric import load_rubric
     from fairpanel.simulate import SimulationResult
 
+    column_map = load_column_map(columns_file)
     allocations = list(allocation or [])
     certificates = list(certificate or [])
     inputs: list[Path | None] = [
@@ -142,6 +167,7 @@ def report(
             "--simulation": simulation,
             "--ml": ml,
             "--rubric": rubric,
+            **map_inputs(column_map),
         },
     )
     from fairpanel.report._custody import verify_chain
@@ -159,11 +185,11 @@ def report(
             "rubric": [rubric] if rubric else [],
         }
     )
-    tables = [load_allocation(p) for p in allocations]
+    tables = [load_allocation(p, rename=column_map.renames("allocation")) for p in allocations]
     model = build_report(
         ReportInputs(
             rubric=load_rubric(rubric) if rubric else None,
-            scores=load_scores(scores) if scores else None,
+            scores=_scores(scores, column_map.renames("scores")) if scores else None,
             reviewers=read_table(reviewers, text_columns=["reviewer_id"]) if reviewers else None,
             reliability=_load(reliability, ReliabilityResult.from_dict) if reliability else None,
             allocations=tables,

@@ -25,6 +25,8 @@ from fairpanel.cli._common import (
     console,
     fail,
     friendly_errors,
+    map_inputs,
+    map_provenance,
     naming,
     read_scored_reviews,
     with_review_columns,
@@ -33,6 +35,7 @@ from fairpanel.cli._common import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fairpanel.io import ColumnMap
     from fairpanel.scoring import ScoreResult
 
 __all__ = ["score_command"]
@@ -50,6 +53,17 @@ WARN_INFERRED = (
     "--rubric, --scale-min/--scale-max or --grades"
 )
 
+NOTE_PER_PANEL = (
+    "scored {n} panels on their own ({names}): they share no reviewer, so each is "
+    "ranked among its own ('{column}' in the output); --one-ranking fits them together"
+)
+NOTE_LINKED = (
+    "the {n} panels in '{column}' share reviewers: one fit and one ranking across them "
+    "('{column}' in the output); if a reviewer id is only a number within its panel "
+    "(voter 1 of each section), it is not one person: name both columns, "
+    "--reviewer-col {column},<reviewer column>, and each panel is scored on its own"
+)
+
 ERR_NO_SPREAD = (
     "{file}: the Bayesian model cannot be fitted: the scores hardly vary (every review "
     "the same, or nearly), so reviewer leniency and noise cannot be told apart; check the "
@@ -62,15 +76,46 @@ ERR_UNCONVERGED = (
 )
 
 
-def score(reviews: pd.DataFrame, /, **options: Any) -> ScoreResult:
+def score(
+    reviews: pd.DataFrame,
+    /,
+    *,
+    panels: pd.Series | None = None,
+    panel_col: str | None = None,
+    together: bool = True,
+    **options: Any,
+) -> ScoreResult:
     """Call :func:`fairpanel.scoring.score`, imported on the first call.
 
+    With ``panels`` (each submission's panel), :func:`fairpanel.scoring.score_by_panel`.
     The scoring module pulls in scipy, which ``fairpanel --help`` need not wait for; a
     module-level name (not an import inside the command) keeps it replaceable in tests.
     """
     from fairpanel.scoring import score as score_
+    from fairpanel.scoring import score_by_panel
 
-    return score_(reviews, **options)
+    if panels is None:
+        return score_(reviews, **options)
+    return score_by_panel(reviews, panels, column=str(panel_col), together=together, **options)
+
+
+def _panels(
+    path: Path,
+    table: pd.DataFrame,
+    panel_col: str,
+    columns: ReviewColumns,
+    encoding: str,
+    one_ranking: bool,
+) -> tuple[pd.Series, bool]:
+    """Each submission's panel (the same on all its rows), and whether to fit them together."""
+    from fairpanel.io import submissions_from_reviews
+    from fairpanel.scoring import panels_linked
+
+    subs = submissions_from_reviews(
+        path, submission=columns.submission, keep=[panel_col], encoding=encoding
+    )
+    panels = subs.set_index("submission_id")[panel_col].astype("str")
+    return panels, one_ranking or panels_linked(table, panels)
 
 
 def _fmt(value: float, digits: int = 2) -> str:
@@ -174,8 +219,27 @@ def score_command(
             "(for allocate --strategy partial-lottery --interval 0.8).",
         ),
     ] = None,
+    panel_col: Annotated[
+        str | None,
+        typer.Option(
+            "--panel-col",
+            help="The reviews' column of each submission's panel (section, committee): "
+            "panels that share no reviewer are scored each on its own and ranked within "
+            "it; the output carries the column (allocate --panel-col gives places per "
+            "panel).",
+        ),
+    ] = None,
+    one_ranking: Annotated[
+        bool,
+        typer.Option(
+            "--one-ranking",
+            help="With --panel-col: fit every panel together and rank across them, even "
+            "when they share no reviewer (compared then only through the model's priors).",
+        ),
+    ] = False,
     *,
     columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Calibrated scores, reviewer leniency and expected ranks (the SNSF model)."""
     # Imported here for start-up time (pandas, yaml), as in every command.
@@ -188,8 +252,8 @@ def score_command(
 
     outputs = open_outputs(
         {"--out": out, "--json": json_out, "--reviewers-out": reviewers_out},
-        inputs={"--reviews": reviews, "--rubric": rubric},
-        provenance=OutputProvenance("score", seed=str(seed)),
+        inputs={"--reviews": reviews, "--rubric": rubric, **map_inputs(column_map)},
+        provenance=OutputProvenance("score", seed=str(seed), extra=map_provenance(column_map)),
     )
     scale = ScaleOptions(scale_min, scale_max, scale_step, grades, lower_is_better)
     loaded_rubric, chosen, table = read_scored_reviews(
@@ -200,10 +264,17 @@ def score_command(
         encoding=encoding,
         drop_missing=drop_missing,
     )
+    panel_col = panel_col or column_map.panel
+    panels, together = None, True
+    if panel_col is not None:
+        panels, together = _panels(reviews, table, panel_col, columns, encoding, one_ranking)
     try:
         with naming(reviews):
             result = score(
                 table,
+                panels=panels,
+                panel_col=panel_col,
+                together=together,
                 rubric=loaded_rubric,
                 scale=chosen.scale,
                 higher_is_better=not lower_is_better,
@@ -224,7 +295,13 @@ def score_command(
             raise fail(ERR_NO_SPREAD.format(file=reviews)) from None
         raise fail(str(exc)) from None
     _show(result)
-    if len(result.panel_sizes) > 1:
+    if panels is not None:
+        names = sorted(set(panels.astype(str)))
+        note = NOTE_LINKED if together else NOTE_PER_PANEL
+        console.print(
+            note.format(n=len(names), names=", ".join(names), column=panel_col), markup=False
+        )
+    if together and len(result.panel_sizes) > 1:
         sizes = ", ".join(map(str, result.panel_sizes))
         console.print(WARN_PANELS.format(n=len(result.panel_sizes), sizes=sizes), markup=False)
     if result.scale.inferred:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._schema import DEFAULT_SEED, SIMULATED_STRATEGIES, ReviewColumns, SubmissionColumns
+from fairpanel._schema import DEFAULT_SEED, SIMULATED_STRATEGIES, ReviewColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
@@ -25,11 +25,15 @@ from fairpanel.cli._common import (
     console,
     existing_file,
     friendly_errors,
+    map_inputs,
+    map_provenance,
     read_scored_reviews,
+    read_submissions,
     with_review_columns,
 )
 
 if TYPE_CHECKING:
+    from fairpanel.io import ColumnMap
     from fairpanel.simulate import Scenario
 
 __all__ = ["ERR_STRATEGY", "simulate"]
@@ -143,6 +147,7 @@ def simulate(
     ] = True,
     *,
     columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Compare selection strategies on simulated cycles where true merit is known."""
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
@@ -151,6 +156,8 @@ def simulate(
     from fairpanel.simulate import compare, load_scenario, parse_grid, scenario_yaml, sweep
     from fairpanel.simulate._scenario_parse import check_replicates
 
+    if from_reviews is not None and not group and column_map.groups:
+        group = list(column_map.groups[:1])
     if (scenario is None) == (from_reviews is None):
         raise FairpanelInputError(ERR_ONE_SOURCE if scenario else ERR_NO_SOURCE)
     if len(group or ()) > 1:
@@ -172,8 +179,9 @@ def simulate(
             "--from-reviews": from_reviews,
             "--submissions": submissions,
             "--rubric": rubric,
+            **map_inputs(column_map),
         },
-        provenance=OutputProvenance("simulate", seed=str(seed)),
+        provenance=OutputProvenance("simulate", seed=str(seed), extra=map_provenance(column_map)),
     )
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
@@ -192,6 +200,7 @@ def simulate(
             existing_file(from_reviews),
             capacity=capacity,
             columns=columns,
+            column_map=column_map,
             group_col=group[0] if group else None,
             submissions=submissions,
             rubric=rubric,
@@ -250,6 +259,7 @@ def _panel_scenario(
     *,
     capacity: float,
     columns: ReviewColumns,
+    column_map: ColumnMap,
     group_col: str | None,
     submissions: Path | None,
     rubric: Path | None,
@@ -258,7 +268,7 @@ def _panel_scenario(
     encoding: str,
 ) -> Scenario:
     """Load the panel's tables, build its scenario and print it as YAML."""
-    from fairpanel.io import load_submissions, submissions_from_reviews
+    from fairpanel.io import submissions_from_reviews
     from fairpanel.simulate import scenario_from_reviews, scenario_yaml
 
     loaded, chosen, table = read_scored_reviews(
@@ -272,10 +282,8 @@ def _panel_scenario(
     groups = None
     if group_col is not None:
         if submissions is not None:
-            subs = load_submissions(
-                existing_file(submissions),
-                columns=SubmissionColumns(submission=columns.submission, groups=(group_col,)),
-                encoding=encoding,
+            subs = read_submissions(
+                submissions, column_map=column_map, groups=[group_col], encoding=encoding
             )
         else:
             subs = submissions_from_reviews(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,14 +11,23 @@ from fairpanel._schema import ReviewColumns
 from fairpanel.cli._common import (
     DropMissing,
     Encoding,
+    Grades,
     Groups,
+    LowerIsBetter,
     RequestCol,
     ReviewsFile,
+    ScaleMax,
+    ScaleMin,
+    ScaleOptions,
+    ScaleStep,
     friendly_errors,
-    read_reviews,
+    read_scored_reviews,
     read_submissions,
     with_review_columns,
 )
+
+if TYPE_CHECKING:
+    from fairpanel.io import ColumnMap
 
 __all__ = ["validate"]
 
@@ -45,30 +54,34 @@ def validate(
     request_col: RequestCol = None,
     encoding: Encoding = "utf-8",
     drop_missing: DropMissing = False,
+    scale_min: ScaleMin = None,
+    scale_max: ScaleMax = None,
+    scale_step: ScaleStep = None,
+    grades: Grades = None,
+    lower_is_better: LowerIsBetter = False,
     *,
     columns: ReviewColumns,
+    column_map: ColumnMap,
 ) -> None:
     """Check the reviews (and submissions, rubric): exit 0 with a summary, or 2 and the error."""
-    # Imported here for start-up time (pandas, yaml), as in every command.
-    from fairpanel.rubric import load_rubric
-
-    loaded_rubric = None if rubric is None else load_rubric(rubric)
     subs = None
     if submissions is not None:
         subs = read_submissions(
             submissions,
-            submission_col=columns.submission,
+            column_map=column_map.with_options(request=request_col),
             groups=group,
-            request_col=request_col,
             encoding=encoding,
         )
-    table = read_reviews(
+    # The same scale rule as `fairpanel score`: a rubric's scale, or one given here
+    # (without either, any number is a score: there is no scale to check against).
+    _, _, table = read_scored_reviews(
         reviews,
+        rubric=rubric,
+        scale=ScaleOptions(scale_min, scale_max, scale_step, grades, lower_is_better),
         columns=columns,
-        rubric=loaded_rubric,
-        submissions=subs,
         encoding=encoding,
         drop_missing=drop_missing,
+        submissions=subs,
     )
     n_reviews = len(table[["submission_id", "reviewer_id"]].drop_duplicates())
     typer.echo(

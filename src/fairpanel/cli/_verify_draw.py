@@ -9,7 +9,13 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
-from fairpanel.cli._common import existing_file, fail, friendly_errors
+from fairpanel.cli._common import (
+    ColumnsFile,
+    existing_file,
+    fail,
+    friendly_errors,
+    load_column_map,
+)
 
 __all__ = ["read_json_object", "verify_draw"]
 
@@ -70,6 +76,7 @@ def verify_draw(
         str | None,
         typer.Option("--published", help="The commitment SHA-256 published before the seed."),
     ] = None,
+    columns_file: ColumnsFile = None,
 ) -> None:
     """Recompute a draw from its certificate: exit 0 if it matches, else 2 and why."""
     path = existing_file(certificate)
@@ -131,26 +138,36 @@ def verify_draw(
     if cert.commitment is not None:
         lines.append(OK_COMMITTED.format(sha256=cert.commitment.sha256))
     if allocation is not None or scores is not None:
-        lines.extend(_custody(cert, path, data, allocation, scores))
+        lines.extend(_custody(cert, path, data, allocation, scores, columns_file))
     for line in lines:
         typer.echo(line)
 
 
 def _custody(
-    cert: Any, path: Path, data: dict[str, Any], allocation: Path | None, scores: Path | None
+    cert: Any,
+    path: Path,
+    data: dict[str, Any],
+    allocation: Path | None,
+    scores: Path | None,
+    columns_file: Path | None,
 ) -> list[str]:
     from fairpanel.io import read_provenance
     from fairpanel.strategies._zone import check_against_allocation, check_against_scores
 
     recorded = read_provenance(path, data)
+    column_map = load_column_map(columns_file)
     lines = []
     if allocation is not None:
-        problem = check_against_allocation(cert, recorded, existing_file(allocation))
+        problem = check_against_allocation(
+            cert, recorded, existing_file(allocation), rename=column_map.renames("allocation")
+        )
         if problem is not None:
             raise fail(problem)
         lines.append(OK_ALLOCATION.format(alloc=allocation))
     if scores is not None:
-        problem, note = check_against_scores(cert, recorded, existing_file(scores))
+        problem, note = check_against_scores(
+            cert, recorded, existing_file(scores), rename=column_map.renames("scores")
+        )
         if problem is not None:
             raise fail(problem)
         zone = f"; {note}" if note else ", and the rule gives the same zone from it"

@@ -6,7 +6,9 @@ row and the column, with what to do. Consumers (strategies, audit, report) call 
 loaders on what they are handed; a frame a loader returned is not checked twice.
 """
 
+from fairpanel.io._capacities import load_capacities
 from fairpanel.io._checks import ERR_NOT_BOOL, bool_mask
+from fairpanel.io._column_map import ColumnMap, read_column_map
 from fairpanel.io._counts import load_counts
 from fairpanel.io._decisions import load_decisions
 from fairpanel.io._derive import submissions_from_reviews
@@ -32,6 +34,7 @@ __all__ = [
     "PROVENANCE_SUFFIX",
     "REVIEW_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "ColumnMap",
     "FileRecord",
     "OutputProvenance",
     "OutputTransaction",
@@ -42,6 +45,7 @@ __all__ = [
     "check_output_target",
     "guard_outputs",
     "load_allocation",
+    "load_capacities",
     "load_counts",
     "load_decisions",
     "load_quotas",
@@ -49,6 +53,7 @@ __all__ = [
     "load_scores",
     "load_submissions",
     "open_outputs",
+    "read_column_map",
     "read_provenance",
     "read_table",
     "sidecar_path",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import BOOL_HINT, FALSE_WORDS, TRUE_WORDS
+from fairpanel.io._column_map import rename_columns
 from fairpanel.io._read import Table, frame_as_text, read_raw, to_number
 
 __all__ = [
@@ -57,20 +58,30 @@ Check = tuple[npt.NDArray[np.bool_], Callable[[int], FairpanelInputError]]
 
 
 def as_table(
-    obj: str | Path | pd.DataFrame, *, encoding: str, source: str | None, default_name: str
+    obj: str | Path | pd.DataFrame,
+    *,
+    encoding: str,
+    source: str | None,
+    default_name: str,
+    rename: Mapping[str, str] | None = None,
 ) -> Table:
-    """Read a path, or wrap a DataFrame, as text cells with spreadsheet positions."""
+    """Read a path, or wrap a DataFrame, as text cells with spreadsheet positions.
+
+    ``rename`` maps fairpanel's column names to the committee's (a ``--columns`` file):
+    see :func:`fairpanel.io._column_map.rename_columns`.
+    """
     if isinstance(obj, pd.DataFrame):
         # Rows of a frame are counted by position, as if it were written to a sheet. A
         # frame a loader returned still names the file it came from.
         named = obj.attrs.get("fairpanel_source")
-        return Table(frame_as_text(obj), source or (str(named) if named else default_name))
+        text = Table(frame_as_text(obj), source or (str(named) if named else default_name))
+        return rename_columns(text, rename)
     if not isinstance(obj, str | Path):
         raise TypeError(f"expected a path or a DataFrame, got {type(obj).__name__}")
     table = read_raw(obj, encoding=encoding)
     if source is not None:
-        return Table(table.frame, source, table.decimal)
-    return table
+        table = Table(table.frame, source, table.decimal)
+    return rename_columns(table, rename)
 
 
 def require_columns(

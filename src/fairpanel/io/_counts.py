@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ def load_counts(
     strata_col: str | None = None,
     encoding: str = "utf-8",
     source: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load and check a counts table: one row per group (and stratum), as published.
 
@@ -56,6 +58,9 @@ def load_counts(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"counts table"`` for a DataFrame).
+    rename : mapping of str to str, optional
+        fairpanel's column name → the committee's (:meth:`fairpanel.io.ColumnMap.renames`):
+        a column under the committee's name is read as fairpanel's.
 
     Returns
     -------
@@ -84,7 +89,9 @@ def load_counts(
     if is_loaded(counts, "counts"):
         # Checked once already, under fairpanel's names; only the stratum is new.
         group_col, applicants_col, selected_col = "group", "applicants", "selected"
-    table = as_table(counts, encoding=encoding, source=source, default_name="counts table")
+    table = as_table(
+        counts, encoding=encoding, source=source, default_name="counts table", rename=rename
+    )
     required: dict[str, str | None] = {
         group_col: "--group-col",
         applicants_col: "--applicants-col",

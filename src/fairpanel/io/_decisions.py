@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -67,6 +67,7 @@ def load_decisions(
     submissions: pd.DataFrame | None = None,
     encoding: str = "utf-8",
     source: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load and check a decisions table: one row per applicant and its decision.
 
@@ -102,6 +103,9 @@ def load_decisions(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"decisions table"`` for a DataFrame).
+    rename : mapping of str to str, optional
+        fairpanel's column name → the committee's (:meth:`fairpanel.io.ColumnMap.renames`):
+        a column under the committee's name is read as fairpanel's.
 
     Returns
     -------
@@ -139,7 +143,9 @@ def load_decisions(
     if is_loaded(decisions, "decisions"):
         # Checked once already, under fairpanel's names for the id and the decision.
         selected, submission_col = "selected", "submission_id"
-    table = as_table(decisions, encoding=encoding, source=source, default_name="decisions table")
+    table = as_table(
+        decisions, encoding=encoding, source=source, default_name="decisions table", rename=rename
+    )
     own = set(table.frame.columns)
     # Every row counted as an applicant is one named applicant: without ids, a file of
     # votes or reviews (several rows per submission) would be counted row by row.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
@@ -39,6 +40,7 @@ def load_scores(
     *,
     encoding: str = "utf-8",
     source: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load and check a score table (one row per submission, as ``fairpanel score`` writes).
 
@@ -51,6 +53,9 @@ def load_scores(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"scores table"`` for a DataFrame).
+    rename : mapping of str to str, optional
+        fairpanel's column name → the committee's (:meth:`fairpanel.io.ColumnMap.renames`):
+        a column under the committee's name is read as fairpanel's.
 
     Returns
     -------
@@ -82,7 +87,9 @@ def load_scores(
     if is_loaded(scores, "scores"):
         return scores
     spec = TABLES["scores"]
-    table = as_table(scores, encoding=encoding, source=source, default_name="scores table")
+    table = as_table(
+        scores, encoding=encoding, source=source, default_name="scores table", rename=rename
+    )
     # Scores are written whole: only the holistic band may be empty (no band given).
     values, checks = _read(table, spec, empty_ok=["band"])
     if SCORE_DIRECTION in values:
@@ -96,6 +103,7 @@ def load_allocation(
     *,
     encoding: str = "utf-8",
     source: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load and check an allocation (one row per submission, as ``fairpanel allocate`` writes).
 
@@ -109,6 +117,9 @@ def load_allocation(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"allocation table"`` for a DataFrame).
+    rename : mapping of str to str, optional
+        fairpanel's column name → the committee's (:meth:`fairpanel.io.ColumnMap.renames`):
+        a column under the committee's name is read as fairpanel's.
 
     Returns
     -------
@@ -138,7 +149,13 @@ def load_allocation(
     if is_loaded(allocation, "allocation"):
         return allocation
     spec = TABLES["allocation"]
-    table = as_table(allocation, encoding=encoding, source=source, default_name="allocation table")
+    table = as_table(
+        allocation,
+        encoding=encoding,
+        source=source,
+        default_name="allocation table",
+        rename=rename,
+    )
     # Optional columns may be empty: a submission not drawn has no draw position, and
     # without a budget there is no request.
     values, checks = _read(table, spec, empty_ok=True)

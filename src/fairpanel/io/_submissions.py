@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +52,7 @@ def load_submissions(
     columns: SubmissionColumns = DEFAULT_SUBMISSION_COLUMNS,
     encoding: str = "utf-8",
     source: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load and check a submissions table.
 
@@ -67,6 +69,9 @@ def load_submissions(
     source : str, optional
         The name to give the table in error messages (default: the path, or
         ``"submissions table"`` for a DataFrame).
+    rename : mapping of str to str, optional
+        fairpanel's column name → the committee's (:meth:`fairpanel.io.ColumnMap.renames`):
+        a column under the committee's name is read as fairpanel's.
 
     Returns
     -------
@@ -103,7 +108,11 @@ def load_submissions(
         # Checked once already, under fairpanel's id column name.
         columns = SubmissionColumns(groups=columns.groups, request=columns.request)
     table = as_table(
-        submissions, encoding=encoding, source=source, default_name="submissions table"
+        submissions,
+        encoding=encoding,
+        source=source,
+        default_name="submissions table",
+        rename=rename,
     )
     frame = table.frame
     required = {columns.submission: "--submission-col"}

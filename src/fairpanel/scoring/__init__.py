@@ -6,7 +6,17 @@ rubric totals of each review. See ``docs/scoring.md``.
 """
 
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
+from fairpanel.scoring._panels import panels_linked, score_by_panel
 from fairpanel.scoring._result import Diagnostics, ScoreResult
 from fairpanel.scoring._score import METHODS, score
 
-__all__ = ["METHODS", "Diagnostics", "ScoreResult", "ess_bulk", "rhat", "score"]
+__all__ = [
+    "METHODS",
+    "Diagnostics",
+    "ScoreResult",
+    "ess_bulk",
+    "panels_linked",
+    "rhat",
+    "score",
+    "score_by_panel",
+]

@@ -16,6 +16,7 @@ from fairpanel.strategies._factory import (
     parse_tiers,
     parse_weights,
 )
+from fairpanel.strategies._panels import allocate_by_panel
 from fairpanel.strategies._quota import QuotaLotteryStrategy
 from fairpanel.strategies._rules import LotteryStrategy, PartialLotteryStrategy, RankStrategy
 from fairpanel.strategies._tiered import TieredLotteryStrategy
@@ -29,6 +30,7 @@ __all__ = [
     "RankStrategy",
     "Strategy",
     "TieredLotteryStrategy",
+    "allocate_by_panel",
     "check_strategy_options",
     "make_strategy",
     "parse_quality_bar",

@@ -99,7 +99,11 @@ def _short(digest: str) -> str:
 
 
 def check_against_allocation(
-    cert: DrawCertificate, recorded: RecordedProvenance, allocation: Path
+    cert: DrawCertificate,
+    recorded: RecordedProvenance,
+    allocation: Path,
+    *,
+    rename: Mapping[str, str] | None = None,
 ) -> str | None:
     """Return why a certificate is not the given allocation's (None: it is).
 
@@ -111,6 +115,8 @@ def check_against_allocation(
         The certificate file's provenance (:func:`fairpanel.io.read_provenance`).
     allocation : Path
         The allocation CSV.
+    rename : mapping, optional
+        A ``--columns`` file's names of the table's columns (fairpanel's → the file's).
 
     Returns
     -------
@@ -126,7 +132,7 @@ def check_against_allocation(
             then=_short(written[0].sha256),
             now=_short(alloc_sha),
         )
-    table = load_allocation(allocation)
+    table = load_allocation(allocation, rename=rename)
     lot = table[table["tier"] == "lottery"]
     weights = lot["weight"] if "weight" in lot else pd.Series(1.0, index=lot.index)
     order = lot.sort_values("draw_position", kind="stable")["submission_id"].astype(str)
@@ -155,7 +161,11 @@ def _sibling(path: Path, sha256: str) -> bool:
 
 
 def check_against_scores(
-    cert: DrawCertificate, recorded: RecordedProvenance, scores: Path
+    cert: DrawCertificate,
+    recorded: RecordedProvenance,
+    scores: Path,
+    *,
+    rename: Mapping[str, str] | None = None,
 ) -> tuple[str | None, str | None]:
     """Check a certificate against the score file it was drawn from.
 
@@ -171,6 +181,8 @@ def check_against_scores(
         The certificate file's provenance.
     scores : Path
         The score table.
+    rename : mapping, optional
+        A ``--columns`` file's names of the table's columns (fairpanel's → the file's).
 
     Returns
     -------
@@ -195,7 +207,7 @@ def check_against_scores(
     others = [r.file for r in recorded.inputs if r.role not in ("scores", "commitment")]
     if others:
         return None, NOTE_ZONE_NEEDS.format(files=", ".join(others))
-    zone = recompute_zone(load_scores(scores), cert.context)
+    zone = recompute_zone(load_scores(scores, rename=rename), cert.context)
     if zone is None:
         return None, NOTE_ZONE_NEEDS.format(files="the submissions (a budget) or a model")
     entrants, places = zone
