@@ -21,8 +21,11 @@ minimum of the others is raised, until every chance is fixed.
 
 The published distribution is rounded to a grid (multiples of ``1/grid``, 1/10,000 by
 default) by largest remainders (ties by panel order), then units move between panels
-while that raises the smallest chance; the marginals are those of the rounded
-distribution, exactly: a hand check adds integers. Panels are listed in a
+while that raises the smallest chance, and, where the worst-off entrant still lies a
+grid step or more below the LP optimum, units move to new feasible panels found by the
+same pricing problem (:mod:`._quota_grid`), so the published minimum is within one
+grid step of the optimum; the marginals are those of the rounded distribution,
+exactly: a hand check adds integers. Panels are listed in a
 canonical order (their member ids, sorted), so the result depends only on the problem,
 never on the order of input rows.
 """
@@ -49,7 +52,7 @@ ERR_WEIGHTS = "weights must be {n} finite numbers > 0; got {value!r}"
 #: it HiGHS's own tolerances decide, and adding it would only cycle.
 _PRICE_TOL: Final = 1e-9
 _DUAL_TOL: Final = 1e-9
-_LP_OPTIONS: Final = {"presolve": True, "dual_feasibility_tolerance": 1e-10}
+_LP_OPTIONS: Final = {"presolve": False, "dual_feasibility_tolerance": 1e-10}
 _MAX_ROUNDS: Final = 10_000
 _EXTRA_PANELS: Final = 10
 
@@ -263,4 +266,5 @@ def maximin_distribution(
         weights=w,
         lp_minimum=float(lp_minimum or 0.0),
         unreachable=tuple(s for s, r in zip(problem.ids, reach, strict=True) if not r),
+        best=pricer.best,
     )
