@@ -27,9 +27,9 @@ __all__ = ["DEFAULT_GRID", "PanelDistribution", "round_to_grid"]
 #: Panel probabilities are published as multiples of 1/DEFAULT_GRID.
 DEFAULT_GRID: Final = 10_000
 #: At most this many moves to new panels (each is one pricing problem, ~10 ms).
-_MAX_REPAIRS: Final = 200
+_MAX_REPAIRS: Final = 100
 #: Donor panels tried per move, most spare first.
-_DONORS_TRIED: Final = 3
+_DONORS_TRIED: Final = 16
 B = npt.NDArray[np.bool_]
 F64 = npt.NDArray[np.float64]
 
