@@ -185,3 +185,14 @@ def test_cli_runs_the_quota_lottery_when_the_scenario_has_quotas(tmp_path):
     assert doc["scenario"]["quotas"] == [{"attribute": "group", "value": "b", "min": 25,
                                           "max": None}]  # fmt: skip
     assert "quota-lottery" in doc["strategies"]
+
+
+def test_the_report_table_names_the_quotas_the_quota_lottery_met():
+    from fairpanel.report._sections import simulation_section
+
+    sc = _scenario(quotas=[{"value": "b", "min": 22, "max": 30}])
+    res = compare(sc, strategies=["lottery", "quota-lottery"], replicates=4, seed=1,
+                  progress=False)  # fmt: skip
+    table = simulation_section(res).tables[0]
+    assert [row[0] for row in table.rows] == ["lottery", "quota-lottery"]
+    assert "quotas on group (b: min 22, max 30), met in every cycle" in table.note

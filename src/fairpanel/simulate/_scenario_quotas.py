@@ -31,6 +31,7 @@ ERR_QUOTA_ATTRIBUTE = (
     "the simulation has one group attribute, {attribute!r}; a quota on {got!r} cannot apply"
 )
 ERR_QUOTA_GROUP = "'{group}' is not one of the groups {groups}"
+HINT_QUOTAS = "relax one of these bounds, or change the capacity or the group shares"
 
 
 def parse_quotas(raw: Any, shares: Mapping[str, float], attribute: str) -> tuple[Quota, ...]:
@@ -113,4 +114,4 @@ def check_quotas(scenario: Scenario) -> None:
     try:
         check_quota_feasibility(problem)
     except FairpanelInputError as exc:
-        raise FairpanelInputError(exc.message, field="quotas", hint=exc.hint) from None
+        raise FairpanelInputError(exc.message, field="quotas", hint=HINT_QUOTAS) from None
