@@ -192,6 +192,44 @@ def test_maximin_equals_the_lp_over_every_feasible_panel(n: int, seed: int) -> N
         assert problem.satisfied(x)
 
 
+CROSSED = QuotaTable(
+    (
+        Quota("gender", "woman", 8, 10),
+        Quota("stage", "early", 6, 8),
+        Quota("stage", "senior", 0, 4),
+        Quota("region", "west", 3, 4),
+        Quota("region", "north", 0, 6),
+    )
+)
+
+
+def _crossed_zone(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "submission_id": [f"S{k:03d}" for k in range(n)],
+            "gender": rng.choice(["woman", "man"], n, p=[0.4, 0.6]),
+            "stage": rng.choice(["early", "mid", "senior"], n),
+            "region": rng.choice(["north", "south", "east", "west"], n, p=[0.4, 0.3, 0.2, 0.1]),
+        }
+    )
+
+
+# Zones where rounding the LP's panel probabilities alone (largest remainders, then
+# moves between the LP's panels) has been seen to lose a grid step or more of the
+# minimum: 0.128 for 0.1290... (seed 2, 1/1000), 0.17 for 0.1818... (seed 4, 1/100).
+@pytest.mark.parametrize(("seed", "grid"), [(2, 1000), (3, 1000), (4, 100)])
+def test_the_published_grid_minimum_is_within_one_step_of_the_lp(seed: int, grid: int) -> None:
+    problem = QuotaProblem.build(_crossed_zone(80, seed), CROSSED, places=20)
+    dist = maximin_distribution(problem, grid=grid)
+    assert dist.minimum >= dist.lp_minimum - 1 / grid
+    assert sum(dist.counts) == grid
+    for members in dist.panels:  # the panels the repair adds meet every quota too
+        x = np.zeros(problem.n, dtype=int)
+        x[list(members)] = 1
+        assert problem.satisfied(x)
+
+
 def test_tier_weights_scale_the_target_chance() -> None:
     problem = QuotaProblem.build(_zone(10, 4), QUOTAS, places=5)
     weights = np.where(np.arange(10) % 2 == 0, 2.0, 1.0)

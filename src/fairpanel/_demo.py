@@ -49,7 +49,7 @@ EXAMPLE_SEED: Final = 2026
 GROUPS: Final = ("gender", "career_stage", "region")
 TELESCOPE_PLACES: Final = 60
 HIRING_STAGES: Final = ("longlisted", "interviewed", "offered")
-SIMULATED: Final = SIMULATED_STRATEGIES
+SIMULATED: Final = SIMULATED_STRATEGIES[:5]  # the demo's scenario has no quotas
 #: examples/scenarios/biased-reviewers.yaml, inlined so an installed package needs no files:
 #: half the reviewers mark women down by half a merit SD; merit is equal across groups.
 BIASED_REVIEWERS: Final = Scenario.from_dict(

@@ -173,8 +173,8 @@ StrategyName = Literal[
 STRATEGY_NAMES: Final[tuple[StrategyName, ...]] = get_args(StrategyName)
 #: The rules that need no model: the simulation's batched kernels run these.
 RULE_STRATEGIES: Final = STRATEGY_NAMES[:4]
-#: The strategies ``fairpanel simulate`` runs (a quota lottery needs quotas per cycle).
-SIMULATED_STRATEGIES: Final = STRATEGY_NAMES[:5]
+#: The strategies ``fairpanel simulate`` runs (the quota lottery with the scenario's quotas).
+SIMULATED_STRATEGIES: Final = STRATEGY_NAMES
 #: The models the ``ml`` strategy can fit, and the fairlearn mitigations it can compare.
 MLModel = Literal["logistic", "gbm"]
 Mitigation = Literal["exponentiated-gradient", "threshold-optimizer"]

@@ -108,13 +108,14 @@ def simulate(
     ] = 1000,
     seed: Seed = DEFAULT_SEED,
     strategies: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--strategies",
             help="Comma-separated strategies to compare (add 'ml' for a model trained "
-            "on simulated past decisions).",
+            "on simulated past decisions). Default: rank, lottery, partial-lottery, "
+            "tiered-lottery, and quota-lottery when the scenario has quotas.",
         ),
-    ] = "rank,lottery,partial-lottery,tiered-lottery",
+    ] = None,
     sweep_over: Annotated[
         list[str] | None,
         typer.Option(
@@ -153,7 +154,14 @@ def simulate(
     # Imported here, not at the top, for start-up time: the simulations pull in scipy
     # and the strategies, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.io import OutputProvenance, open_outputs
-    from fairpanel.simulate import compare, load_scenario, parse_grid, scenario_yaml, sweep
+    from fairpanel.simulate import (
+        compare,
+        default_strategies,
+        load_scenario,
+        parse_grid,
+        scenario_yaml,
+        sweep,
+    )
     from fairpanel.simulate._scenario_parse import check_replicates
 
     if from_reviews is not None and not group and column_map.groups:
@@ -185,7 +193,7 @@ def simulate(
     )
     if replicates < 2:
         raise FairpanelInputError(ERR_REPLICATES.format(value=replicates), field="--replicates")
-    names = _strategies(strategies)
+    names = None if strategies is None else _strategies(strategies)
     grid = parse_grid(sweep_over or ())
     if grid and sweep_replicates < 2:
         raise FairpanelInputError(
@@ -210,6 +218,7 @@ def simulate(
         )
     size = {"submissions": sc.submissions, "reviews_per_submission": sc.reviews_per_submission}
     check_replicates(replicates, **size, field="--replicates")
+    names = names or default_strategies(sc)
     if grid:
         check_replicates(sweep_replicates, **size, field="--sweep-replicates")
     result = compare(

@@ -1,12 +1,18 @@
 """A distribution over panels, rounded to a published grid (multiples of ``1/grid``).
 
 Largest remainders first (ties by canonical panel order), then single grid units move
-from panel to panel while that raises the smallest chance; the published marginals are
-the rounded distribution's, exactly.
+from panel to panel while that raises the smallest chance. Rounding ~130 panel
+probabilities can still cost the worst-off entrant a few grid units, since its panels'
+rounding errors add up; so, when a pricing oracle is given (the column generation's
+best-panel search), units then move from a panel whose members can spare them to a
+*new* feasible panel that holds the entrants below one unit under the LP optimum,
+until none is (or no such move exists): the published minimum is then within
+``1/grid`` of the LP's. The published marginals are the rounded distribution's, exactly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final
@@ -20,6 +26,10 @@ __all__ = ["DEFAULT_GRID", "PanelDistribution", "round_to_grid"]
 
 #: Panel probabilities are published as multiples of 1/DEFAULT_GRID.
 DEFAULT_GRID: Final = 10_000
+#: At most this many moves to new panels (each is one pricing problem, ~10 ms).
+_MAX_REPAIRS: Final = 100
+#: Donor panels tried per move, most spare first.
+_DONORS_TRIED: Final = 16
 B = npt.NDArray[np.bool_]
 F64 = npt.NDArray[np.float64]
 
@@ -124,6 +134,60 @@ def _lift_minimum(
     return counts
 
 
+def _repair(
+    counts: npt.NDArray[np.int64],
+    x: B,
+    target: F64,
+    reach: B,
+    best: Callable[[F64], B],
+) -> tuple[npt.NDArray[np.int64], B]:
+    """Move units to new panels until every reachable entrant has ``target`` units.
+
+    A move takes ``u`` units from a donor panel and gives them to a feasible panel
+    ``Q`` from ``best`` (the largest total price): entrants short of their target are
+    priced 1, and the donor's members who cannot spare a unit a price above all the
+    others together, so ``Q`` keeps them if any feasible panel does. The move is made
+    only when ``Q`` keeps every such member and holds at least one entrant short of
+    target; nobody then falls below target and someone rises. Donors are tried most
+    spare first (ties by canonical order). Deterministic: the pricing is solved exactly.
+    """
+    counts, x = counts.copy(), x.copy()
+    n = x.shape[1]
+    for _ in range(_MAX_REPAIRS):
+        have = x.T.astype(np.int64) @ counts
+        slack = np.where(reach, have - np.ceil(target - 1e-9), n).astype(np.int64)
+        short = slack < 0
+        if not short.any():
+            break
+        spare = np.where(x, slack[None, :], n).min(axis=1)  # a donor's least spare member
+        donors = np.flatnonzero(counts > 0)
+        donors = donors[np.argsort(-spare[donors], kind="stable")][:_DONORS_TRIED]
+        moved = False
+        for d in donors:
+            keep = x[d] & (slack <= 0)  # members who cannot lose a unit
+            price = short.astype(float)
+            price[keep] = float(n + 1)
+            panel = best(price)
+            gain = panel & ~x[d] & short
+            if (keep & ~panel).any() or not gain.any():
+                continue
+            losers = x[d] & ~panel
+            room = slack[losers].min() if losers.any() else int(counts[d])
+            units = int(min(counts[d], max(room, 1), (-slack[gain]).min()))
+            match = np.flatnonzero((x == panel[None, :]).all(axis=1))
+            if match.size:
+                counts[match[0]] += units
+            else:
+                x = np.vstack([x, panel[None, :]])
+                counts = np.append(counts, units)
+            counts[d] -= units
+            moved = True
+            break
+        if not moved:
+            break
+    return counts, x
+
+
 def round_to_grid(
     problem: QuotaProblem,
     panels: list[B],
@@ -133,6 +197,7 @@ def round_to_grid(
     weights: F64,
     lp_minimum: float,
     unreachable: tuple[str, ...] = (),
+    best: Callable[[F64], B] | None = None,
 ) -> PanelDistribution:
     """Round panel probabilities to multiples of ``1/grid``.
 
@@ -155,6 +220,10 @@ def round_to_grid(
         The LP's optimum (recorded).
     unreachable : tuple of str
         Entrants on no feasible panel (recorded).
+    best : callable, optional
+        The feasible panel with the largest total of a price vector (the column
+        generation's pricing): with it, units move to new panels until every entrant's
+        chance per weight is within ``1/grid`` of ``lp_minimum`` (where moves exist).
     """
     members = [tuple(int(i) for i in np.flatnonzero(p)) for p in panels]
     merged: dict[tuple[int, ...], float] = {}
@@ -176,6 +245,16 @@ def round_to_grid(
     for r, key in enumerate(keys):
         x[r, list(key)] = True
     counts = _lift_minimum(counts, x, weights, reach)
+    if best is not None:
+        counts, x = _repair(counts, x, weights * (lp_minimum * grid - 1.0), reach, best)
+        counts = _lift_minimum(counts, x, weights, reach)
+        # New panels join the canonical order (by member ids), merged with equal ones.
+        merged_counts: dict[tuple[int, ...], int] = {}
+        for row, c in zip(x, counts, strict=True):
+            key = tuple(int(i) for i in np.flatnonzero(row))
+            merged_counts[key] = merged_counts.get(key, 0) + int(c)
+        keys = sorted(merged_counts, key=lambda k: [problem.ids[i] for i in k])
+        counts = np.array([merged_counts[k] for k in keys], dtype=np.int64)
     keep = counts > 0
     return PanelDistribution(
         ids=problem.ids,

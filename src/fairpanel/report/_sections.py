@@ -236,6 +236,26 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records(frame), columns=[str(c) for c in frame.columns])
 
 
+def _quota_note(sim: SimulationResult) -> str:
+    """Name the scenario's quotas when the quota lottery is among the strategies."""
+    quotas = sim.scenario.quotas
+    if "quota-lottery" not in sim.strategies:
+        return ""
+    if not quotas:
+        return " The quota lottery had no quotas here: it is the uniform lottery."
+    bounds = "; ".join(
+        f"{q.value}: " + ", ".join(
+            part for part in (f"min {q.min}" if q.min else "",
+                              "" if q.max is None else f"max {q.max}") if part
+        )
+        for q in quotas
+    )  # fmt: skip
+    return (
+        f" The quota lottery draws among the same entrants as the lottery, under the "
+        f"quotas on {sim.scenario.group_attribute} ({bounds}), met in every cycle."
+    )
+
+
 def simulation_section(sim: SimulationResult) -> Section:
     """Compare strategies on synthetic cycles where true merit is known."""
     summary = sim.summary()
@@ -256,7 +276,7 @@ def simulation_section(sim: SimulationResult) -> Section:
             rows,
             note=f"{sim.replicates} replicates, seed {sim.seed}. "
             "The range shows how much one cycle can differ from the average, not the "
-            "uncertainty of the mean (its Monte Carlo error is far smaller).",
+            "uncertainty of the mean (its Monte Carlo error is far smaller)." + _quota_note(sim),
         )
     ]
     charts: list[Chart] = []

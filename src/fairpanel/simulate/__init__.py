@@ -6,6 +6,7 @@ from fairpanel.simulate._compare import (
     SUMMARY_COLUMNS,
     SimulationResult,
     compare,
+    default_strategies,
     seed_entropy,
 )
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
@@ -27,6 +28,7 @@ __all__ = [
     "SimulationResult",
     "SweepResult",
     "compare",
+    "default_strategies",
     "generate_cycle",
     "load_scenario",
     "parse_grid",

@@ -33,6 +33,7 @@ from fairpanel.simulate._metrics import (
 )
 from fairpanel.simulate._ml import draw_features, fit_ml, ml_select
 from fairpanel.simulate._progress import LazyProgress
+from fairpanel.simulate._quota import quota_select
 from fairpanel.simulate._result import (
     INDIVIDUAL_COLUMNS,
     SIMULATION_COLUMNS,
@@ -49,12 +50,14 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "SimulationResult",
     "compare",
+    "default_strategies",
     "seed_entropy",
 ]
 
 ERR_STRATEGY = "unknown strategy {name!r}; allowed: {allowed}"
 
-#: Strategies ``compare`` accepts: the four batched ones and ``ml`` (slower; optional).
+#: Strategies ``compare`` accepts: the four batched rules, ``ml`` (slower; optional) and
+#: ``quota-lottery``.
 ALL_STRATEGIES: Final[tuple[str, ...]] = SIMULATED_STRATEGIES
 ERR_METHOD = "unknown method {method!r}; allowed: {allowed}"
 ERR_REPLICATES = "replicates must be a whole number ≥ 2, got {value!r}"
@@ -88,10 +91,29 @@ def merit_edges(scenario: Scenario, bins: int = _N_BINS) -> npt.NDArray[np.float
     return np.array([-np.inf, *inner, np.inf])
 
 
+def default_strategies(scenario: Scenario) -> tuple[str, ...]:
+    """Return the strategies compared unless others are named.
+
+    The four rules, and the quota lottery when the scenario has quotas.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The simulated cycle.
+
+    Examples
+    --------
+    >>> default_strategies(Scenario.from_dict({"submissions": 100, "capacity": 10,
+    ...                    "quotas": [{"value": "b", "min": 6}]}))[-1]
+    'quota-lottery'
+    """
+    return (*RULE_STRATEGIES, "quota-lottery") if scenario.quotas else tuple(RULE_STRATEGIES)
+
+
 def compare(
     scenario: Scenario | str | Path,
     *,
-    strategies: Sequence[str] = RULE_STRATEGIES,
+    strategies: Sequence[str] | None = None,
     replicates: int = 1000,
     seed: Seed = None,
     method: Method = "fast",
@@ -108,11 +130,13 @@ def compare(
     ----------
     scenario : Scenario or path
         The cycle to simulate (a YAML path is loaded with :func:`load_scenario`).
-    strategies : sequence of str
-        Any of ``rank``, ``lottery``, ``partial-lottery``, ``tiered-lottery`` and
+    strategies : sequence of str, optional
+        Any of ``rank``, ``lottery``, ``partial-lottery``, ``tiered-lottery``,
         ``ml`` (a :class:`~fairpanel.ml.MLStrategy` trained once on simulated
         past cycles decided by ``rank``; it ranks each cycle from features alone — see
-        :mod:`fairpanel.simulate._ml`).
+        :mod:`fairpanel.simulate._ml`) and ``quota-lottery`` (the maximin lottery over
+        the panels that meet the scenario's ``quotas``, among ``lottery``'s entrants;
+        see :mod:`fairpanel.simulate._quota`). Default: :func:`default_strategies`.
     replicates : int
         Simulated cycles.
     seed : int, str, SeedSequence, Generator or None
@@ -144,7 +168,7 @@ def compare(
     20.0
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    strategies = tuple(strategies)
+    strategies = default_strategies(sc) if strategies is None else tuple(strategies)
     if not strategies:
         raise ValueError(ERR_NO_STRATEGY)
     for name in strategies:
@@ -187,6 +211,11 @@ def compare(
                     # The model ignores the panels: both "panels" select the same.
                     chosen = ml_select(model, sc, feats, draws.keys[0])
                     sel = [chosen, chosen]
+                elif name == "quota-lottery":
+                    sel = [
+                        quota_select(sc, panels[p], draws.keys[p], draws.panel_keys[p], k)
+                        for p in range(2)
+                    ]
                 else:
                     sel = [allocate_batch(name, sc, panels[p], draws.keys[p], k) for p in range(2)]
                 scalars[lo:hi, j], rates[lo:hi, j] = replicate_metrics(

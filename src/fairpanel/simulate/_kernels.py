@@ -49,6 +49,7 @@ class Draws:
     leniency: F64  # (2, c, R) standard normal reviewer leniency
     reviewer_draw: I64  # (2, c, n, m) integers u_j ~ U{0, …, R − 1 − j} (see assign_reviewers)
     keys: F64  # (2, c, n) uniform keys for lotteries and tie-breaks
+    panel_keys: F64  # (2, c) one uniform per panel: the quota lottery's group counts
 
 
 @dataclass
@@ -87,6 +88,7 @@ def draw_chunk(scenario: Scenario, rngs: list[np.random.Generator]) -> Draws:
         leniency=np.empty((2, c, r)),
         reviewer_draw=np.empty((2, c, n, m), dtype=np.int64),
         keys=np.empty((2, c, n)),
+        panel_keys=np.empty((2, c)),
     )
     for i, rng in enumerate(rngs):
         rng.standard_normal(out=draws.merit[i])
@@ -95,6 +97,8 @@ def draw_chunk(scenario: Scenario, rngs: list[np.random.Generator]) -> Draws:
             rng.standard_normal(out=draws.leniency[p, i])
             draws.reviewer_draw[p, i] = rng.integers(0, highs, size=(n, m))
             rng.random(out=draws.keys[p, i])
+        # Drawn after everything else, so adding them changed no earlier stream.
+        draws.panel_keys[:, i] = rng.random(2)
     # Group merit distributions: scale and shift the standard normals in place.
     mean = np.array([scenario.merit_of(g).mean for g in scenario.groups])
     sd = np.array([scenario.merit_of(g).sd for g in scenario.groups])
@@ -343,7 +347,8 @@ def allocate_batch(strategy: str, scenario: Scenario, panel: Panel, keys: F64, k
 
     The real lotteries draw with a hash-based key so that a draw can be verified; the
     simulation needs only draws with the same distribution, so uniform numpy keys are
-    used here (a verifiable key is uniform too).
+    used here (a verifiable key is uniform too). ``quota-lottery`` has its own kernel
+    (:func:`fairpanel.simulate._quota.quota_select`).
     """
     mu = panel.score
     if strategy == "rank":

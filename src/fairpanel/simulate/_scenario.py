@@ -19,6 +19,7 @@ import yaml
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._limits import MAX_YAML_BYTES, check_file_size
+from fairpanel.io._quotas import Quota
 from fairpanel.rubric import Rubric
 from fairpanel.rubric._parse import PlainDataLoader, yaml_message
 from fairpanel.simulate._scenario_parse import parse_scenario
@@ -29,6 +30,7 @@ from fairpanel.simulate._scenario_parts import (
     GroupMerit,
     LotteryTier,
 )
+from fairpanel.simulate._scenario_quotas import check_quotas
 
 if TYPE_CHECKING:
     from fairpanel.simulate._cycle import CycleConfig
@@ -98,6 +100,9 @@ class Scenario:
         its noise (2: a strong proxy, such as a name or a school that reveals gender).
     description : str
         One sentence on what the scenario represents.
+    quotas : tuple of Quota
+        Bounds on how many of each group ``quota-lottery`` selects (rows of a quota
+        table over ``group_attribute``; see :mod:`fairpanel.simulate._scenario_quotas`).
 
     Examples
     --------
@@ -129,6 +134,7 @@ class Scenario:
     ml_feature_noise_sd: float = 1.0
     ml_proxy_strength: float = 2.0
     description: str = ""
+    quotas: tuple[Quota, ...] = ()
 
     # ------------------------------------------------------------------ derived
     @property
@@ -270,7 +276,7 @@ class Scenario:
             The scenario as plain data, keyed by the field names of this class (see
             the class docstring; ``merit`` maps groups to ``{mean, sd}``, ``bias`` is
             ``{against, size, share_of_reviewers}``, ``tiers`` a list of
-            ``{min_score, weight}``). A missing key keeps its default; ``None`` (an
+            ``{min_score, weight}``, ``quotas`` a list of ``{value, min, max}``). A missing key keeps its default; ``None`` (an
             empty YAML file) is the default scenario.
         source : str, optional
             Accepted for symmetry with :meth:`fairpanel.Rubric.from_dict`; not used,
@@ -296,6 +302,7 @@ class Scenario:
         out["merit"] = {g: asdict(m) for g, m in self.merit.items()}
         out["tiers"] = [asdict(t) for t in self.tiers]
         out["bias"] = None if self.bias is None else asdict(self.bias)
+        out["quotas"] = [q.to_dict() for q in self.quotas]
         return out
 
 
@@ -350,4 +357,5 @@ def _parse(data: Any) -> Scenario:
             raise FairpanelInputError(
                 ERR_GROUP_SIZE.format(group=g, n=scenario.submissions), field=f"group_shares.{g}"
             )
+    check_quotas(scenario)
     return scenario

@@ -33,6 +33,7 @@ from fairpanel.simulate._scenario_parts import (
     GroupMerit,
     LotteryTier,
 )
+from fairpanel.simulate._scenario_quotas import parse_quotas
 
 if TYPE_CHECKING:
     from fairpanel.simulate._scenario import Scenario
@@ -77,6 +78,7 @@ _TOP_KEYS = (
     "ml_history_cycles",
     "ml_feature_noise_sd",
     "ml_proxy_strength",
+    "quotas",
 )
 
 
@@ -311,4 +313,7 @@ def parse_scenario(data: Any, defaults: Scenario) -> dict[str, Any]:
         "ml_history_cycles": _int(data, "ml_history_cycles", d.ml_history_cycles),
         "ml_feature_noise_sd": _nonneg(data, "ml_feature_noise_sd", d.ml_feature_noise_sd),
         "ml_proxy_strength": _nonneg(data, "ml_proxy_strength", d.ml_proxy_strength),
+        "quotas": parse_quotas(
+            data.get("quotas"), shares, str(data.get("group_attribute", d.group_attribute))
+        ),
     }
