@@ -278,7 +278,8 @@ def publish(
             "expected_min_air_of_draws",
         ]
         ls.loc[ls["attribute"].isin(dirty), derived] = np.nan
-        t["lottery"], t["lottery_summary"] = round_lottery(lt, ls)
+        if min_cell > 0:  # (0: suppression off, internal use: the exact values)
+            t["lottery"], t["lottery_summary"] = round_lottery(lt, ls)
     sg = t["score_gaps"]
     if len(sg):
         # a group's number of scored submissions is its applicant count: hide it alike
