@@ -64,6 +64,9 @@ class Attack:
         Each cell's known lower bound.
     cells : ndarray of int
         The hidden cells (a linked set: no equation or bound mixes them with others).
+    seen : (ndarray, ndarray), optional
+        The smallest and largest value of every cell in solutions found before (with
+        fewer cells hidden: hiding more keeps them feasible), indexed like ``value``.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class Attack:
         les: list[tuple[int, int]],
         low: np.ndarray,
         cells: np.ndarray,
+        seen: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         pos = {int(c): j for j, c in enumerate(cells)}
         m = len(cells)
@@ -120,8 +124,8 @@ class Attack:
         )
         self.size = m
         truth = value[cells].astype(float)
-        self.seen_low = truth.copy()
-        self.seen_high = truth.copy()
+        self.seen_low = truth.copy() if seen is None else seen[0][cells].astype(float)
+        self.seen_high = truth.copy() if seen is None else seen[1][cells].astype(float)
         self.solves = 0
 
     def _solve(self, cost: np.ndarray) -> np.ndarray | None:
@@ -152,27 +156,36 @@ class Attack:
             hi = np.minimum(ub, total - (lb.sum() - lb))
             short = np.flatnonzero(hi - lo < width)
             return short[:1].tolist() if first else short.tolist()
-        # a few spread-out solutions certify most cells at once (fixed signs: deterministic)
+        if (self.seen_high - self.seen_low >= width).all():
+            return []
+        # a few spread-out solutions certify most cells at once (fixed signs: deterministic),
+        # then pushing all the uncertified cells up together, and down together
         signs = np.random.default_rng(0).choice([-1.0, 1.0], size=(2, self.size))
         for cost in (*signs, *(-signs)):
             if self._solve(cost) is None:
                 break
+        open_ = (self.seen_high - self.seen_low < width).astype(float)
+        if open_.sum() > 1:
+            for cost in (-open_, open_):
+                self._solve(cost)
+        lb, ub = self.bounds.lb, self.bounds.ub
         out = []
         for j in range(self.size):
-            if self.seen_high[j] - self.seen_low[j] >= width[j]:
-                continue
-            cost = np.zeros(self.size)
-            cost[j] = -1.0
-            hi = self._solve(cost)
-            if hi is None or self.seen_high[j] - self.seen_low[j] >= width[j]:
-                continue
-            cost[j] = 1.0
-            lo = self._solve(cost)
-            if lo is None or self.seen_high[j] - self.seen_low[j] >= width[j]:
-                continue
-            out.append(j)
-            if first:
-                break
+            for sign in (-1.0, 1.0):  # the largest value, then the smallest
+                if self.seen_high[j] - self.seen_low[j] >= width[j]:
+                    break
+                # a bound reached is the optimum: no program to solve
+                if (self.seen_high[j] >= ub[j]) if sign < 0 else (self.seen_low[j] <= lb[j]):
+                    continue
+                cost = np.zeros(self.size)
+                cost[j] = sign
+                if self._solve(cost) is None:  # unbounded: wide enough
+                    self.seen_high[j] = np.inf
+                    break
+            if self.seen_high[j] - self.seen_low[j] < width[j]:
+                out.append(j)
+                if first:
+                    break
         return out
 
 
@@ -315,27 +328,42 @@ class Disclosure:
         after_heuristic = int(hidden.sum())
         known: dict[tuple[int, ...], list[int]] = {}
         stuck: set[int] = set()
+        # values seen in feasible solutions: they stay feasible as more cells are hidden
+        seen = (value.astype(float), value.astype(float))
+        eqs_of: dict[int, set[int]] = {}
+        for e, (members, _) in enumerate(self._eqs):
+            for c in members:
+                eqs_of.setdefault(c, set()).add(e)
         while True:
             self.rounds += 1
             weak_sets = []
             for cells in self._linked_sets(hidden):
                 key = tuple(cells.tolist())
                 if key not in known:
-                    attack = Attack(value, self._eqs, self._les, low, cells)
-                    known[key] = [int(cells[j]) for j in attack.weak(need[cells])]
+                    attack = Attack(value, self._eqs, self._les, low, cells, seen)
+                    weak = attack.weak(need[cells], first=False)
+                    known[key] = [int(cells[j]) for j in weak]
+                    seen[0][cells] = attack.seen_low
+                    seen[1][cells] = attack.seen_high
                     self.solves += attack.solves
                 if known[key]:
                     weak_sets.append((known[key], cells))
             progress = False
+            touched: set[int] = set()  # equations given a new hidden cell this round
             for weak, cells in weak_sets:
-                pool = self._neighbours(weak, hidden)
-                if pool.size == 0:  # every neighbour is hidden: widen to the linked set
-                    pool = self._neighbours(cells.tolist(), hidden)
-                if pool.size == 0:
-                    stuck.update(weak)
-                    continue
-                hidden[self._cheapest(pool, value, protected)] = True
-                progress = True
+                for w in weak:
+                    if w in stuck or eqs_of.get(w, set()) & touched:
+                        continue  # (its sum just got a new hidden cell: look again first)
+                    pool = self._neighbours([w], hidden)
+                    if pool.size == 0:  # every neighbour is hidden: widen to the linked set
+                        pool = self._neighbours(cells.tolist(), hidden)
+                    if pool.size == 0:
+                        stuck.add(w)
+                        continue
+                    pick = self._cheapest(pool, value, protected)
+                    hidden[pick] = True
+                    touched |= eqs_of.get(pick, set()) | eqs_of.get(w, set())
+                    progress = True
             if not progress:
                 break
             self._hypercube(hidden, value, protected)
