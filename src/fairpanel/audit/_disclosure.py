@@ -80,7 +80,10 @@ class Attack:
     ) -> None:
         pos = {int(c): j for j, c in enumerate(cells)}
         m = len(cells)
-        rows, cols, data, rhs = [], [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        rhs: list[float] = []
         for members, coef in eqs:
             if not any(c in pos for c in members):
                 continue

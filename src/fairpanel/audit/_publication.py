@@ -207,25 +207,25 @@ def _strata(
     n = rates["applicants"].to_numpy(np.int64)
     k = rates["selected"].to_numpy(np.int64)
     hide_n, hide_k = primary_hidden(n, k, m)
-    for i, row in enumerate(rates[["attribute", "stratum", "group"]].itertuples(index=False)):
-        a, s, x = map(str, row)
+    frame = rates.astype({"attribute": str, "stratum": str, "group": str})
+    keys = list(frame[["attribute", "stratum", "group"]].itertuples(index=False, name=None))
+    for i, (a, s, x) in enumerate(keys):
         cs.add(("sn", a, s, x), n[i], hide_n[i], low=1)
         cs.add(("sk", a, s, x), k[i], hide_k[i])
         cs.at_most(("sk", a, s, x), ("sn", a, s, x))
-    frame = rates.astype({"attribute": str, "stratum": str, "group": str})
     first = str(frame["attribute"].iloc[0])
-    for s, r in frame[frame["attribute"] == first].groupby("stratum", sort=False):
-        cs.add(("total", "sn", str(s)), int(r["applicants"].sum()), False, fixed=True)
-        cs.add(("total", "sk", str(s)), int(r["selected"].sum()), False, fixed=True)
+    for st, r in frame[frame["attribute"] == first].groupby("stratum", sort=False):
+        cs.add(("total", "sn", str(st)), int(r["applicants"].sum()), False, fixed=True)
+        cs.add(("total", "sk", str(st)), int(r["selected"].sum()), False, fixed=True)
     for (a, x), r in frame.groupby(["attribute", "group"], sort=False):
         for kind, total in (("sn", "n"), ("sk", "k")):
-            cs.equation([(kind, a, s, x) for s in r["stratum"]], (total, a, x))
-    for (a, s), r in frame.groupby(["attribute", "stratum"], sort=False):
-        names = r["group"].tolist()
+            cs.equation([(kind, a, st, x) for st in r["stratum"]], (total, a, x))
+    for (a, st), r in frame.groupby(["attribute", "stratum"], sort=False):  # type: ignore[assignment]
+        names = [str(x) for x in r["group"]]
         for kind in ("sn", "sk"):
-            cs.equation([(kind, a, s, x) for x in names], ("total", kind, s))
+            cs.equation([(kind, a, st, x) for x in names], ("total", kind, st))
         # within a stratum, an intersection's cells add up to its components' cells
-        _sums(cs, ("sn", "sk"), str(a), names, parts, nested, prefix=(str(s),))
+        _sums(cs, ("sn", "sk"), str(a), names, parts, nested, prefix=(str(st),))
 
 
 def round_lottery(
