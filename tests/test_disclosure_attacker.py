@@ -27,6 +27,8 @@ import pytest
 from scipy import optimize, sparse
 
 from fairpanel.audit import audit
+from fairpanel.audit._disclosure import Disclosure
+from fairpanel.audit._suppress import CellSystem
 
 SEP = " × "
 WIDTH = 4
@@ -355,14 +357,39 @@ def test_random_intersections_with_strata(seed):
     assert_nothing_pinned(res.to_dict(), announced_totals(d, "field"))
 
 
-def test_the_attacker_finds_what_the_old_heuristic_leaves():
-    """The attacker is not vacuous: a hypercube-safe table it still pins."""
-    # x + y = 10 and x <= 1 (selected of a 1-applicant group): the line has two hidden
-    # cells, yet k of the one-person group is pinned within ± 2 by the bound alone
-    p = Program()
-    p.cell(("k", "a"), None)
-    p.cell(("k", "b"), None)
-    p.sums([("k", "a"), ("k", "b")], 10)
-    p.between({("k", "a"): 1}, -np.inf, 1)
-    lo, hi = p.ranges([("k", "a")])[("k", "a")]
-    assert (lo, hi) == (0.0, 1.0)
+def test_the_old_heuristic_leaves_a_zero_the_attacker_proves():
+    """A hidden 0 beside a visible 1 and 9 (total 10): the hypercube rule hides the 1."""
+    values = {"zero": 0, "one": 1, "nine": 9}
+    old = CellSystem()
+    new = Disclosure()
+    new.add("total", 10, hidden=False, fixed=True)
+    for name, v in values.items():
+        old.add(name, v, hidden=name == "zero")
+        new.add(name, v, hidden=name == "zero")
+    old.line(values)
+    old.solve()
+    new.equation(list(values), "total")
+    new.solve()
+
+    def attacked(hidden):
+        p = Program()
+        for name, v in values.items():
+            p.cell(name, None if hidden(name) else v)
+        p.sums(list(values), 10)
+        return p.ranges([name for name in values if hidden(name)])["zero"]
+
+    assert attacked(old.hidden) == (0.0, 1.0)  # pinned: the zero is all but proven
+    lo, hi = attacked(new.hidden)
+    assert hi - lo >= WIDTH
+    assert new.unprotected == []
+
+
+def test_a_cell_no_suppression_can_protect_is_reported():
+    # both cells of a public total of 10 are given: nothing else to hide
+    d = Disclosure()
+    d.add("total", 10, hidden=False, fixed=True)
+    d.add("a", 1, hidden=True)
+    d.add("b", 9, hidden=False, fixed=True)
+    d.equation(["a", "b"], "total")
+    d.solve()
+    assert d.unprotected == ["a"]
