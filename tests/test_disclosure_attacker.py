@@ -150,6 +150,7 @@ def read_publication(doc: dict, announced: dict, nested: dict | None = None) -> 
             for s, part in rates.groupby("stratum"):
                 for kind in ("sn", "sk"):
                     p.sums([(kind, attr, s, x) for x in part["group"]], announced[kind][s])
+        _cycles(p, attr, body.get("cycles", []), announced)
         _funnel(p, attr, body.get("funnel", []), announced)
         _lottery(p, attr, body.get("lottery", []), announced)
     for child, (parent, up) in (nested or {}).items():
@@ -158,6 +159,25 @@ def read_publication(doc: dict, announced: dict, nested: dict | None = None) -> 
                 members = [(kind, child, x) for x, y in up.items() if y == v]
                 p.sums(members, (kind, parent, v))
     return p
+
+
+def _cycles(p: Program, attr: str, rows: list[dict], announced: dict) -> None:
+    """Per-cycle cells add up to the group's cells and to each cycle's announced totals."""
+    frame = pd.DataFrame(rows)
+    if not len(frame):
+        return
+    for r in rows:
+        c, x = str(r["cycle"]), r["group"]
+        p.cell(("cn", attr, c, x), r["applicants"])
+        p.cell(("ck", attr, c, x), r["selected"])
+        p.between({("ck", attr, c, x): 1, ("cn", attr, c, x): -1}, -np.inf, 0)
+    frame["cycle"] = frame["cycle"].astype(str)
+    for x, part in frame.groupby("group"):
+        for kind, total in (("cn", "n"), ("ck", "k")):
+            p.sums([(kind, attr, c, x) for c in part["cycle"]], (total, attr, x))
+    for c, part in frame.groupby("cycle"):
+        for kind in ("cn", "ck"):
+            p.sums([(kind, attr, c, x) for x in part["group"]], announced[kind][c])
 
 
 def _funnel(p: Program, attr: str, rows: list[dict], announced: dict) -> None:
@@ -207,7 +227,11 @@ def _lottery(p: Program, attr: str, rows: list[dict], announced: dict) -> None:
 
 def assert_nothing_pinned(doc: dict, announced: dict, nested: dict | None = None) -> int:
     p = read_publication(doc, announced, nested)
-    hidden = [k for k, v in p.value.items() if v is None and k[0] in ("n", "k", "p", "sn", "sk")]
+    hidden = [
+        k
+        for k, v in p.value.items()
+        if v is None and k[0] in ("n", "k", "p", "sn", "sk", "cn", "ck")
+    ]
     assert_wide(p, hidden)
     return len(hidden)
 
@@ -221,6 +245,9 @@ def assert_wide(p: Program, hidden: list[tuple]) -> None:
 
 def announced_totals(d: pd.DataFrame, strata: str | None = None, stages=()) -> dict:
     out = {"n": len(d), "k": int(d["selected"].sum()), "sn": {}, "sk": {}, "stages": {}}
+    if "cycle" in d.columns:
+        out["cn"] = {str(c): len(part) for c, part in d.groupby("cycle")}
+        out["ck"] = {str(c): int(part["selected"].sum()) for c, part in d.groupby("cycle")}
     if strata is not None:
         for s, part in d.groupby(strata):
             out["sn"][str(s)] = len(part)
@@ -286,6 +313,15 @@ def test_funnel_stages(telescope):
     stages = ["screened", "selected"]
     res = audit(d, groups=["gender", "career_stage"], stages=stages)
     assert assert_nothing_pinned(res.to_dict(), announced_totals(d, stages=stages[:-1]))
+
+
+def test_cycles(telescope):
+    d = telescope.copy()
+    d["cycle"] = np.tile(["2024", "2025", "2026"], len(d) // 3)
+    res = audit(d, groups=["gender", "career_stage"], cycle="cycle")
+    doc = res.to_dict()
+    assert any("cycles" in body for body in doc["attributes"].values())
+    assert assert_nothing_pinned(doc, announced_totals(d)) > 0
 
 
 def test_lottery_expectations_pin_neither_counts_nor_tiers(telescope):
