@@ -35,6 +35,7 @@ __all__ = [
     "MAX_SIMULATED_SCORES",
     "MAX_TABLE_BYTES",
     "MAX_TABLE_ROWS",
+    "MAX_XLSX_UNPACKED_BYTES",
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
@@ -59,6 +60,11 @@ MAX_TABLE_ROWS: Final = 5_000_000
 #: 10.5 MB reviews CSV (500,000 rows of four short cells: each cell a Python string of
 #: ~50 bytes plus its pointer); 20x leaves room for the loaders' checks.
 TABLE_MEMORY_FACTOR: Final = 20
+#: Most bytes an Excel workbook may unpack to (the sizes its zip directory declares,
+#: summed), checked before the workbook is opened. An .xlsx is zipped XML, about 5–10x
+#: larger unpacked than the file; a spreadsheet's maximum of 1,048,576 rows of a few
+#: short cells is a few hundred MB of XML. A 40 kB "zip bomb" can declare gigabytes.
+MAX_XLSX_UNPACKED_BYTES: Final = 1_000_000_000
 
 # ------------------------------------------------------------------ rubric, scale
 #: Most points on a score scale (max − min + 1). Real scales are short (1–5, 1–9,

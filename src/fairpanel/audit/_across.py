@@ -7,7 +7,7 @@ many comparisons were made.
 so what it adds follows their suppression: a within-stratum comparison of a withheld
 cell, a change estimate resting on a withheld cycle cell, a detectable gap of a withheld
 comparison are withheld too, and the per-cycle cells get their own complementary
-suppression, tied to the published group totals (:class:`CellSystem`). Every published
+suppression, tied to the published group totals (:class:`~fairpanel.audit._disclosure.Disclosure`). Every published
 p-value of a group-versus-reference question then joins one family, adjusted together
 (Holm by default), and the family itself is published.
 """

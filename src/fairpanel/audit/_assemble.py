@@ -12,7 +12,7 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel.audit._inputs import STAGE_PREFIX
 from fairpanel.audit._lottery import LOTTERY_COLUMNS, LOTTERY_SUMMARY_COLUMNS
 from fairpanel.audit._notes import withheld_model_notes, withheld_notes
-from fairpanel.audit._publish import publish
+from fairpanel.audit._publish import nestings, publish
 from fairpanel.audit._result import AuditResult
 from fairpanel.audit._reviewers import REVIEWER_COLUMNS
 from fairpanel.audit._scores import SCORE_GAP_COLUMNS
@@ -168,7 +168,15 @@ def assemble(
         ("reviewer_gaps", REVIEWER_COLUMNS),
     ):
         tables[key] = extra.get(key, _empty(cols))
-    published = publish(tables, parts, stages, int(min_cell), models=models, strata=strata)
+    published = publish(
+        tables,
+        parts,
+        stages,
+        int(min_cell),
+        models=models,
+        strata=strata,
+        nested=nestings(cells, attributes, parts),
+    )
     notes_ += withheld_notes(published["comparisons"])
     notes_ += withheld_model_notes(
         published["strata"], published["logistic"], published["comparisons"]

@@ -7,104 +7,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from fairpanel.audit._publication import SEP, Nesting, funnel_keys, gather, nestings, round_lottery
 from fairpanel.audit._reviewers import holm_flags
-from fairpanel.audit._suppress import CellSystem, primary_hidden
 
-__all__ = ["SEP", "hide_score_rows", "publish"]
-
-#: Separator of an intersection's attribute names and group values.
-SEP = " × "
-
-Key = tuple[str, ...]
-
-
-def _funnel_keys(attr: str, group: str, stages: Sequence[str]) -> list[tuple[Key, Key]]:
-    """(reached key, passed key) per stage; the last stage's passers are the selected."""
-    keys = []
-    reached: Key = ("n", attr, group)
-    for j, stage in enumerate(stages):
-        passed: Key = ("k", attr, group) if j == len(stages) - 1 else ("p", attr, group, stage)
-        keys.append((reached, passed))
-        reached = passed
-    return keys
-
-
-def _build(
-    t: Mapping[str, pd.DataFrame],
-    parts: Mapping[str, tuple[str, ...]],
-    stages: Sequence[str],
-    m: int,
-) -> CellSystem:
-    cs = CellSystem()
-    groups = t["groups"]
-    for attr_, g in groups.groupby("attribute", sort=False):
-        attr = str(attr_)
-        n = g["applicants"].to_numpy(np.int64)
-        k = g["selected"].to_numpy(np.int64)
-        hide_n, hide_k = primary_hidden(n, k, m)
-        names = g["group"].tolist()
-        for i, name in enumerate(names):
-            cs.add(("n", attr, name), n[i], hide_n[i])
-            cs.add(("k", attr, name), k[i], hide_k[i])
-        for kind in ("n", "k"):
-            cs.line((kind, attr, name) for name in names)
-    # Keep the reference group visible when a complement can be found elsewhere.
-    comparisons = t["comparisons"]
-    for attr_, ref in zip(comparisons["attribute"], comparisons["reference"], strict=True):
-        for kind in ("n", "k"):
-            cs.protect((kind, str(attr_), ref))
-    funnel = t["funnel"]
-    for (f_attr, stage), f in funnel.groupby(["attribute", "stage"], sort=False):
-        j = list(stages).index(str(stage))
-        reached = f["reached"].to_numpy(np.int64)
-        passed = f["passed"].to_numpy(np.int64)
-        _, hide = primary_hidden(reached, passed, m)
-        keys = []
-        for i, name in enumerate(f["group"].tolist()):
-            key = _funnel_keys(str(f_attr), name, stages)[j][1]
-            cs.add(key, passed[i], hide[i])
-            keys.append(key)
-        cs.line(keys)
-        # the stage's ratios are taken against its reference: keep it visible if possible
-        for ref in set(f["reference"].astype(str)):
-            for key in _funnel_keys(str(f_attr), ref, stages)[j]:
-                cs.protect(key)
-    for attr, components in parts.items():
-        g = groups[groups["attribute"] == attr]
-        values = [name.split(SEP) for name in g["group"]]
-        for i, comp in enumerate(components):
-            for v in sorted({vals[i] for vals in values}):
-                members = [
-                    name for name, vals in zip(g["group"], values, strict=True) if vals[i] == v
-                ]
-                for kind in ("n", "k"):
-                    cs.line([(kind, attr, name) for name in members] + [(kind, comp, v)])
-    rates = t["stratum_rates"]
-    if len(rates):
-        n = rates["applicants"].to_numpy(np.int64)
-        k = rates["selected"].to_numpy(np.int64)
-        hide_n, hide_k = primary_hidden(n, k, m)
-        for i, row in enumerate(rates[["attribute", "stratum", "group"]].itertuples(index=False)):
-            cs.add(("sn", *map(str, row)), n[i], hide_n[i])
-            cs.add(("sk", *map(str, row)), k[i], hide_k[i])
-        for (attr, grp), r in rates.groupby(["attribute", "group"], sort=False):  # type: ignore[assignment]
-            for kind, total in (("sn", "n"), ("sk", "k")):
-                cs.line([(kind, attr, s, grp) for s in r["stratum"]] + [(total, attr, grp)])
-        for (attr, s), r in rates.groupby(["attribute", "stratum"], sort=False):  # type: ignore[assignment]
-            for kind in ("sn", "sk"):
-                cs.line([(kind, attr, s, grp) for grp in r["group"]])
-                # within a stratum, an intersection's cells sum to its components' cells
-                for i, comp in enumerate(parts.get(str(attr), ())):
-                    values = [str(grp).split(SEP) for grp in r["group"]]
-                    for v in sorted({vals[i] for vals in values}):
-                        members = [
-                            grp
-                            for grp, vals in zip(r["group"], values, strict=True)
-                            if vals[i] == v
-                        ]
-                        cs.line([(kind, attr, s, grp) for grp in members] + [(kind, comp, s, v)])
-    cs.solve()
-    return cs
+__all__ = ["SEP", "Nesting", "hide_score_rows", "nestings", "publish"]
 
 
 def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -201,6 +107,7 @@ def publish(
     *,
     models: Mapping[str, Sequence[str]] | None = None,
     strata: str | None = None,
+    nested: Sequence[Nesting] = (),
 ) -> dict[str, pd.DataFrame]:
     """Return copies of the tables with suppressed cells missing and flagged.
 
@@ -209,7 +116,7 @@ def publish(
     withheld cell is withheld.
     """
     models = models or {}
-    cs = _build(tables, parts, stages, min_cell)
+    cs = gather(tables, parts, stages, min_cell, nested)
     t = {name: _nullable(frame) for name, frame in tables.items()}
 
     g = t["groups"]
@@ -285,7 +192,7 @@ def publish(
     if len(f):
         pos = [list(stages).index(str(st)) for st in f["stage"]]
         keys_f = [
-            _funnel_keys(a, x, stages)[j]
+            funnel_keys(a, x, stages)[j]
             for a, x, j in zip(f["attribute"], f["group"], pos, strict=True)
         ]
         fr = np.array([cs.hidden(kr) for kr, _ in keys_f], dtype=bool)
@@ -371,6 +278,8 @@ def publish(
             "expected_min_air_of_draws",
         ]
         ls.loc[ls["attribute"].isin(dirty), derived] = np.nan
+        if min_cell > 0:  # (0: suppression off, internal use: the exact values)
+            t["lottery"], t["lottery_summary"] = round_lottery(lt, ls)
     sg = t["score_gaps"]
     if len(sg):
         # a group's number of scored submissions is its applicant count: hide it alike

@@ -10,7 +10,7 @@ reviewers did", whatever the scale's direction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Final
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel.audit._inputs import check_columns, group_column
 from fairpanel.audit._multiplicity import adjust_p, holm
+from fairpanel.audit._publication import protect_rows
 from fairpanel.audit._scores import welch
 
 __all__ = ["REVIEWER_COLUMNS", "holm", "holm_flags", "reviewer_gaps"]
@@ -63,6 +64,7 @@ def reviewer_gaps(
     alpha: float = 0.05,
     min_cell: int = DEFAULT_MIN_CELL,
     higher_is_better: bool = True,
+    withheld: Collection[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Per reviewer and group: mean score minus the other reviewers' mean, and a test.
 
@@ -102,6 +104,10 @@ def reviewer_gaps(
     higher_is_better : bool, default True
         The scale's direction (unlike :func:`score_gaps`, the reviews table carries
         none).
+    withheld : collection of (attribute, group), optional
+        Groups whose applicant count the published tables withhold: their rows are
+        withheld too, before the complementary rows are chosen (each reviewer's rows
+        add up to the reviewer's public number of reviews).
 
     Returns
     -------
@@ -181,10 +187,23 @@ def reviewer_gaps(
                     "p_value": p,
                     "suppressed": (n1 < min_cell) | ((n2 > 0) & (n2 < min_cell)),
                     "higher_is_better": sign > 0,
+                    "_total": n_all.astype(np.int64),  # the reviewer's reviews: public
                 },
             )
         )
     out = pd.concat(frames, ignore_index=True)
+    gone = set(withheld)
+    out["suppressed"] |= np.array(
+        [(a, x) in gone for a, x in zip(out["attribute"], out["group"], strict=True)], dtype=bool
+    )
+    out["suppressed"] = protect_rows(
+        out["reviewer_id"].to_numpy(),
+        out["attribute"].to_numpy(),
+        out["group"].to_numpy(),
+        out["n_reviews"].to_numpy(np.int64),
+        out.pop("_total").to_numpy(np.int64),
+        out["suppressed"].to_numpy(bool),
+    )
     hidden = out["suppressed"].to_numpy(bool)
     out["n_reviews"] = out["n_reviews"].astype("Int64")
     out.loc[hidden, "n_reviews"] = pd.NA

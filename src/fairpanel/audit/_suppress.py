@@ -11,8 +11,11 @@ line has exactly one. Then no hidden cell is the only unknown of any published s
 
 This is the classic "hypercube" heuristic of statistical agencies (Repsilber 1994;
 Hundepool et al. 2012, *Statistical Disclosure Control*, §4.4): safe against
-recomputation from single sums, not an optimal (minimum-loss) suppression pattern, and
-it does not protect against interval (bound) attacks on very unequal cells.
+recomputation from single sums, not against an interval attack (an integer program over
+all the sums and bounds). The audit runs it as the first step of
+:class:`~fairpanel.audit._disclosure.Disclosure`, which then checks every hidden cell
+against that attack and hides more until none is pinned; :class:`CellSystem` stays as
+the heuristic alone.
 """
 
 from __future__ import annotations

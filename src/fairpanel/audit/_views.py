@@ -37,6 +37,12 @@ def with_score_views(
     with tagged(SCORES):
         sign = resolve_sign(scores, higher_is_better)
     hidden = result.groups[result.groups["suppressed"].astype(bool)]
+    g = result.groups
+    no_n = {
+        (str(a), str(x))
+        for a, x, n in zip(g["attribute"], g["group"], g["applicants"], strict=True)
+        if pd.isna(n)
+    }
     sg, rg = result.score_gaps, result.reviewer_gaps
     notes = list(result.notes)
     if scores is not None:
@@ -59,7 +65,12 @@ def with_score_views(
     if reviews is not None:
         with tagged(REVIEWS):
             rg = reviewer_gaps(
-                reviews, source, groups=groups, min_cell=min_cell, higher_is_better=sign > 0
+                reviews,
+                source,
+                groups=groups,
+                min_cell=min_cell,
+                higher_is_better=sign > 0,
+                withheld=no_n,
             )
         known = higher_is_better is not None or (
             scores is not None and SCORE_DIRECTION in scores.columns

@@ -27,8 +27,10 @@ from fairpanel._limits import (
     ERR_TOO_MANY,
     MAX_TABLE_BYTES,
     MAX_TABLE_ROWS,
+    MAX_XLSX_UNPACKED_BYTES,
     check_file_size,
     check_table_memory,
+    human_bytes,
 )
 from fairpanel.io._cells import unescape_formulas
 from fairpanel.io._decode import decode
@@ -50,6 +52,10 @@ ERR_SUFFIX = "unsupported file type '{suffix}'"
 ERR_EMPTY_FILE = "the file is empty"
 ERR_CSV = "cannot parse the file as {kind}: {problem}"
 ERR_XLSX = "not a readable Excel .xlsx file ({problem})"
+ERR_XLSX_UNPACKED = (
+    "the Excel workbook unpacks to {size}, more than the {limit} fairpanel reads"
+    " (a damaged or hostile file)"
+)
 ERR_PARQUET = "not a readable Parquet file ({problem})"
 ERR_DUPLICATE_HEADER = "column name '{column}' appears twice in the header"
 ERR_EMPTY_HEADER = "the header has an empty column name (column {position})"
@@ -213,7 +219,33 @@ def _read_delimited(text: str, sep: str, source: str) -> pd.DataFrame:
         raise FairpanelInputError(ERR_EMPTY_FILE, file=source) from None
 
 
+def _check_unpacked(data: bytes, source: str) -> None:
+    """Refuse a workbook whose zip directory declares more than the limit unpacked.
+
+    The declared sizes are what the parts inflate to (the zip reader stops at the
+    declared size), so a zip bomb is refused before a byte of it is inflated.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        size = sum(info.file_size for info in archive.infolist())
+    if size > MAX_XLSX_UNPACKED_BYTES:
+        raise FairpanelInputError(
+            ERR_XLSX_UNPACKED.format(
+                size=human_bytes(size), limit=human_bytes(MAX_XLSX_UNPACKED_BYTES)
+            ),
+            file=source,
+            hint="open it in a spreadsheet program and save it as .xlsx or .csv again",
+        )
+
+
 def _read_xlsx(data: bytes, source: str) -> pd.DataFrame:
+    try:
+        _check_unpacked(data, source)
+    except zipfile.BadZipFile as exc:
+        raise FairpanelInputError(
+            ERR_XLSX.format(problem=" ".join(str(exc).split())),
+            file=source,
+            hint="open it in a spreadsheet program and save it as .xlsx again",
+        ) from None
     try:
         return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
