@@ -291,3 +291,29 @@ def test_boosting_on_a_small_history_is_overfit_not_overspecialized():
     assert fit.message.startswith("The model has overfit (learned noise")
     assert _one(report, "overspecialization").severity == "ok"
     assert report.model["estimator"] == "HistGradientBoostingClassifier"
+
+
+def test_small_counts_publish_no_rate_and_no_ratio():
+    # A group of 12 with nobody selected: a published rate of 0 (or a ratio of 0%) would
+    # prove the count, which the audit's small-cell rule hides; the flag still uses it.
+    selected = np.r_[np.ones(20), np.zeros(20), np.zeros(12)] > 0
+    groups = np.repeat(["a", "b"], [40, 12])
+    d = selection_disparity(selected, groups)
+    assert d.flagged  # 0 of 12 against 20 of 40 is still tested on the exact counts
+    assert d.publishable.to_dict() == {"a": True, "b": False}
+    assert not d.ratio_publishable
+    history = pd.DataFrame(
+        {"selected": selected.astype(int), "g": groups, "cycle": 1, "x": np.arange(52.0)}
+    )
+    from fairpanel.ml._bias import inherited_bias
+
+    findings, details = inherited_bias(
+        history, selected.astype(float), decision="selected", groups=["g"], score=None
+    )
+    table = pd.DataFrame(details).set_index(["item", "statistic"])["value"]
+    assert np.isnan(table[("past decisions: b", "selection_rate")])
+    assert table[("past decisions: a", "selection_rate")] == 0.5
+    assert np.isnan(table[("past decisions", "adverse_impact_ratio")])
+    assert np.isnan(findings[0].value)
+    assert "0%" not in findings[0].message
+    assert "withheld" in findings[0].message

@@ -1,4 +1,11 @@
-"""Inherited bias: do past decisions, the model and the rubric ranking treat groups alike."""
+"""Inherited bias: do past decisions, the model and the rubric ranking treat groups alike.
+
+What this check publishes obeys the audit's small-cell rule: a group's selection rate is
+shown (to 2 decimals) only when both its selected and its not-selected counts reach the
+minimum cell, since a rate of 0 or 1 proves a count and an exact rate of a known group
+size gives it back; the ratio of the lowest to the highest rate is shown only when both
+of its groups are shown. The flag is still computed from the exact counts.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from fairpanel._schema import FOUR_FIFTHS
+from fairpanel._schema import DEFAULT_MIN_CELL, FOUR_FIFTHS
 from fairpanel.ml._evaluate import top_k_within
 from fairpanel.ml._features import target_values
 from fairpanel.ml._findings import Finding, Severity
@@ -40,6 +47,23 @@ class Disparity:
     highest: str
     p_value: float
     test: str
+    selected: pd.Series
+    sizes: pd.Series
+
+    @property
+    def publishable(self) -> pd.Series:
+        """Groups whose rate may be published: selected and not selected reach the minimum cell."""
+        return (self.selected >= DEFAULT_MIN_CELL) & (
+            (self.sizes - self.selected) >= DEFAULT_MIN_CELL
+        )
+
+    @property
+    def ratio_publishable(self) -> bool:
+        """Both groups of the ratio are publishable (and the ratio exists)."""
+        if not self.lowest or not np.isfinite(self.ratio):
+            return False
+        shown = self.publishable
+        return bool(shown[self.lowest] and shown[self.highest])
 
     @property
     def flagged(self) -> bool:
@@ -85,8 +109,10 @@ def selection_disparity(
     counts = frame.groupby("g")["s"].agg(["size", "sum"])
     counts = counts[counts["size"] >= MIN_GROUP_SIZE]
     rates = (counts["sum"] / counts["size"]).astype("float64")
+    sizes = counts["size"].astype("int64")
+    chosen = counts["sum"].astype("int64")
     if rates.size < 2 or rates.max() == 0.0:
-        return Disparity(rates, float("nan"), "", "", float("nan"), "none")
+        return Disparity(rates, float("nan"), "", "", float("nan"), "none", chosen, sizes)
     lowest, highest = str(rates.idxmin()), str(rates.idxmax())
     table = np.column_stack([counts["sum"], counts["size"] - counts["sum"]]).astype(np.int64)
     if table[:, 1].sum() == 0:  # everyone selected: no disparity to test
@@ -96,10 +122,21 @@ def selection_disparity(
     else:
         p_value, test = float(stats.chi2_contingency(table).pvalue), "chi_square"
     ratio = float(rates.min() / rates.max())
-    return Disparity(rates, ratio, lowest, highest, p_value, test)
+    return Disparity(rates, ratio, lowest, highest, p_value, test, chosen, sizes)
+
+
+def _share(d: Disparity) -> str:
+    """Give the ratio as a percentage, or words when one of its groups is too small."""
+    return f"{d.ratio:.0%}" if d.ratio_publishable else "a withheld percentage"
 
 
 def _phrase(who: str, attr: str, d: Disparity) -> str:
+    if not d.ratio_publishable:
+        return (
+            f"{who} selected {attr} '{d.lowest}' at a lower rate than '{d.highest}' (the "
+            f"ratio is withheld: fewer than {DEFAULT_MIN_CELL} selected or not selected in "
+            "one of them)"
+        )
     return f"{who} selected {attr} '{d.lowest}' at {d.ratio:.0%} of the rate of '{d.highest}'"
 
 
@@ -135,6 +172,7 @@ def inherited_bias(
             name: selection_disparity(s, history[attr]) for name, s in allocations.items()
         }
         for name, d in disparities.items():
+            shown = d.publishable
             for group, rate in d.rates.items():
                 details.append(
                     {
@@ -142,7 +180,7 @@ def inherited_bias(
                         "subject": attr,
                         "item": f"{name}: {group}",
                         "statistic": "selection_rate",
-                        "value": float(rate),
+                        "value": round(float(rate), 2) if shown[group] else float("nan"),
                     }
                 )
             details.append(
@@ -151,7 +189,7 @@ def inherited_bias(
                     "subject": attr,
                     "item": name,
                     "statistic": "adverse_impact_ratio",
-                    "value": d.ratio,
+                    "value": round(d.ratio, 2) if d.ratio_publishable else float("nan"),
                 }
             )
         findings.append(_verdict(attr, disparities))
@@ -161,6 +199,7 @@ def inherited_bias(
 def _verdict(attr: str, d: dict[str, Disparity]) -> Finding:
     past, model = d["past decisions"], d["the model"]
     rubric = d.get("ranking by the rubric score")
+    value = round(model.ratio, 2) if model.ratio_publishable else float("nan")
     if np.isnan(model.ratio):
         return Finding(
             "inherited_bias",
@@ -175,34 +214,34 @@ def _verdict(attr: str, d: dict[str, Disparity]) -> Finding:
         severity = "critical"
         text = (
             f"{_phrase('Past decisions', attr, past)} and the model trained on them does the "
-            f"same ({model.ratio:.0%}){beside}: the model has learned the historical "
+            f"same ({_share(model)}){beside}: the model has learned the historical "
             "disparity and would repeat it."
         )
     elif model.flagged:
         severity = "critical"
         text = (
             f"{_phrase('The model', attr, model)}, a larger gap than in past decisions "
-            f"({past.ratio:.0%}){beside}: the model creates a disparity of its own."
+            f"({_share(past)}){beside}: the model creates a disparity of its own."
         )
     elif past.flagged:
         severity = "warning"
         text = (
             f"{_phrase('Past decisions', attr, past)}{beside}; the model does not repeat this "
-            f"({model.ratio:.0%}) but learns from those decisions, so keep checking it."
+            f"({_share(model)}) but learns from those decisions, so keep checking it."
         )
     elif min(model.ratio, past.ratio) < FOUR_FIFTHS:
         severity = "ok"
         text = (
             f"Selection rates by {attr} differ (the lowest group is selected at "
-            f"{model.ratio:.0%} of the rate of the highest by the model, "
-            f"{past.ratio:.0%} in past decisions), but by no more than chance alone "
+            f"{_share(model)} of the rate of the highest by the model, "
+            f"{_share(past)} in past decisions), but by no more than chance alone "
             "would often produce with this many applicants."
         )
     else:
         severity = "ok"
         text = (
             f"Selection rates by {attr} are close: the lowest group is selected at "
-            f"{model.ratio:.0%} of the rate of the highest by the model and at "
-            f"{past.ratio:.0%} in past decisions (below 80% would be a warning sign)."
+            f"{_share(model)} of the rate of the highest by the model and at "
+            f"{_share(past)} in past decisions (below 80% would be a warning sign)."
         )
-    return Finding("inherited_bias", severity, model.ratio, text, attr)
+    return Finding("inherited_bias", severity, value, text, attr)
