@@ -172,7 +172,7 @@ def inherited_bias(
             name: selection_disparity(s, history[attr]) for name, s in allocations.items()
         }
         for name, d in disparities.items():
-            shown = d.publishable
+            shown = d.publishable.to_dict()
             for group, rate in d.rates.items():
                 details.append(
                     {
