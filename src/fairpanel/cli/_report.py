@@ -13,6 +13,7 @@ import typer
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
 from fairpanel._schema import DEFAULT_MIN_CELL
+from fairpanel._words import strategy_words
 from fairpanel.cli._common import console, existing_file, friendly_errors
 
 if TYPE_CHECKING:
@@ -40,8 +41,11 @@ def _load(path: Path, from_dict: Callable[[Any], T]) -> T:
 
 
 def _labels(tables: list[pd.DataFrame], paths: list[Path]) -> list[str]:
-    """Label allocations by strategy, adding the file name where a strategy repeats."""
-    names = [str(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?" for t in tables]
+    """Label allocations by strategy in words, adding the file name where one repeats."""
+    names = [
+        strategy_words(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?"
+        for t in tables
+    ]
     return [
         f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, paths, strict=True)
     ]

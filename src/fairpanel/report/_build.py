@@ -9,7 +9,7 @@ certificates, audit, simulation, ML checks) by its attributes and returns a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -18,6 +18,7 @@ import pandas as pd
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
+from fairpanel._words import plural, strategy_words, words
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.lottery import QuotaDrawCertificate
 from fairpanel.report._audit_section import (
@@ -29,7 +30,7 @@ from fairpanel.report._audit_section import (
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
-from fairpanel.report._ranking_section import ranking_section
+from fairpanel.report._ranking_section import interval_span, ranking_section
 from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
     certificate_section,
@@ -41,7 +42,7 @@ from fairpanel.report._sections import (
     strategy_labels,
     verification_section,
 )
-from fairpanel.report._text import fmt, pct
+from fairpanel.report._text import fmt, pct, pct_span
 from fairpanel.rubric import Rubric
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from fairpanel.simulate import SimulationResult
     from fairpanel.strategies import Allocation
 
-__all__ = ["GLOSSARY", "ReportInputs", "build_report"]
+__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "ReportInputs", "build_report", "glossary_for"]
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("submission", "A proposal or an application; its author is the applicant."),
@@ -108,6 +109,36 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "that source goes down, but on real, shifted data it goes up.",
     ),
 )
+
+
+#: The sections whose text uses each glossary term; a term is listed only when one of
+#: its sections is in the report (a hiring report without ranks defines no rank interval).
+GLOSSARY_SECTIONS: Mapping[str, frozenset[str]] = {
+    "submission": frozenset({"rubric", "reliability", "ranking", "strategies", "draw"}),
+    "rubric": frozenset({"rubric", "reliability"}),
+    "calibrated score": frozenset({"reliability", "ranking", "audit"}),
+    "expected rank": frozenset({"ranking", "strategies"}),
+    "rank interval": frozenset({"ranking"}),
+    "lottery zone": frozenset({"ranking", "strategies", "draw"}),
+    "selection rate": frozenset({"audit", "cycles", "precision", "simulation", "quota-lottery"}),
+    "adverse-impact ratio": frozenset({"audit", "simulation"}),
+    "confidence interval": frozenset({"reliability", "audit", "cycles", "precision"}),
+    "suppressed": frozenset({"audit", "cycles", "precision"}),
+    "overfit": frozenset({"ml"}),
+    "overspecialized": frozenset({"ml"}),
+}
+
+
+def glossary_for(section_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Return the glossary terms the given sections use, in the glossary's order.
+
+    Parameters
+    ----------
+    section_ids : iterable of str
+        The ids of the report's sections.
+    """
+    present = set(section_ids)
+    return tuple((t, d) for t, d in GLOSSARY if GLOSSARY_SECTIONS.get(t, frozenset()) & present)
 
 
 @dataclass(frozen=True)
@@ -215,7 +246,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         title=inputs.title,
         summary=tuple(_summary(inputs, scores, allocations)),
         sections=tuple(sections),
-        glossary=GLOSSARY,
+        glossary=glossary_for(s.id for s in sections),
         provenance=provenance,
         # an audit suppressed at a smaller cell may show smaller cells: the report says so
         min_cell=min(inputs.min_cell, inputs.audit.min_cell)
@@ -246,14 +277,12 @@ def _summary(
     out: list[str] = []
     if scores is not None and len(scores):
         s = scores
-        sentence = f"{len(s)} submissions were scored"
+        sentence = f"{plural(len(s), 'submission')} were scored"
         if "n_reviews" in s:
-            sentence += f" from {int(s['n_reviews'].sum())} reviews"
+            sentence += f" from {plural(int(s['n_reviews'].sum()), 'review')}"
         if {"rank_lo90", "rank_hi90"} <= set(s.columns):
-            # An interval from rank 3 to rank 7 spans five ranks.
-            width = float((s["rank_hi90"] - s["rank_lo90"] + 1).median())
             sentence += (
-                f"; a typical submission's 90% rank interval spans {width:.0f} ranks, "
+                f"; a typical submission's 90% rank interval spans {interval_span(s)} ranks, "
                 "so neighbours that close cannot honestly be told apart"
             )
         out.append(sentence + ".")
@@ -273,8 +302,8 @@ def _summary(
         findings = inputs.ml.findings
         flagged = [f for f in findings if f.severity in ("warning", "critical")]
         out.append(
-            f"The ML trust checks raised {len(flagged)} of {len(findings)} findings"
-            + (": " + ", ".join(f.check for f in flagged) if flagged else "")
+            f"The ML trust checks raised {len(flagged)} of {plural(len(findings), 'finding')}"
+            + (": " + ", ".join(words(f.check) for f in flagged) if flagged else "")
             + "."
         )
     if inputs.simulation is not None:
@@ -318,16 +347,16 @@ def _audit_summary(audit: AuditResult, min_cell: int) -> list[str]:
             if hidden:
                 why = not_assessable(audit, attr, ("rates",), extra=hidden, min_cell=min_cell)
                 out.append(
-                    f"By {attr}, comparisons are withheld to protect groups too small to "
+                    f"By {words(attr)}, comparisons are withheld to protect groups too small to "
                     f"publish ({why}; see the notes under Outcomes by group)."
                 )
             continue
         worst = min(comps, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
         sentence = (
-            f"By {attr}, the lowest selection rate is {worst['group']}'s, "
+            f"By {words(attr)}, the lowest selection rate is {worst['group']}'s, "
             f"{fmt(worst.get('adverse_impact_ratio'))} times {worst['reference']}'s "
             f"(difference {pct(worst.get('rate_difference'))}, 95% CI "
-            f"{pct(worst.get('difference_ci_low'))} to {pct(worst.get('difference_ci_high'))}, "
+            f"{pct_span(worst.get('difference_ci_low'), worst.get('difference_ci_high'))}, "
             f"p = {fmt(worst.get('p_value'))})"
         )
         if worst.get("four_fifths_flag"):
@@ -385,7 +414,7 @@ def _simulation_summary(sim: SimulationResult) -> list[str]:
         air = _mean(summary, name, "adverse_impact_ratio")
         if merit is None or cons is None:
             continue
-        part = f"{name} {pct(merit, 0)} / {pct(cons, 0)}"
+        part = f"{strategy_words(name)} {pct(merit, 0)} / {pct(cons, 0)}"
         if air is not None:
             part += f" / {fmt(air, 2)}"
         parts.append(part)

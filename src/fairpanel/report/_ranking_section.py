@@ -22,7 +22,7 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel.report._model import Section
 from fairpanel.viz import caterpillar_chart
 
-__all__ = ["ERR_NO_RANKS", "RuleLine", "ranking_section", "rule_line"]
+__all__ = ["ERR_NO_RANKS", "RuleLine", "interval_span", "ranking_section", "rule_line"]
 
 ERR_NO_RANKS = "the score table has no {columns} column, which the ranking chart draws"
 HINT_NO_RANKS = "give the score table 'fairpanel score' wrote"
@@ -114,6 +114,22 @@ def rule_line(alloc: pd.DataFrame, scores: pd.DataFrame) -> RuleLine:
     return RuleLine(strategy, None, "", meaning, lottery)
 
 
+def interval_span(scores: pd.DataFrame) -> int:
+    """Return how many whole ranks a typical (median) 90% rank interval spans.
+
+    The summary and the ranking section both quote it, so they say the same number: an
+    interval from rank 3 to rank 7 spans five ranks, its ends widened to whole ranks.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The score table (``rank_lo90, rank_hi90``).
+    """
+    lo = np.floor(scores["rank_lo90"].to_numpy(dtype=float))
+    hi = np.ceil(scores["rank_hi90"].to_numpy(dtype=float))
+    return round(float(np.median(hi - lo + 1)))
+
+
 def _chosen(allocations: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
     for name in _PREFERRED:
         for alloc in allocations:
@@ -154,11 +170,11 @@ def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -
         lottery_ids=() if line is None else line.lottery,
     )
     n = len(scores)
-    widths = (scores["rank_hi90"] - scores["rank_lo90"]).median()
     paragraphs = [
         f"{n} submissions were ranked. Each dot is a submission's expected rank; the bars "
         "show the ranks it could plausibly have. The median 90% interval spans "
-        f"{widths:.0f} ranks: neighbours within that distance cannot honestly be told apart.",
+        f"{interval_span(scores)} ranks: neighbours within that distance cannot honestly be "
+        "told apart.",
     ]
     if line is not None:
         zone = (

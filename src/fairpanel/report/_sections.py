@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from fairpanel._json import records
+from fairpanel._words import plain_quotes, strategy_words, words
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
 from fairpanel.rubric import Rubric, card_model
@@ -83,11 +84,11 @@ DETAIL_ROWS_MAX: Final = 300
 
 
 def _strategy_name(alloc: pd.DataFrame) -> str:
-    return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
+    return strategy_words(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
 
 
 def strategy_labels(allocations: Sequence[pd.DataFrame], labels: Sequence[str] = ()) -> list[str]:
-    """Name each allocation: the given labels, else its strategy, numbering repeats."""
+    """Name each allocation: the given labels, else its strategy in words, numbering repeats."""
     if len(labels) == len(allocations) and labels:
         return [str(label) for label in labels]
     names = [_strategy_name(a) for a in allocations]
@@ -226,12 +227,19 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records(frame), columns=[str(c) for c in frame.columns])
 
 
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    # A chart's legend and data table name each strategy as the report's text does.
+    if "strategy" not in frame:
+        return frame
+    return frame.assign(strategy=frame["strategy"].map(strategy_words))
+
+
 def simulation_section(sim: SimulationResult) -> Section:
     """Compare strategies on synthetic cycles where true merit is known."""
     summary = sim.summary()
     rows = tuple(
         (
-            str(name),
+            strategy_words(name),
             _interval(summary, name, "merit_recovered"),
             _interval(summary, name, "oracle_overlap"),
             _interval(summary, name, "consistency"),
@@ -251,9 +259,9 @@ def simulation_section(sim: SimulationResult) -> Section:
     ]
     charts: list[Chart] = []
     if len(sim.individual):
-        charts.append(probability_vs_merit_chart(_plain(sim.individual)))
+        charts.append(probability_vs_merit_chart(_in_words(_plain(sim.individual))))
     if sim.sweep is not None and len(sim.sweep.table):
-        grid = _plain(sim.sweep.table)
+        grid = _in_words(_plain(sim.sweep.table))
         params = list(sim.sweep.parameters)
         for metric in (m for m in SWEEP_CHARTS if (grid["metric"] == m).any()):
             one = grid[(grid["metric"] == metric) & grid["group"].isna()]
@@ -285,7 +293,9 @@ def simulation_section(sim: SimulationResult) -> Section:
 
 def ml_section(ml: CheckReport) -> Section:
     """List the ML trust checks: one plain sentence per finding."""
-    rows = tuple((f.check, f.severity, fmt(f.value), f.message) for f in ml.findings)
+    rows = tuple(
+        (words(f.check), f.severity, fmt(f.value), plain_quotes(f.message)) for f in ml.findings
+    )
     return Section(
         "ml",
         "Can the ML ranking be trusted?",
@@ -302,7 +312,7 @@ def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
     """Show the draw certificates, their commitments, and how anyone can verify them."""
     tables = []
     for cert in certificates:
-        name = cert.context.get("strategy", "lottery")
+        name = strategy_words(cert.context.get("strategy", "lottery"))
         if not cert.draw_needed:
             rows: tuple[tuple[str, str], ...] = (
                 ("draw", cert.no_draw_reason or "no draw was needed"),
