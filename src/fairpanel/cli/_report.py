@@ -96,6 +96,14 @@ def report(
     min_cell: Annotated[
         int, typer.Option("--min-cell", min=1, help="Smallest group cell that may be shown.")
     ] = DEFAULT_MIN_CELL,
+    no_individual_ranks: Annotated[
+        bool,
+        typer.Option(
+            "--no-individual-ranks",
+            help="List no applicant: no ids, rows or ranks, only counts and aggregates "
+            "(hiring reports). Recorded in report.json.",
+        ),
+    ] = False,
     audit_describes: Annotated[
         str | None,
         typer.Option(
@@ -184,6 +192,7 @@ def report(
             command_line=shlex.join(["fairpanel", *sys.argv[1:]]),
             title=title,
             min_cell=min_cell,
+            individual_ranks=not no_individual_ranks,
         )
     )
     paths = write_report(model, out, outputs=outputs)

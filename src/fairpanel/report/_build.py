@@ -148,6 +148,8 @@ class ReportInputs:
     Each field is a library result, from memory or read with the type's ``from_dict``;
     a score table or an allocation may also be its CSV's frame (no diagnostics).
     ``reviewers`` defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
+    ``individual_ranks=False`` makes a report that lists no applicant (a hiring search):
+    no submission's id, row or rank, only counts and aggregates.
     """
 
     rubric: Rubric | None = None
@@ -168,6 +170,7 @@ class ReportInputs:
     command_line: str = ""
     title: str = "Selection report"
     min_cell: int = DEFAULT_MIN_CELL
+    individual_ranks: bool = True
 
 
 def build_report(inputs: ReportInputs) -> ReportModel:
@@ -195,9 +198,16 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if rel is not None:
         sections.append(rel)
     if scores is not None:
-        sections.append(ranking_section(scores, allocations))
+        sections.append(ranking_section(scores, allocations, individual=inputs.individual_ranks))
     if allocations:
-        sections.append(strategies_section(allocations, scores, inputs.allocation_labels))
+        sections.append(
+            strategies_section(
+                allocations,
+                scores,
+                inputs.allocation_labels,
+                individual=inputs.individual_ranks,
+            )
+        )
     if inputs.audit is not None:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)
@@ -222,7 +232,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         sections.append(quota)
     draws = [c for c in inputs.certificates if not isinstance(c, QuotaDrawCertificate)]
     if draws:
-        sections.append(certificate_section(draws))
+        sections.append(certificate_section(draws, individual=inputs.individual_ranks))
     if inputs.verification or inputs.verify_commands:  # what the command checked of files
         sections.append(verification_section(inputs.verification, inputs.verify_commands))
     sections.append(
@@ -252,6 +262,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         min_cell=min(inputs.min_cell, inputs.audit.min_cell)
         if inputs.audit is not None
         else inputs.min_cell,
+        individual_ranks=inputs.individual_ranks,
     )
 
 
@@ -275,6 +286,11 @@ def _summary(
 ) -> list[str]:
     """Return the headline findings: sentences of one paragraph, each with its numbers."""
     out: list[str] = []
+    if not inputs.individual_ranks:
+        out.append(
+            "By the committee's choice, this report lists no individual applicant: no "
+            "ids, no individual ranks, only counts and aggregates."
+        )
     if scores is not None and len(scores):
         s = scores
         sentence = f"{plural(len(s), 'submission')} were scored"

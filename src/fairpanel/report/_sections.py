@@ -111,8 +111,14 @@ def strategies_section(
     allocations: Sequence[pd.DataFrame],
     scores: pd.DataFrame | None = None,
     labels: Sequence[str] = (),
+    *,
+    individual: bool = True,
 ) -> Section:
-    """Show who each strategy selects, in which tier, with exact selection probabilities."""
+    """Show who each strategy selects, in which tier, with exact selection probabilities.
+
+    With ``individual=False`` (a report that must not list applicants) only the counts
+    per strategy are shown: no submission's row, id or chance.
+    """
     summary_rows = []
     for label, alloc in zip(strategy_labels(allocations, labels), allocations, strict=True):
         tiers = alloc["tier"].value_counts()
@@ -133,6 +139,13 @@ def strategies_section(
         note="Probabilities are exact where a closed form exists, otherwise Monte Carlo "
         "with its standard error in the allocation file.",
     )
+    intro = (
+        "Every strategy was run on the same scores and capacity. A probability of 1 means "
+        "selected whatever the draw; between 0 and 1 means the submission's place was "
+        "decided by lot."
+    )
+    if not individual:
+        return Section("strategies", "The strategies compared", (intro,), (overview,))
     # One row per submission with any chance under any strategy, strategies side by side.
     names = strategy_labels(allocations, labels)
     wide = pd.concat(
@@ -197,11 +210,7 @@ def strategies_section(
     return Section(
         "strategies",
         "The strategies compared",
-        (
-            "Every strategy was run on the same scores and capacity. A probability of 1 means "
-            "selected whatever the draw; between 0 and 1 means the submission's place was "
-            "decided by lot.",
-        ),
+        (intro,),
         (overview, detail),
         tuple(charts),
     )
@@ -308,8 +317,14 @@ def ml_section(ml: CheckReport) -> Section:
     )
 
 
-def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
-    """Show the draw certificates, their commitments, and how anyone can verify them."""
+def certificate_section(
+    certificates: Sequence[DrawCertificate], *, individual: bool = True
+) -> Section:
+    """Show the draw certificates, their commitments, and how anyone can verify them.
+
+    With ``individual=False`` the ids drawn are counted, not listed (the certificate
+    file holds them for whoever verifies the draw).
+    """
     tables = []
     for cert in certificates:
         name = strategy_words(cert.context.get("strategy", "lottery"))
@@ -335,7 +350,9 @@ def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
                 else cert.commitment.sha256,
             ),
             ("package version", cert.package_version),
-            ("drawn, in draw order", ", ".join(cert.selected)),
+            ("drawn, in draw order", ", ".join(cert.selected))
+            if individual
+            else ("drawn", f"{len(cert.selected)} (the certificate file lists them)"),
         )
         tables.append(Table(f"Draw certificate: {name}", ("field", "value"), rows))
     return Section(
