@@ -115,7 +115,7 @@ def rule_line(alloc: pd.DataFrame, scores: pd.DataFrame) -> RuleLine:
 
 
 def _aggregate_section(scores: pd.DataFrame, line: RuleLine | None) -> Section:
-    """The ranking section of a report that lists no applicant: counts and widths only."""
+    """Build the ranking section of a report that lists no applicant: counts and widths."""
     paragraphs = [
         f"{len(scores)} submissions were ranked. This report shows no individual rank, by "
         "the committee's choice: the score table holds them. The median 90% rank interval "
