@@ -94,7 +94,7 @@ def _icc_tables(reliability: ReliabilityResult) -> tuple[Table | None, Table | N
         "Intraclass correlation: the form that fits this panel's design",
         columns,
         tuple(lead),
-        note=" ".join(reliability.notes),
+        note="; ".join(reliability.notes),
     )
     others = (
         Table("Other forms of the intraclass correlation", columns, rest, collapsed=True)
