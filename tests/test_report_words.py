@@ -248,3 +248,26 @@ def test_a_report_without_individual_ranks_names_no_applicant(p1_reviews, tmp_pa
     assert [t["caption"] for t in sections["strategies"]["tables"]] == [
         "Strategies at the same capacity"
     ]
+
+
+# ------------------------------------------------------------------ the numbers
+
+
+def test_the_summary_quotes_the_ranking_sections_interval_span(demo_output: Path) -> None:
+    data = json.loads((demo_output / "report.json").read_text(encoding="utf-8"))
+    ranking = next(s for s in data["sections"] if s["id"] == "ranking")
+    said = re.findall(r"spans (\d+) ranks", " ".join(data["summary"]))
+    shown = re.findall(r"spans (\d+) ranks", " ".join(ranking["paragraphs"]))
+    assert said
+    assert said == shown
+
+
+def test_rank_bounds_show_as_whole_ranks_widened_outwards() -> None:
+    from fairpanel.viz._ranking import whole_ranks
+
+    frame = pd.DataFrame(
+        {"submission_id": ["a"], "expected_rank": [4.2], "rank_lo90": [2.5], "rank_hi90": [7.25]}
+    )
+    out = whole_ranks(frame)
+    assert out[["rank_lo90", "rank_hi90"]].iloc[0].tolist() == [2, 8]
+    assert out["expected_rank"].iloc[0] == 4.2  # the mean rank stays a mean
