@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -271,3 +272,33 @@ def test_rank_bounds_show_as_whole_ranks_widened_outwards() -> None:
     out = whole_ranks(frame)
     assert out[["rank_lo90", "rank_hi90"]].iloc[0].tolist() == [2, 8]
     assert out["expected_rank"].iloc[0] == 4.2  # the mean rank stays a mean
+
+
+def test_a_quota_lottery_report_speaks_in_words_and_can_list_no_one() -> None:
+    from fairpanel.io import Quota, QuotaTable
+    from fairpanel.report import ReportInputs, build_report, render_html, render_markdown
+    from fairpanel.strategies import QuotaLotteryStrategy
+
+    i = np.arange(20)
+    ids = [f"APPLICANT-{k:02d}" for k in i]
+    subs = pd.DataFrame(
+        {
+            "submission_id": ids,
+            "gender": np.where(i % 4 == 0, "woman", "man"),
+            "career_stage": np.where(i % 3 == 0, "early", "senior"),
+        }
+    )
+    scores = pd.DataFrame({"submission_id": ids, "calibrated_score": 5.0 - i / 10})
+    quotas = QuotaTable((Quota("gender", "woman", 4), Quota("career_stage", "early", 2, 3)))
+    alloc = QuotaLotteryStrategy(quotas=quotas).allocate(scores, subs, capacity=8, seed="q")
+    shown = build_report(ReportInputs(allocations=[alloc], certificates=[alloc.certificate]))
+    html = render_html(shown)
+    assert "career stage" in html_prose(html)
+    assert _snake_words(html_prose(html)) == []
+    assert "`" not in html_prose(html)
+    assert _snake_words(markdown_prose(render_markdown(shown))) == []
+    private = build_report(
+        ReportInputs(allocations=[alloc], certificates=[alloc.certificate], individual_ranks=False)
+    )
+    pages = render_html(private) + render_markdown(private) + json.dumps(private.to_dict())
+    assert [s for s in ids if s in pages] == []

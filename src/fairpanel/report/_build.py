@@ -227,7 +227,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             c.distribution for c in lotteries
         }:
             lotteries.append(cert)
-    quota = quota_section(lotteries)
+    quota = quota_section(lotteries, individual=inputs.individual_ranks)
     if quota is not None:
         sections.append(quota)
     draws = [c for c in inputs.certificates if not isinstance(c, QuotaDrawCertificate)]
@@ -241,6 +241,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             allocations=bool(allocations),
             audit=inputs.audit is not None,
             strata=inputs.audit is not None and len(inputs.audit.strata) > 0,
+            code_names=_code_names(inputs, allocations),
         )
     )
     provenance = Provenance(
@@ -264,6 +265,22 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         else inputs.min_cell,
         individual_ranks=inputs.individual_ranks,
     )
+
+
+def _code_names(
+    inputs: ReportInputs, allocations: Sequence[pd.DataFrame]
+) -> list[tuple[str, str]]:
+    """Pair each code name the report wrote in words with its words, in order of use."""
+    codes = [str(a["strategy"].iloc[0]) for a in allocations if "strategy" in a and len(a)]
+    if inputs.simulation is not None:
+        codes += [str(s) for s in inputs.simulation.strategies]
+    pairs = [(strategy_words(c), c) for c in codes]
+    if inputs.audit is not None and "test" in inputs.audit.comparisons:
+        tests = inputs.audit.comparisons["test"].dropna().astype(str)
+        pairs += [(words(t), t) for t in tests]
+    if inputs.ml is not None:
+        pairs += [(words(f.check), f.check) for f in inputs.ml.findings]
+    return [(said, code) for said, code in dict.fromkeys(pairs) if said != code]
 
 
 def _tables(

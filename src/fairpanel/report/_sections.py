@@ -406,9 +406,19 @@ def _wrap_command(command: str, width: int = 88) -> str:
 
 
 def methods_section(
-    *, scores: bool, allocations: bool, audit: bool, strata: bool = False
+    *,
+    scores: bool,
+    allocations: bool,
+    audit: bool,
+    strata: bool = False,
+    code_names: Sequence[tuple[str, str]] = (),
 ) -> Section:
-    """Summarise the methods behind what the report shows, and their limitations."""
+    """Summarise the methods behind what the report shows, and their limitations.
+
+    ``code_names`` pairs each word the report uses with the name the command line and
+    the files use (``("partial lottery", "partial-lottery")``): the one place a reader
+    meets the code names, to find them in the files and commands.
+    """
     paragraphs = []
     if scores:
         paragraphs.append(
@@ -438,4 +448,9 @@ def methods_section(
         "groups give wide intervals, and cells below the minimum size are withheld. "
         "docs/methods.md gives every formula and reference."
     )
+    if code_names:
+        paragraphs.append(
+            "In the files and on the command line, the names this report writes in words "
+            "are: " + "; ".join(f"{said}: {code}" for said, code in code_names) + "."
+        )
     return Section("methods", "Methods and limitations", tuple(paragraphs))
