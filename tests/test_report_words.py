@@ -16,7 +16,7 @@ from fairpanel._words import plain_quotes, plural, strategy_words, words
 from fairpanel.cli import app
 from fairpanel.io import write_frame, write_json
 from fairpanel.reliability import ReliabilityResult
-from fairpanel.report._build import GLOSSARY, glossary_for
+from fairpanel.report._glossary import GLOSSARY, glossary_for
 from fairpanel.report._reliability_section import design_icc
 from fairpanel.report._text import pct_span
 from fairpanel.scoring import score
