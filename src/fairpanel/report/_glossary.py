@@ -64,7 +64,7 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
 GLOSSARY_SECTIONS: Mapping[str, frozenset[str]] = {
     "submission": frozenset({"rubric", "reliability", "ranking", "strategies", "draw"}),
     "rubric": frozenset({"rubric", "reliability"}),
-    "calibrated score": frozenset({"reliability", "ranking", "audit"}),
+    "calibrated score": frozenset({"reliability", "ranking"}),
     "expected rank": frozenset({"ranking", "strategies"}),
     "rank interval": frozenset({"ranking"}),
     "lottery zone": frozenset({"ranking", "strategies", "draw"}),
