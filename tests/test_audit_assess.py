@@ -128,7 +128,7 @@ def test_cli_and_report_say_what_they_could_not_assess(tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     said = " ".join(result.stderr.split())  # the summary goes to stderr, wrapped
-    assert "gender: woman vs man: not assessable, cells under 5" in said
+    assert "gender: woman vs man: not assessable, cells of fewer than 5 people" in said
     assert re.search(r"gender: reviewer gaps: [^:]*\bwoman: not assessable", said)
     doc = json.loads(out.read_text(encoding="utf-8"))
     funnel = doc["attributes"]["gender"]["funnel"]

@@ -27,6 +27,7 @@ from fairpanel.lottery import (
     verify_certificate,
 )
 from fairpanel.lottery._custody import ERR_TOO_MANY_ENTRANTS, MAX_CERTIFICATE_ENTRANTS
+from fairpanel.report._model import SCHEMA_VERSION
 
 PREFIX = "fairpanel: error: "
 N, PLACES, ABOVE_BAR = 353, 114, 107
@@ -220,7 +221,7 @@ def test_report_says_what_it_verified_and_how_to_repeat_it(mint: Path) -> None:
     )  # fmt: skip
     assert code == 0, output
     report = json.loads(Path("r/report.json").read_text(encoding="utf-8"))
-    assert report["schema"] == {"name": "fairpanel.report", "version": 2}
+    assert report["schema"] == {"name": "fairpanel.report", "version": SCHEMA_VERSION}
     checks = {c["check"]: c["outcome"] for c in report["provenance"]["verification"]}
     assert checks["allocation.csv was made from scores.csv"] == "verified (SHA-256)"
     assert checks["draw.json is the draw of allocation.csv"] == "verified"

@@ -70,4 +70,4 @@ def test_the_report_names_who_is_in_each_tier(p1_scores):
     assert all(shown[f"#{i}"].startswith("0.571") for i in range(2, 9))
     assert not any(f"#{i}" in shown for i in range(9, 16))
     text = " ".join(model.summary)
-    assert "partial-lottery funds 1 outright and draws 4 among 7" in text
+    assert "partial lottery funds 1 outright and draws 4 among 7" in text

@@ -179,10 +179,10 @@ def test_json_report_has_the_same_sections(model, tmp_path):
 def test_summary_states_numbers(model):
     text = " ".join(model.summary)
     assert "12 submissions were scored from 36 reviews" in text
-    assert "partial-lottery funds 3 outright and draws 2 among 4" in text
+    assert "partial lottery funds 3 outright and draws 2 among 4" in text
     # "woman" (40 applicants) is a complement of the suppressed group of 3, so the
     # summary may not quote its rate either: it names it as not assessable (issue 11).
-    assert "woman" not in text.replace("woman: not assessable, cells under 5", "")
+    assert "woman" not in text.replace("woman: not assessable, cells of fewer than 5 people", "")
     assert "groups too small to publish" in text
 
 
@@ -236,8 +236,8 @@ def test_repeated_strategies_are_told_apart():
     first, second = _allocation(scores), _allocation(scores)
     model = build_report(ReportInputs(scores=scores, allocations=[first, second]))
     section = next(s for s in model.sections if s.id == "strategies")
-    assert [r[0] for r in section.tables[0].rows] == ["partial-lottery (1)", "partial-lottery (2)"]
-    assert section.tables[1].columns[-2:] == ("partial-lottery (1)", "partial-lottery (2)")
+    assert [r[0] for r in section.tables[0].rows] == ["partial lottery (1)", "partial lottery (2)"]
+    assert section.tables[1].columns[-2:] == ("partial lottery (1)", "partial lottery (2)")
 
 
 def test_allocation_read_back_from_csv_keeps_false_as_false(tmp_path):

@@ -56,7 +56,7 @@ def test_report_from_files_equals_the_library_call(p1_reviews, tmp_path):
     assert verification, "the command says what it verified"
     written["sections"] = [s for s in written["sections"] if s["id"] != "verification"]
     assert written == json.loads(json.dumps(expected))
-    assert "At the same capacity, partial-lottery funds" in " ".join(written["summary"])
+    assert "At the same capacity, partial lottery funds" in " ".join(written["summary"])
     for ext in ("html", "md", "json"):
         assert (out / f"report.{ext}").is_file()
 

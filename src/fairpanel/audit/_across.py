@@ -71,10 +71,16 @@ FAMILY: Final[tuple[str, ...]] = (
 FAMILY_ALPHA: Final[float] = 0.05
 NOTE_FAMILY = (
     "{m} comparisons were made (each group against its reference, overall, within "
-    "strata and across cycles, and the tests of any difference); {s} survive the "
+    "strata and across cycles, and the tests of any difference); {s} the "
     "{method} adjustment at the 5% level. The unadjusted p-values are kept beside the "
     "adjusted ones."
 )
+
+
+def _survive(count: int) -> str:
+    return f"{count} survives" if count == 1 else f"{count} survive"
+
+
 _METHOD_NAME: Final[Mapping[str, str]] = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
 
 
@@ -361,7 +367,7 @@ def extend(
         notes.append(
             NOTE_FAMILY.format(
                 m=len(multiplicity),
-                s=int(multiplicity["survives"].sum()),
+                s=_survive(int(multiplicity["survives"].sum())),
                 method=_METHOD_NAME[adjust],
             )
         )

@@ -33,15 +33,14 @@ __all__ = [
 
 ASSESS_COLUMNS: Final[tuple[str, ...]] = ("attribute", "view", "group", "reason")
 NOT_ASSESSABLE: Final = "{groups}: not assessable, {reason}"
-REASON_CELLS: Final = "cells under {min_cell} (or cells that would reveal them)"
+REASON_CELLS: Final = "cells of fewer than {min_cell} people (or cells that would reveal them)"
 REASON_REFERENCE: Final = "its reference group is withheld"
 REASON_STAGE: Final = (
-    "cells under {min_cell} at the stage '{stage}' (or cells that would reveal them)"
+    "cells of fewer than {min_cell} people at the stage '{stage}' (or cells that would "
+    "reveal them)"
 )
-REASON_SCORED: Final = "under {min_cell} scored submissions in the group or its reference"
-REASON_REVIEWS: Final = (
-    "no reviewer has {min_cell} or more reviews of the group (cells under {min_cell})"
-)
+REASON_SCORED: Final = "fewer than {min_cell} scored submissions in the group or its reference"
+REASON_REVIEWS: Final = "no reviewer has {min_cell} or more reviews of the group"
 
 
 def _rows(attr: str, view: str, groups: Iterable[str], reason: str) -> list[tuple[str, ...]]:

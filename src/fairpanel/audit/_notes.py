@@ -20,19 +20,19 @@ NOTE_WITHHELD = (
     "{attribute}: the comparisons of {groups} are withheld: groups with small counts are "
     "suppressed, and other groups with them so that they cannot be recomputed from the "
     "totals; to publish them, merge small groups into a larger one (recode the attribute, "
-    "e.g. 'another / not stated'), or lower min_cell (--min-cell) for internal use only"
+    "e.g. 'another / not stated'), or lower the minimum cell size (--min-cell) for internal use only"
 )
 NOTE_MODELS_WITHHELD = (
     "{attribute}: the {what} are withheld: computed from suppressed cells (per stratum or per "
     "group), they would let those cells be recomputed; merge small groups or strata "
-    "(a recode), or lower min_cell (--min-cell) for internal use only"
+    "(a recode), or lower the minimum cell size (--min-cell) for internal use only"
 )
 NOTE_MERGED = (
     "counts: {rows} rows repeat a group{and_stratum} of an earlier row and were added to it"
 )
 NOTE_DIRECTION = (
-    "reviewer gaps assume higher scores are better; give higher_is_better=False "
-    "(--lower-is-better) for a scale where lower is better"
+    "reviewer gaps assume higher scores are better; for a scale where lower is better, "
+    "say so (--lower-is-better)"
 )
 
 

@@ -25,7 +25,7 @@ from fairpanel.cli._common import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fairpanel.audit import AuditPlan, AuditResult
+    from fairpanel.audit import AuditPlan
     from fairpanel.io import ColumnMap
 
 __all__ = ["ERR_ADJUST", "ERR_CHANGE_BOTH", "ERR_CHANGE_NEEDS_CYCLE", "audit_command"]
@@ -33,34 +33,6 @@ __all__ = ["ERR_ADJUST", "ERR_CHANGE_BOTH", "ERR_CHANGE_NEEDS_CYCLE", "audit_com
 ERR_ADJUST = "--adjust {value!r} is not one of {allowed}"
 ERR_CHANGE_NEEDS_CYCLE = "--change-at and --change-col need --cycle-col (the column of the cycle)"
 ERR_CHANGE_BOTH = "give either --change-at or --change-col, not both"
-
-
-def _summary(result: AuditResult, seed: str) -> None:
-    import pandas as pd  # start-up time, as in audit_command
-
-    from fairpanel._schema import internal_stamp
-    from fairpanel.audit._assess import not_assessable_text, unassessed
-
-    internal = internal_stamp(result.min_cell)
-    if internal is not None:
-        console.print(internal.upper(), markup=False)
-    un = unassessed(result)
-    for row in result.comparisons.itertuples(index=False):
-        air = pd.to_numeric(pd.Series([row.adverse_impact_ratio]), errors="coerce").iloc[0]
-        flag = " [below four-fifths]" if row.four_fifths_flag is True else ""
-        text = f"AIR {air:.2f}{flag}"
-        if pd.isna(air):
-            why = un[(un["attribute"] == row.attribute) & (un["group"] == row.group)
-                     & un["view"].isin(["rates", "comparisons"])]  # fmt: skip
-            text = "not assessable" + (f", {why['reason'].iloc[0]}" if len(why) else "")
-        console.print(f"{row.attribute}: {row.group} vs {row.reference}: {text}", markup=False)
-    # the other views name the groups they could not assess, never folded into "no gap"
-    for (attr, view), part in un[~un["view"].isin(["rates", "comparisons"])].groupby(
-        ["attribute", "view"], sort=False
-    ):
-        what = str(view).replace("_", " ")
-        console.print(f"{attr}: {what}: {not_assessable_text(part)}", markup=False)
-    console.print(f"seed: {seed!r}", markup=False)
 
 
 @friendly_errors
@@ -220,6 +192,7 @@ def audit_command(
     # and scipy, which other commands (and `fairpanel --help`) do not need.
     from fairpanel.audit import audit_counts, plan_audit, run_audit
     from fairpanel.audit._inputs import DECISIONS, REVIEWS, SCORES, SUBMISSIONS
+    from fairpanel.cli._audit_table import print_audit
     from fairpanel.io import (
         OutputProvenance,
         load_decisions,
@@ -347,7 +320,7 @@ def audit_command(
         with outputs:
             outputs.write_json(json_out, result.to_dict())
         console.print(f"audit written to {json_out}")
-    _summary(result, seed)
+    print_audit(result, seed)
 
 
 def _counts_table(

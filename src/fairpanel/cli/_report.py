@@ -13,6 +13,7 @@ import typer
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
 from fairpanel._schema import DEFAULT_MIN_CELL
+from fairpanel._words import strategy_words
 from fairpanel.cli._common import (
     ColumnsFile,
     console,
@@ -48,8 +49,11 @@ def _load(path: Path, from_dict: Callable[[Any], T]) -> T:
 
 
 def _labels(tables: list[pd.DataFrame], paths: list[Path]) -> list[str]:
-    """Label allocations by strategy, adding the file name where a strategy repeats."""
-    names = [str(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?" for t in tables]
+    """Label allocations by strategy in words, adding the file name where one repeats."""
+    names = [
+        strategy_words(t["strategy"].iloc[0]) if "strategy" in t and len(t) else "?"
+        for t in tables
+    ]
     return [
         f"{n} ({p.name})" if names.count(n) > 1 else n for n, p in zip(names, paths, strict=True)
     ]
@@ -115,6 +119,14 @@ def report(
     min_cell: Annotated[
         int, typer.Option("--min-cell", min=1, help="Smallest group cell that may be shown.")
     ] = DEFAULT_MIN_CELL,
+    no_individual_ranks: Annotated[
+        bool,
+        typer.Option(
+            "--no-individual-ranks",
+            help="List no applicant: no ids, rows or ranks, only counts and aggregates "
+            "(hiring reports). Recorded in report.json.",
+        ),
+    ] = False,
     audit_describes: Annotated[
         str | None,
         typer.Option(
@@ -206,6 +218,7 @@ def report(
             command_line=shlex.join(["fairpanel", *sys.argv[1:]]),
             title=title,
             min_cell=min_cell,
+            individual_ranks=not no_individual_ranks,
         )
     )
     paths = write_report(model, out, outputs=outputs)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from fairpanel._words import plural
 from fairpanel.cli._common import console, existing_file, friendly_errors
 
 __all__ = ["app", "check", "show"]
@@ -26,8 +27,8 @@ def check(file: RubricFile) -> None:
 
     rubric = load_rubric(existing_file(file))
     console.print(
-        f"{file}: valid rubric '{rubric.name}' — {len(rubric.criteria)} criteria, "
-        f"{len(rubric.bands)} bands, scale {rubric.scale.min}–{rubric.scale.max}",
+        f"{file}: valid rubric '{rubric.name}' — {plural(len(rubric.criteria), 'criterion')}, "
+        f"{plural(len(rubric.bands), 'band')}, scale {rubric.scale.min}–{rubric.scale.max}",
         markup=False,
         soft_wrap=True,
     )

@@ -37,6 +37,7 @@ from fairpanel.lottery._quota_verify import (
     verify_quota_certificate,
 )
 from fairpanel.lottery._verify import VerificationResult, verify_certificate
+from fairpanel.lottery._view import describe_certificate
 
 __all__ = [
     "ALGORITHM",
@@ -56,6 +57,7 @@ __all__ = [
     "check_quota_feasibility",
     "check_work",
     "commitment_differences",
+    "describe_certificate",
     "draw",
     "draw_panel",
     "entrant_uniform",

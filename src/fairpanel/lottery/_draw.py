@@ -47,6 +47,7 @@ from fairpanel._version import __version__
 from fairpanel.lottery._canonical import ALGORITHM, ALGORITHM_VERSION, canonical_weight
 from fairpanel.lottery._commit import Commitment
 from fairpanel.lottery._places import check_places
+from fairpanel.lottery._view import describe_certificate
 
 __all__ = [
     "ALGORITHM",
@@ -257,6 +258,9 @@ class DrawCertificate:
     draw_needed: bool = True
     no_draw_reason: str | None = None
     commitment: Commitment | None = None
+
+    def _repr_html_(self) -> str:
+        return describe_certificate(self)
 
     @property
     def selected(self) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ from fairpanel._seed import Seed, seed_text
 from fairpanel._version import __version__
 from fairpanel.io._quotas import QuotaTable
 from fairpanel.lottery._quota_grid import PanelDistribution
+from fairpanel.lottery._view import describe_certificate
 
 __all__ = [
     "QUOTA_ALGORITHM",
@@ -184,6 +185,9 @@ class QuotaDrawCertificate:
     algorithm_version: int = QUOTA_ALGORITHM_VERSION
     package_version: str = __version__
     context: Mapping[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        return describe_certificate(self)
 
     @property
     def selected(self) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ visible but too small never reaches a publishable page.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from fairpanel._json import records
+from fairpanel._words import words
 from fairpanel.audit._assess import REASON_CELLS, not_assessable_text, unassessed
 from fairpanel.audit._suppress import defensive_hidden
 from fairpanel.report._model import Chart, Section, Table
-from fairpanel.report._text import fmt, pct, slug
+from fairpanel.report._text import fmt, pct, pct_span, slug
 from fairpanel.viz import funnel_chart, rate_by_group_chart
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _pair(low: Any, high: Any, *, percent: bool = False) -> str:
 
 def _groups_table(attr: str, groups: list[dict[str, Any]]) -> Table:
     return Table(
-        f"Selection by {attr}",
+        f"Selection by {words(attr)}",
         ("group", "applicants", "selected", "rate", "95% CI"),
         tuple(
             (
@@ -139,16 +140,16 @@ def _comparisons_table(attr: str, comparisons: list[dict[str, Any]], hidden: set
                 str(c["group"]),
                 str(c.get("reference")),
                 f"{pct(c.get('rate_difference'))} "
-                f"({_pair(c.get('difference_ci_low'), c.get('difference_ci_high'), percent=True)})",
+                f"({pct_span(c.get('difference_ci_low'), c.get('difference_ci_high'))})",
                 f"{fmt(c.get('rate_ratio'))} ({_pair(c.get('ratio_ci_low'), c.get('ratio_ci_high'))})",
                 fmt(c.get("odds_ratio")),
                 air + (" ⚑ below 4/5" if c.get("four_fifths_flag") else ""),
-                str(c.get("test", "")),
+                words(c.get("test", "")),
                 fmt(c.get("p_value")),
             )
         )
     return Table(
-        f"{attr}: each group against the reference",
+        f"{words(attr)}: each group against the reference",
         (
             "group",
             "reference",
@@ -178,7 +179,7 @@ def _strata_table(attr: str, strata: list[dict[str, Any]], hidden: set[str]) -> 
         if s["group"] not in hidden and s.get("pooled_odds_ratio") is not None
     )
     return Table(
-        f"{attr}: adjusted for strata (Cochran–Mantel–Haenszel)",
+        f"{words(attr)}: adjusted for strata (Cochran–Mantel–Haenszel)",
         (
             "group",
             "reference",
@@ -200,7 +201,7 @@ def _stratum_rates_table(attr: str, rates: list[dict[str, Any]], min_cell: int) 
     for stratum in dict.fromkeys(r["stratum"] for r in rates):
         shown.extend(suppress_small([r for r in rates if r["stratum"] == stratum], min_cell))
     return Table(
-        f"{attr}: selection rate within each stratum",
+        f"{words(attr)}: selection rate within each stratum",
         ("stratum", "group", "applicants", "selected", "rate", "95% CI"),
         tuple(
             (
@@ -251,7 +252,7 @@ def _lottery_table(
             "selection, including the part fixed before the draw."
         )
     return Table(
-        f"{attr}: expected (exact) and realized selection rates under the lottery",
+        f"{words(attr)}: expected (exact) and realized selection rates under the lottery",
         ("group", "expected rate", "realized rate", "chance of a ratio below 4/5 in a draw"),
         rows,
         note=note,
@@ -277,7 +278,7 @@ def _score_gaps_table(attr: str, gaps: list[dict[str, Any]]) -> Table:
         for g in gaps
     )
     return Table(
-        f"{attr}: calibrated scores by group",
+        f"{words(attr)}: calibrated scores by group",
         ("group", "reference", "score difference (95% CI)", "Hedges' g (95% CI)", "p"),
         rows,
     )
@@ -338,17 +339,17 @@ def reviewer_sentence(audit: AuditResult, attr: str) -> str | None:
     flagged = [r for r in rows if r.get("flagged")]
     gone = not_assessable(audit, attr, ("reviewer_gaps",))
     if not shown:
-        return f"By {attr}, reviewer gaps could not be assessed for any group: {gone}."
+        return f"By {words(attr)}, reviewer gaps could not be assessed for any group: {gone}."
     among = f"among reviewers with at least {audit.min_cell} reviews of a group"
     if not flagged:
         text = (
-            f"By {attr}: for {', '.join(shown)}, no reviewer ({among}) scores the group "
+            f"By {words(attr)}: for {', '.join(shown)}, no reviewer ({among}) scores the group "
             "differently from the rest of the panel beyond chance (after correcting for "
             "multiple comparisons)"
         )
     else:
         text = (
-            f"By {attr}: {len(flagged)} reviewer × group "
+            f"By {words(attr)}: {len(flagged)} reviewer × group "
             f"combination{'s' if len(flagged) > 1 else ''} ({among}) score that group "
             "differently from the rest of the panel beyond chance (after correcting for "
             "multiple comparisons); the audit file names them for the committee"
@@ -368,7 +369,7 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
     if describes:
         paragraphs.append(f"These outcomes are those of {describes}.")
     # The audit's own notes say why a table is withheld and what would let it be shown.
-    paragraphs.extend(str(note) for note in audit.notes)
+    paragraphs.extend(_plain_note(str(note), audit.attributes) for note in audit.notes)
     for attr in audit.attributes:
         groups = suppress_small(attribute_rows(audit.groups, attr), min_cell)
         hidden = {g["group"] for g in groups if g.get("suppressed")}
@@ -379,7 +380,9 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
         has_rates = len(every) and "rate_ci_low" in every
         if has_rates and every.loc[~every["suppressed"], "selection_rate"].notna().any():
             # withheld groups stay in the chart as labelled placeholders
-            charts.append(rate_by_group_chart(every, attribute=attr, id=f"rate-{slug(attr)}"))
+            charts.append(
+                rate_by_group_chart(every, attribute=words(attr), id=f"rate-{slug(attr)}")
+            )
         comps = attribute_rows(audit.comparisons, attr)
         if any(c.get("rate_difference") is not None for c in comps):
             why = not_assessable(
@@ -389,14 +392,16 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
         elif comps:
             why = not_assessable(audit, attr, ("rates", "comparisons"), extra=hidden,
                                  min_cell=min_cell)  # fmt: skip
-            paragraphs.append(f"By {attr}, no comparison between groups can be published: {why}.")
+            paragraphs.append(
+                f"By {words(attr)}, no comparison between groups can be published: {why}."
+            )
         strata = attribute_rows(audit.strata, attr)
         if strata:
             table = _strata_table(attr, strata, hidden)
             if table.rows:
                 tables.append(table)
             else:
-                paragraphs.append(WITHHELD_STRATA.format(attr=attr))
+                paragraphs.append(WITHHELD_STRATA.format(attr=words(attr)))
         stratum_rates = [
             r for r in attribute_rows(audit.stratum_rates, attr) if r["group"] not in hidden
         ]
@@ -421,9 +426,9 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
             tests = attribute_rows(audit.tests, attr)
             p = tests[0].get("p_value") if tests else None
             paragraphs.append(
-                f"By {attr}, the highest selection rate ({s0['highest']}) is "
+                f"By {words(attr)}, the highest selection rate ({s0['highest']}) is "
                 f"{pct(s0.get('estimate'))} above the lowest ({s0['lowest']}); 95% interval "
-                f"{pct(s0.get('ci_low'))} to {pct(s0.get('ci_high'))}, simultaneous over "
+                f"{pct_span(s0.get('ci_low'), s0.get('ci_high'))}, simultaneous over "
                 f"the {s0.get('pairs')} pairs of groups"
                 + (f" (test of equal rates: p = {fmt(p)})." if p is not None else ".")
             )
@@ -435,7 +440,7 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
             names = {"reached": "applicants", "passed": "selected", "pass_rate": "selection_rate"}
             renamed = [{names.get(k, k): v for k, v in row.items()} for row in funnel]
             frame = pd.DataFrame(_blank_hidden(_suppress_funnel(renamed, min_cell)))
-            charts.append(funnel_chart(frame, attribute=attr, id=f"funnel-{slug(attr)}"))
+            charts.append(funnel_chart(frame, attribute=words(attr), id=f"funnel-{slug(attr)}"))
             why = not_assessable(audit, attr, ("rates", "funnel"), extra=hidden, min_cell=min_cell)
             tables.append(_noted(_funnel_table(attr, frame), why))
             below = [
@@ -446,10 +451,17 @@ def audit_section(audit: AuditResult, *, min_cell: int, describes: str | None = 
             ]
             if below:
                 paragraphs.append(
-                    f"Funnel by {attr}: below four-fifths of the reference group's pass "
+                    f"Funnel by {words(attr)}: below four-fifths of the reference group's pass "
                     f"rate: {'; '.join(below)}."
                 )
     return Section("audit", "Outcomes by group", tuple(paragraphs), tuple(tables), tuple(charts))
+
+
+def _plain_note(note: str, attributes: Sequence[str]) -> str:
+    """Name the attributes of an audit note in words (``career_stage`` → ``career stage``)."""
+    for attr in sorted(attributes, key=len, reverse=True):
+        note = note.replace(str(attr), words(attr))
+    return note
 
 
 def _blank_hidden(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -495,7 +507,7 @@ def _funnel_table(attr: str, frame: pd.DataFrame) -> Table:
         for r in records
     )
     return Table(
-        f"Funnel by {attr}",
+        f"Funnel by {words(attr)}",
         ("stage", "group", "reached", "passed", "rate", "adverse-impact ratio"),
         rows,
     )

@@ -18,6 +18,7 @@ import pandas as pd
 
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._version import __version__
+from fairpanel._words import plural, strategy_words, words
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.lottery import QuotaDrawCertificate
 from fairpanel.report._audit_section import (
@@ -27,9 +28,10 @@ from fairpanel.report._audit_section import (
     suppress_small,
 )
 from fairpanel.report._cycles_section import cycles_section, precision_section
+from fairpanel.report._glossary import GLOSSARY, glossary_for
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
-from fairpanel.report._ranking_section import ranking_section
+from fairpanel.report._ranking_section import interval_span, ranking_section
 from fairpanel.report._reliability_section import reliability_section
 from fairpanel.report._sections import (
     certificate_section,
@@ -41,7 +43,7 @@ from fairpanel.report._sections import (
     strategy_labels,
     verification_section,
 )
-from fairpanel.report._text import fmt, pct
+from fairpanel.report._text import fmt, pct, pct_span
 from fairpanel.rubric import Rubric
 from fairpanel.strategies._notes import allocation_notes
 
@@ -58,58 +60,6 @@ if TYPE_CHECKING:
 
 __all__ = ["GLOSSARY", "ReportInputs", "build_report"]
 
-GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("submission", "A proposal or an application; its author is the applicant."),
-    (
-        "rubric",
-        "The published list of criteria, each with described levels, that reviewers "
-        "score against; the weighted mean of the criterion scores is a review's total.",
-    ),
-    (
-        "calibrated score",
-        "A submission's score after removing how lenient or strict its "
-        "particular reviewers were, estimated from all their other reviews.",
-    ),
-    (
-        "expected rank",
-        "The average rank a submission gets over all rankings consistent with "
-        "the reviews; rank 1 is the best.",
-    ),
-    (
-        "rank interval",
-        "The range of ranks a submission could plausibly have (50% and 90% "
-        "credible intervals). When it crosses the funding line, the reviews cannot honestly "
-        "say whether the submission is above or below it.",
-    ),
-    (
-        "lottery zone",
-        "Submissions whose rank interval crosses the funding line; the "
-        "remaining places are drawn by lot among them.",
-    ),
-    ("selection rate", "Selected divided by applicants, for one group."),
-    (
-        "adverse-impact ratio",
-        "A group's selection rate divided by the reference group's. "
-        "Below 0.8 fails the US EEOC four-fifths rule of thumb.",
-    ),
-    (
-        "confidence interval",
-        "The range of values compatible with the data at the stated "
-        "level (95% unless said otherwise).",
-    ),
-    (
-        "suppressed",
-        "Withheld because the cell counts fewer people than the minimum cell size, "
-        "or because it would let such a cell be recomputed.",
-    ),
-    ("overfit", "A model that learned noise: its error on new data from the same source goes up."),
-    (
-        "overspecialized",
-        "A model that learned the quirks of its training source: its error on "
-        "that source goes down, but on real, shifted data it goes up.",
-    ),
-)
-
 
 @dataclass(frozen=True)
 class ReportInputs:
@@ -118,6 +68,8 @@ class ReportInputs:
     Each field is a library result, from memory or read with the type's ``from_dict``;
     a score table or an allocation may also be its CSV's frame (no diagnostics).
     ``reviewers`` defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
+    ``individual_ranks=False`` makes a report that lists no applicant (a hiring search):
+    no submission's id, row or rank, only counts and aggregates.
     """
 
     rubric: Rubric | None = None
@@ -138,6 +90,7 @@ class ReportInputs:
     command_line: str = ""
     title: str = "Selection report"
     min_cell: int = DEFAULT_MIN_CELL
+    individual_ranks: bool = True
 
 
 def build_report(inputs: ReportInputs) -> ReportModel:
@@ -165,10 +118,18 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if rel is not None:
         sections.append(rel)
     if scores is not None:
-        sections.append(ranking_section(scores, allocations))
+        sections.append(ranking_section(scores, allocations, individual=inputs.individual_ranks))
     if allocations:
         notes = allocation_notes(inputs.allocations, inputs.certificates)
-        sections.append(strategies_section(allocations, scores, inputs.allocation_labels, notes))
+        sections.append(
+            strategies_section(
+                allocations,
+                scores,
+                inputs.allocation_labels,
+                notes,
+                individual=inputs.individual_ranks,
+            )
+        )
     if inputs.audit is not None:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)
@@ -188,12 +149,12 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             c.distribution for c in lotteries
         }:
             lotteries.append(cert)
-    quota = quota_section(lotteries)
+    quota = quota_section(lotteries, individual=inputs.individual_ranks)
     if quota is not None:
         sections.append(quota)
     draws = [c for c in inputs.certificates if not isinstance(c, QuotaDrawCertificate)]
     if draws:
-        sections.append(certificate_section(draws))
+        sections.append(certificate_section(draws, individual=inputs.individual_ranks))
     if inputs.verification or inputs.verify_commands:  # what the command checked of files
         sections.append(verification_section(inputs.verification, inputs.verify_commands))
     sections.append(
@@ -202,6 +163,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             allocations=bool(allocations),
             audit=inputs.audit is not None,
             strata=inputs.audit is not None and len(inputs.audit.strata) > 0,
+            code_names=_code_names(inputs, allocations),
         )
     )
     provenance = Provenance(
@@ -217,13 +179,30 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         title=inputs.title,
         summary=tuple(_summary(inputs, scores, allocations)),
         sections=tuple(sections),
-        glossary=GLOSSARY,
+        glossary=glossary_for(s.id for s in sections),
         provenance=provenance,
         # an audit suppressed at a smaller cell may show smaller cells: the report says so
         min_cell=min(inputs.min_cell, inputs.audit.min_cell)
         if inputs.audit is not None
         else inputs.min_cell,
+        individual_ranks=inputs.individual_ranks,
     )
+
+
+def _code_names(
+    inputs: ReportInputs, allocations: Sequence[pd.DataFrame]
+) -> list[tuple[str, str]]:
+    """Pair each code name the report wrote in words with its words, in order of use."""
+    codes = [str(a["strategy"].iloc[0]) for a in allocations if "strategy" in a and len(a)]
+    if inputs.simulation is not None:
+        codes += [str(s) for s in inputs.simulation.strategies]
+    pairs = [(strategy_words(c), c) for c in codes]
+    if inputs.audit is not None and "test" in inputs.audit.comparisons:
+        tests = inputs.audit.comparisons["test"].dropna().astype(str)
+        pairs += [(words(t), t) for t in tests]
+    if inputs.ml is not None:
+        pairs += [(words(f.check), f.check) for f in inputs.ml.findings]
+    return [(said, code) for said, code in dict.fromkeys(pairs) if said != code]
 
 
 def _tables(
@@ -246,16 +225,19 @@ def _summary(
 ) -> list[str]:
     """Return the headline findings: sentences of one paragraph, each with its numbers."""
     out: list[str] = []
+    if not inputs.individual_ranks:
+        out.append(
+            "By the committee's choice, this report lists no individual applicant: no "
+            "ids, no individual ranks, only counts and aggregates."
+        )
     if scores is not None and len(scores):
         s = scores
-        sentence = f"{len(s)} submissions were scored"
+        sentence = f"{plural(len(s), 'submission')} were scored"
         if "n_reviews" in s:
-            sentence += f" from {int(s['n_reviews'].sum())} reviews"
+            sentence += f" from {plural(int(s['n_reviews'].sum()), 'review')}"
         if {"rank_lo90", "rank_hi90"} <= set(s.columns):
-            # An interval from rank 3 to rank 7 spans five ranks.
-            width = float((s["rank_hi90"] - s["rank_lo90"] + 1).median())
             sentence += (
-                f"; a typical submission's 90% rank interval spans {width:.0f} ranks, "
+                f"; a typical submission's 90% rank interval spans {interval_span(s)} ranks, "
                 "so neighbours that close cannot honestly be told apart"
             )
         out.append(sentence + ".")
@@ -275,8 +257,8 @@ def _summary(
         findings = inputs.ml.findings
         flagged = [f for f in findings if f.severity in ("warning", "critical")]
         out.append(
-            f"The ML trust checks raised {len(flagged)} of {len(findings)} findings"
-            + (": " + ", ".join(f.check for f in flagged) if flagged else "")
+            f"The ML trust checks raised {len(flagged)} of {plural(len(findings), 'finding')}"
+            + (": " + ", ".join(words(f.check) for f in flagged) if flagged else "")
             + "."
         )
     if inputs.simulation is not None:
@@ -320,16 +302,16 @@ def _audit_summary(audit: AuditResult, min_cell: int) -> list[str]:
             if hidden:
                 why = not_assessable(audit, attr, ("rates",), extra=hidden, min_cell=min_cell)
                 out.append(
-                    f"By {attr}, comparisons are withheld to protect groups too small to "
+                    f"By {words(attr)}, comparisons are withheld to protect groups too small to "
                     f"publish ({why}; see the notes under Outcomes by group)."
                 )
             continue
         worst = min(comps, key=lambda c: c.get("adverse_impact_ratio") or 1.0)
         sentence = (
-            f"By {attr}, the lowest selection rate is {worst['group']}'s, "
+            f"By {words(attr)}, the lowest selection rate is {worst['group']}'s, "
             f"{fmt(worst.get('adverse_impact_ratio'))} times {worst['reference']}'s "
             f"(difference {pct(worst.get('rate_difference'))}, 95% CI "
-            f"{pct(worst.get('difference_ci_low'))} to {pct(worst.get('difference_ci_high'))}, "
+            f"{pct_span(worst.get('difference_ci_low'), worst.get('difference_ci_high'))}, "
             f"p = {fmt(worst.get('p_value'))})"
         )
         if worst.get("four_fifths_flag"):
@@ -387,7 +369,7 @@ def _simulation_summary(sim: SimulationResult) -> list[str]:
         air = _mean(summary, name, "adverse_impact_ratio")
         if merit is None or cons is None:
             continue
-        part = f"{name} {pct(merit, 0)} / {pct(cons, 0)}"
+        part = f"{strategy_words(name)} {pct(merit, 0)} / {pct(cons, 0)}"
         if air is not None:
             part += f" / {fmt(air, 2)}"
         parts.append(part)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from fairpanel._words import words
 from fairpanel.report._audit_section import SUPPRESSED, attribute_rows
 from fairpanel.report._model import Section, Table
 from fairpanel.report._text import fmt, pct, slug
@@ -71,12 +72,12 @@ def _change_sentences(attr: str, change: list[dict[str, Any]]) -> list[str]:
         who = f"{c['group']} against {c['reference']}"
         if c.get("suppressed"):
             out.append(
-                f"By {attr}, {who}: withheld, because a cycle's cell is too small to publish."
+                f"By {words(attr)}, {who}: withheld, because a cycle's cell is too small to publish."
             )
             continue
         sentence = (
-            f"By {attr}, over {fmt(c.get('n_cycles'))} cycles, {c['group']}'s rate differs from "
-            f"{c['reference']}'s by {points(c.get('pooled_risk_difference'))} (95% CI "
+            f"By {words(attr)}, over {fmt(c.get('n_cycles'))} cycles, {c['group']}'s rate "
+            f"differs from {c['reference']}'s by {points(c.get('pooled_risk_difference'))} (95% CI "
             f"{_interval(c.get('pooled_ci_low'), c.get('pooled_ci_high'))}), cycle by cycle; "
             f"the trend in the gap has p = {fmt(c.get('trend_p_value'))}."
         )
@@ -118,7 +119,7 @@ def cycles_section(audit: AuditResult) -> Section | None:
         charts.append(
             rate_by_cycle_chart(
                 pd.DataFrame(rows),
-                attribute=attr,
+                attribute=words(attr),
                 order=order,
                 change_at=change_at,
                 id=f"cycles-{slug(attr)}",
@@ -160,7 +161,7 @@ def _power_sentences(audit: AuditResult) -> list[str]:
         if mdd is None or pd.isna(mdd):
             continue
         out.append(
-            f"{c['attribute']}: {c['group']} against {c['reference']}: only a gap of "
+            f"{words(c['attribute'])}: {c['group']} against {c['reference']}: only a gap of "
             f"{100 * float(mdd):.0f} points or more could have been detected (80% power, 5% level)."
         )
     return out
@@ -223,13 +224,13 @@ def precision_section(audit: AuditResult) -> Section | None:
         alive = fam[fam["survives"].astype(bool)]
         names = [
             f"{r['group'] if pd.notna(r['group']) else r['attribute']}"
-            f"{' in ' + str(r['stratum']) if pd.notna(r['stratum']) else ''} ({r['table']})"
+            f"{' in ' + str(r['stratum']) if pd.notna(r['stratum']) else ''} ({words(r['table'])})"
             for r in alive.to_dict("records")
         ]
         paragraphs.append(
             f"{len(fam)} comparisons were made in all; after the {method} adjustment, "
             + (
-                f"{len(alive)} survive at the 5% level: {', '.join(names)}."
+                f"{len(alive)} survive{'s' if len(alive) == 1 else ''} at the 5% level: {', '.join(names)}."
                 if len(alive)
                 else "none survives at the 5% level."
             )

@@ -29,9 +29,10 @@ __all__ = [
 
 #: The layout of ``report.json`` (:mod:`fairpanel._json`); a report without a stamp is
 #: version 1, the same layout. Version 2 added the provenance's ``verification`` (each
-#: check of the chain of custody and its outcome) and ``verify_commands``.
+#: check of the chain of custody and its outcome) and ``verify_commands``; version 3
+#: ``individual_ranks`` (false: the report lists no applicant).
 SCHEMA_KIND = "report"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class ReportModel:
     glossary: tuple[tuple[str, str], ...]
     provenance: Provenance
     min_cell: int
+    individual_ranks: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Return the whole report as JSON-ready data (the ``report.json`` content)."""
@@ -99,6 +101,7 @@ class ReportModel:
             "glossary": [{"term": t, "definition": d} for t, d in self.glossary],
             "provenance": self.provenance.to_dict(),
             "min_cell": self.min_cell,
+            "individual_ranks": self.individual_ranks,
             **({"stamp": self.stamp} if self.stamp else {}),
         }
 

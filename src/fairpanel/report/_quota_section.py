@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from fairpanel._words import words
 from fairpanel.report._model import Section, Table
 from fairpanel.report._text import pct
 
@@ -41,7 +42,7 @@ def _group_rows(cert: QuotaDrawCertificate, uniform: float) -> list[tuple[str, .
             mean = sum(chances[s] for s in ids) / len(ids)
             rows.append(
                 (
-                    attr,
+                    words(attr),
                     value,
                     str(len(ids)),
                     _chance(mean),
@@ -58,7 +59,7 @@ def _quota_rows(cert: QuotaDrawCertificate) -> list[tuple[str, ...]]:
     members = [groups[s] for s in cert.selected] + [f.get("groups") or {} for f in cert.funded]
     return [
         (
-            q.group,
+            f"{words(q.attribute)}: {q.value}",
             str(q.min),
             "none" if q.max is None else str(q.max),
             str(sum(m.get(q.attribute) == q.value for m in members)),
@@ -67,13 +68,17 @@ def _quota_rows(cert: QuotaDrawCertificate) -> list[tuple[str, ...]]:
     ]
 
 
-def quota_section(certificates: Sequence[QuotaDrawCertificate]) -> Section | None:
+def quota_section(
+    certificates: Sequence[QuotaDrawCertificate], *, individual: bool = True
+) -> Section | None:
     """Show each quota lottery: its fairness, its cost to groups, and how to check it.
 
     Parameters
     ----------
     certificates : sequence of QuotaDrawCertificate
         The quota lotteries' certificates (none: no section).
+    individual : bool, default True
+        List the ids drawn; False counts them (a report that lists no applicant).
 
     Returns
     -------
@@ -141,13 +146,15 @@ def quota_section(certificates: Sequence[QuotaDrawCertificate]) -> Section | Non
                         "drawn panel",
                         f"number {cert.panel} (probability {pct(cert.panels[cert.panel - 1][0] / cert.grid, 2)})",
                     ),
-                    ("drawn", ", ".join(cert.selected)),
+                    ("drawn", ", ".join(cert.selected))
+                    if individual
+                    else ("drawn", f"{len(cert.selected)} (the certificate file lists them)"),
                 ),
             )
         )
     paragraphs.append(
         "The shift is a group's average chance minus the uniform lottery's: what the quotas "
-        "give or take. Anyone can check the certificate with `fairpanel verify-draw`: every "
+        "give or take. Anyone can check the certificate with fairpanel verify-draw: every "
         "panel is checked against the quotas, every entrant's chance is re-added from the "
         "panels, and the ticket is recomputed from a SHA-256 hash of the seed and the "
         "distribution (docs/lottery.md)."

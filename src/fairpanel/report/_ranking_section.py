@@ -22,7 +22,7 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel.report._model import Section
 from fairpanel.viz import caterpillar_chart
 
-__all__ = ["ERR_NO_RANKS", "RuleLine", "ranking_section", "rule_line"]
+__all__ = ["ERR_NO_RANKS", "RuleLine", "interval_span", "ranking_section", "rule_line"]
 
 ERR_NO_RANKS = "the score table has no {columns} column, which the ranking chart draws"
 HINT_NO_RANKS = "give the score table 'fairpanel score' wrote"
@@ -114,6 +114,40 @@ def rule_line(alloc: pd.DataFrame, scores: pd.DataFrame) -> RuleLine:
     return RuleLine(strategy, None, "", meaning, lottery)
 
 
+def _aggregate_section(scores: pd.DataFrame, line: RuleLine | None) -> Section:
+    """Build the ranking section of a report that lists no applicant: counts and widths."""
+    paragraphs = [
+        f"{len(scores)} submissions were ranked. This report shows no individual rank, by "
+        "the committee's choice: the score table holds them. The median 90% rank interval "
+        f"spans {interval_span(scores)} ranks: neighbours within that distance cannot "
+        "honestly be told apart.",
+    ]
+    if line is not None and line.value is not None:
+        # The rule's own sentence speaks of the chart; without it, the line alone.
+        paragraphs.append(line.meaning.replace("The dashed line is", "The rule's line is"))
+    if line is not None and line.lottery:
+        paragraphs.append(
+            f"{len(line.lottery)} submissions formed the lottery zone the draw was made in."
+        )
+    return Section("ranking", "The ranking and its uncertainty", tuple(paragraphs))
+
+
+def interval_span(scores: pd.DataFrame) -> int:
+    """Return how many whole ranks a typical (median) 90% rank interval spans.
+
+    The summary and the ranking section both quote it, so they say the same number: an
+    interval from rank 3 to rank 7 spans five ranks, its ends widened to whole ranks.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The score table (``rank_lo90, rank_hi90``).
+    """
+    lo = np.floor(scores["rank_lo90"].to_numpy(dtype=float))
+    hi = np.ceil(scores["rank_hi90"].to_numpy(dtype=float))
+    return round(float(np.median(hi - lo + 1)))
+
+
 def _chosen(allocations: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
     for name in _PREFERRED:
         for alloc in allocations:
@@ -124,7 +158,9 @@ def _chosen(allocations: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
     return candidates[0] if candidates else None
 
 
-def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -> Section:
+def ranking_section(
+    scores: pd.DataFrame, allocations: Sequence[pd.DataFrame], *, individual: bool = True
+) -> Section:
     """Show the ranking with its uncertainty and the funding line the rule used.
 
     Parameters
@@ -135,6 +171,10 @@ def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -
         The allocations of the report: the line and the lottery zone drawn are those of
         the partial lottery if there is one, else the ranking, else the first with a
         lottery zone.
+    individual : bool, default True
+        Draw each submission's rank (the chart names them); False for a report that
+        must not list applicants: the section then says only how wide the intervals
+        are and where the line fell.
 
     Returns
     -------
@@ -147,6 +187,8 @@ def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -
         )
     alloc = _chosen(allocations)
     line = None if alloc is None else rule_line(alloc, scores)
+    if not individual:
+        return _aggregate_section(scores, line)
     chart = caterpillar_chart(
         scores,
         funding_line=None if line is None else line.value,
@@ -154,11 +196,11 @@ def ranking_section(scores: pd.DataFrame, allocations: Sequence[pd.DataFrame]) -
         lottery_ids=() if line is None else line.lottery,
     )
     n = len(scores)
-    widths = (scores["rank_hi90"] - scores["rank_lo90"]).median()
     paragraphs = [
         f"{n} submissions were ranked. Each dot is a submission's expected rank; the bars "
         "show the ranks it could plausibly have. The median 90% interval spans "
-        f"{widths:.0f} ranks: neighbours within that distance cannot honestly be told apart.",
+        f"{interval_span(scores)} ranks: neighbours within that distance cannot honestly be "
+        "told apart.",
     ]
     if line is not None:
         zone = (

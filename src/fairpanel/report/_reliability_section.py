@@ -13,7 +13,7 @@ from fairpanel.report._model import Section, Table
 if TYPE_CHECKING:
     from fairpanel.reliability import ReliabilityResult
 
-__all__ = ["reliability_section"]
+__all__ = ["design_icc", "reliability_section"]
 
 _NOISE_COLUMNS = (
     "reviewers",
@@ -28,6 +28,80 @@ _NOISE_COLUMNS = (
 
 def _f3(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.3f}"
+
+
+def design_icc(reliability: ReliabilityResult) -> tuple[str, str]:
+    """Return the ICC form that matches the panel's design, and why, in words.
+
+    Shrout & Fleiss (1979) and Koo & Li (2016): when each submission is read by its own
+    subset of reviewers the reviewers cannot be crossed with the submissions, so the
+    one-way model (case 1) applies; when every reviewer scores every submission the
+    reviewers stand for any reviewers who could have been invited, and a score's level
+    matters (bands, quality bars), so the two-way random model of absolute agreement
+    (case 2). The committee decides on a submission's average review, so the
+    average-measures form, unless each submission has a single review.
+
+    Parameters
+    ----------
+    reliability : ReliabilityResult
+        The panel's reliability.
+    """
+    k = reliability.n_reviews / max(reliability.n_submissions, 1)
+    average = k > 1
+    if reliability.complete:
+        kind = "ICC(2,k)" if average else "ICC(2,1)"
+        why = (
+            f"{kind} leads: every reviewer scored every submission, so the reviewers are "
+            "crossed with the submissions and stand for any reviewers who could have been "
+            "invited (two-way random model), and a score's level matters, not only its "
+            "order (absolute agreement)"
+        )
+    else:
+        kind = "ICC(1,k)" if average else "ICC(1,1)"
+        why = (
+            f"{kind} leads: each submission was read by its own set of reviewers, so the "
+            "reviewers are not crossed with the submissions and their differences in "
+            "leniency count as disagreement (one-way random model)"
+        )
+    if average:
+        why += (
+            "; the committee decides on a submission's average review, so the reliability "
+            "of that average is the one that counts (average measures). "
+        )
+    else:
+        why += "; each submission has one review (single measures). "
+    return kind, why + "The other forms are folded below it."
+
+
+def _icc_tables(reliability: ReliabilityResult) -> tuple[Table | None, Table | None, str]:
+    """Return the leading ICC (the design's), the other forms folded, and the reason."""
+    columns = ("type", "model", "ICC", "95% CI")
+    rows = [
+        (
+            str(r["type"]),
+            str(r["description"]),
+            _f3(r["icc"]),
+            f"{_f3(r['ci_low'])} to {_f3(r['ci_high'])}",
+        )
+        for r in records(reliability.icc)
+    ]
+    if not rows:
+        return None, None, ""
+    kind, why = design_icc(reliability)
+    lead = [r for r in rows if r[0] == kind] or rows[:1]
+    rest = tuple(r for r in rows if r is not lead[0])
+    first = Table(
+        "Intraclass correlation: the form that fits this panel's design",
+        columns,
+        tuple(lead),
+        note="; ".join(reliability.notes),
+    )
+    others = (
+        Table("Other forms of the intraclass correlation", columns, rest, collapsed=True)
+        if rest
+        else None
+    )
+    return first, others, why
 
 
 def reliability_section(
@@ -58,24 +132,12 @@ def reliability_section(
         "lower than the panel a reviewer scores on average; calibrated scores remove it."
     ]
     if reliability is not None:
-        rows = tuple(
-            (
-                str(r["type"]),
-                str(r["description"]),
-                _f3(r["icc"]),
-                f"{_f3(r['ci_low'])} to {_f3(r['ci_high'])}",
-            )
-            for r in records(reliability.icc)
-        )
-        if rows:
-            tables.append(
-                Table(
-                    "Intraclass correlation",
-                    ("type", "model", "ICC", "95% CI"),
-                    rows,
-                    note=" ".join(reliability.notes),
-                )
-            )
+        lead, others, why = _icc_tables(reliability)
+        if lead is not None:
+            paragraphs.append(why)
+            tables.append(lead)
+        if others is not None:
+            tables.append(others)
         alpha = reliability.alpha
         no_ci = (math.nan, math.nan)
         intervals = {k: reliability.alpha_ci.get(k, no_ci) for k in alpha}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from fairpanel._json import records
+from fairpanel._words import plain_quotes, strategy_words, words
 from fairpanel.report._model import Chart, Section, Table
 from fairpanel.report._text import fmt, pct, slug
 from fairpanel.rubric import Rubric, card_model
@@ -83,11 +84,11 @@ DETAIL_ROWS_MAX: Final = 300
 
 
 def _strategy_name(alloc: pd.DataFrame) -> str:
-    return str(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
+    return strategy_words(alloc["strategy"].iloc[0]) if "strategy" in alloc and len(alloc) else "?"
 
 
 def strategy_labels(allocations: Sequence[pd.DataFrame], labels: Sequence[str] = ()) -> list[str]:
-    """Name each allocation: the given labels, else its strategy, numbering repeats."""
+    """Name each allocation: the given labels, else its strategy in words, numbering repeats."""
     if len(labels) == len(allocations) and labels:
         return [str(label) for label in labels]
     names = [_strategy_name(a) for a in allocations]
@@ -111,11 +112,15 @@ def strategies_section(
     scores: pd.DataFrame | None = None,
     labels: Sequence[str] = (),
     notes: Sequence[Sequence[str]] = (),
+    *,
+    individual: bool = True,
 ) -> Section:
     """Show who each strategy selects, in which tier, with exact selection probabilities.
 
     ``notes`` holds, per allocation, what the reader must be told besides (places left
     empty, a lottery with no quality bar: :func:`fairpanel.strategies._notes.notes_for`).
+    With ``individual=False`` (a report that must not list applicants) only the counts
+    per strategy are shown: no submission's row, id or chance.
     """
     summary_rows = []
     for label, alloc in zip(strategy_labels(allocations, labels), allocations, strict=True):
@@ -137,6 +142,13 @@ def strategies_section(
         note="Probabilities are exact where a closed form exists, otherwise Monte Carlo "
         "with its standard error in the allocation file.",
     )
+    intro = (
+        "Every strategy was run on the same scores and capacity. A probability of 1 means "
+        "selected whatever the draw; between 0 and 1 means the submission's place was "
+        "decided by lot."
+    )
+    if not individual:
+        return Section("strategies", "The strategies compared", (intro,), (overview,))
     # One row per submission with any chance under any strategy, strategies side by side.
     names = strategy_labels(allocations, labels)
     wide = pd.concat(
@@ -202,9 +214,7 @@ def strategies_section(
         "strategies",
         "The strategies compared",
         (
-            "Every strategy was run on the same scores and capacity. A probability of 1 means "
-            "selected whatever the draw; between 0 and 1 means the submission's place was "
-            "decided by lot.",
+            intro,
             *(
                 f"{label}: {sentence[0].upper()}{sentence[1:]}."
                 for label, said in zip(strategy_labels(allocations, labels), notes, strict=False)
@@ -252,8 +262,15 @@ def _quota_note(sim: SimulationResult) -> str:
     )  # fmt: skip
     return (
         f" The quota lottery draws among the same entrants as the lottery, under the "
-        f"quotas on {sim.scenario.group_attribute} ({bounds}), met in every cycle."
+        f"quotas on {words(sim.scenario.group_attribute)} ({bounds}), met in every cycle."
     )
+
+
+def _in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    # A chart's legend and data table name each strategy as the report's text does.
+    if "strategy" not in frame:
+        return frame
+    return frame.assign(strategy=frame["strategy"].map(strategy_words))
 
 
 def simulation_section(sim: SimulationResult) -> Section:
@@ -261,7 +278,7 @@ def simulation_section(sim: SimulationResult) -> Section:
     summary = sim.summary()
     rows = tuple(
         (
-            str(name),
+            strategy_words(name),
             _interval(summary, name, "merit_recovered"),
             _interval(summary, name, "oracle_overlap"),
             _interval(summary, name, "consistency"),
@@ -281,9 +298,9 @@ def simulation_section(sim: SimulationResult) -> Section:
     ]
     charts: list[Chart] = []
     if len(sim.individual):
-        charts.append(probability_vs_merit_chart(_plain(sim.individual)))
+        charts.append(probability_vs_merit_chart(_in_words(_plain(sim.individual))))
     if sim.sweep is not None and len(sim.sweep.table):
-        grid = _plain(sim.sweep.table)
+        grid = _in_words(_plain(sim.sweep.table))
         params = list(sim.sweep.parameters)
         for metric in (m for m in SWEEP_CHARTS if (grid["metric"] == m).any()):
             one = grid[(grid["metric"] == metric) & grid["group"].isna()]
@@ -315,7 +332,9 @@ def simulation_section(sim: SimulationResult) -> Section:
 
 def ml_section(ml: CheckReport) -> Section:
     """List the ML trust checks: one plain sentence per finding."""
-    rows = tuple((f.check, f.severity, fmt(f.value), f.message) for f in ml.findings)
+    rows = tuple(
+        (words(f.check), f.severity, fmt(f.value), plain_quotes(f.message)) for f in ml.findings
+    )
     return Section(
         "ml",
         "Can the ML ranking be trusted?",
@@ -328,11 +347,17 @@ def ml_section(ml: CheckReport) -> Section:
     )
 
 
-def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
-    """Show the draw certificates, their commitments, and how anyone can verify them."""
+def certificate_section(
+    certificates: Sequence[DrawCertificate], *, individual: bool = True
+) -> Section:
+    """Show the draw certificates, their commitments, and how anyone can verify them.
+
+    With ``individual=False`` the ids drawn are counted, not listed (the certificate
+    file holds them for whoever verifies the draw).
+    """
     tables = []
     for cert in certificates:
-        name = cert.context.get("strategy", "lottery")
+        name = strategy_words(cert.context.get("strategy", "lottery"))
         if not cert.draw_needed:
             rows: tuple[tuple[str, str], ...] = (
                 ("draw", cert.no_draw_reason or "no draw was needed"),
@@ -355,7 +380,9 @@ def certificate_section(certificates: Sequence[DrawCertificate]) -> Section:
                 else cert.commitment.sha256,
             ),
             ("package version", cert.package_version),
-            ("drawn, in draw order", ", ".join(cert.selected)),
+            ("drawn, in draw order", ", ".join(cert.selected))
+            if individual
+            else ("drawn", f"{len(cert.selected)} (the certificate file lists them)"),
         )
         tables.append(Table(f"Draw certificate: {name}", ("field", "value"), rows))
     return Section(
@@ -409,9 +436,19 @@ def _wrap_command(command: str, width: int = 88) -> str:
 
 
 def methods_section(
-    *, scores: bool, allocations: bool, audit: bool, strata: bool = False
+    *,
+    scores: bool,
+    allocations: bool,
+    audit: bool,
+    strata: bool = False,
+    code_names: Sequence[tuple[str, str]] = (),
 ) -> Section:
-    """Summarise the methods behind what the report shows, and their limitations."""
+    """Summarise the methods behind what the report shows, and their limitations.
+
+    ``code_names`` pairs each word the report uses with the name the command line and
+    the files use (``("partial lottery", "partial-lottery")``): the one place a reader
+    meets the code names, to find them in the files and commands.
+    """
     paragraphs = []
     if scores:
         paragraphs.append(
@@ -441,4 +478,9 @@ def methods_section(
         "groups give wide intervals, and cells below the minimum size are withheld. "
         "docs/methods.md gives every formula and reference."
     )
+    if code_names:
+        paragraphs.append(
+            "In the files and on the command line, the names this report writes in words "
+            "are: " + "; ".join(f"{said}: {code}" for said, code in code_names) + "."
+        )
     return Section("methods", "Methods and limitations", tuple(paragraphs))

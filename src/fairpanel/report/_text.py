@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["fmt", "pct", "slug"]
+__all__ = ["fmt", "pct", "pct_span", "slug"]
 
 MISSING = "–"
 
@@ -34,6 +34,36 @@ def pct(value: Any, digits: int = 1) -> str:
     if _missing(value):
         return MISSING
     return f"{100 * float(value):.{digits}f}%"
+
+
+def pct_span(low: Any, high: Any, digits: int = 1) -> str:
+    """Format a difference's interval in percent, an end that rounds to zero as "about 0".
+
+    An end printed as ``0.0%`` would hide whether the interval excludes zero; the
+    unrounded value's sign is said in words instead.
+
+    Parameters
+    ----------
+    low, high : float or None
+        The interval's ends, as proportions.
+    digits : int, default 1
+        Decimals of the percentages.
+
+    Examples
+    --------
+    >>> pct_span(-0.345, -0.0002)
+    '-34.5% to about 0 (just below)'
+    >>> pct_span(0.0, 0.12)
+    '0.0% to 12.0%'
+    """
+    return f"{_pct_end(low, digits)} to {_pct_end(high, digits)}"
+
+
+def _pct_end(value: Any, digits: int) -> str:
+    text = pct(value, digits)
+    if _missing(value) or float(value) == 0 or round(100 * float(value), digits) != 0:
+        return text
+    return "about 0 (just below)" if float(value) < 0 else "about 0 (just above)"
 
 
 def slug(text: str) -> str:

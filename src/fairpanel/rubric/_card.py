@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fairpanel._version import __version__
 from fairpanel.rubric._parts import Scale
-from fairpanel.rubric._rubric import Rubric
 
 if TYPE_CHECKING:
     import jinja2
     from markupsafe import Markup
+
+    # Annotations only: the rubric shows itself as its card (Rubric._repr_html_).
+    from fairpanel.rubric._rubric import Rubric
 
 __all__ = ["card_model", "render_card"]
 

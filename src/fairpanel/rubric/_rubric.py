@@ -19,6 +19,7 @@ import yaml
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._limits import MAX_YAML_BYTES, check_file_size
+from fairpanel.rubric._card import render_card
 from fairpanel.rubric._parse import PlainDataLoader, parse_rubric, yaml_message
 from fairpanel.rubric._parts import ERR_CANNOT_READ, ERR_NOT_UTF8, Band, Criterion, Level, Scale
 
@@ -48,6 +49,10 @@ class Rubric:
     purpose: str = ""
     notes: str = ""
     source: str | None = field(default=None, compare=False)
+
+    def _repr_html_(self) -> str:
+        # A notebook shows the rubric as applicants read it: its card, as an HTML fragment.
+        return render_card(self, format="html", standalone=False)
 
     # ------------------------------------------------------------------ derived
     @property

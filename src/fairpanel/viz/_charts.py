@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
+from fairpanel._words import words
 from fairpanel.viz._model import Chart, Table
 
 __all__ = [
@@ -56,7 +57,8 @@ def _table(frame: pd.DataFrame, caption: str, formats: dict[str, str] | None = N
             else:
                 cells.append(str(value))
         rows.append(tuple(cells))
-    return Table(caption, tuple(str(c) for c in frame.columns), tuple(rows))
+    # A reader sees each column in words: 'selection rate', not 'selection_rate'.
+    return Table(caption, tuple(words(c) for c in frame.columns), tuple(rows))
 
 
 #: What a chart writes where a withheld group's value would be.
@@ -315,9 +317,9 @@ def sweep_heatmap(
     """
     df = sweep.copy()
     enc: dict[str, Any] = {
-        "x": alt.X(f"{x}:O"),
-        "y": alt.Y(f"{y}:O"),
-        "color": alt.Color(f"{value}:Q", scale=alt.Scale(scheme="viridis")),
+        "x": alt.X(f"{x}:O", title=words(x)),
+        "y": alt.Y(f"{y}:O", title=words(y)),
+        "color": alt.Color(f"{value}:Q", title=words(value), scale=alt.Scale(scheme="viridis")),
         "tooltip": [x, y, alt.Tooltip(f"{value}:Q", format=".3f")],
     }
     # Four strategy panels side by side must fit the page: keep each panel narrow.
@@ -325,14 +327,14 @@ def sweep_heatmap(
         alt.Chart(df).mark_rect().encode(**enc).properties(width=110, height=90)
     )
     if facet is not None:
-        chart = chart.facet(column=alt.Column(f"{facet}:N"))  # type: ignore[attr-defined]
+        chart = chart.facet(column=alt.Column(f"{facet}:N", title=words(facet)))  # type: ignore[attr-defined]
     cols = [c for c in (facet, x, y, value) if c is not None]
     return _finish(
         chart,
         id=id,
-        title=f"{value} over {x} × {y}",
-        description=f"Simulated {value} for each combination of {x} and {y}",
-        table=_table(df[cols], f"Sweep: {value}"),
+        title=f"{words(value).capitalize()} over {words(x)} × {words(y)}",
+        description=f"Simulated {words(value)} for each combination of {words(x)} and {words(y)}",
+        table=_table(df[cols], f"Sweep: {words(value)}"),
     )
 
 
@@ -360,14 +362,14 @@ def sweep_grid_chart(
         Coloured cells labelled with the mean (two decimals), one column per strategy.
     """
     params = list(parameters)
-    x = alt.X(f"{params[0]}:O", title=params[0].replace("_", " "))
+    x = alt.X(f"{params[0]}:O", title=words(params[0]))
     enc: dict[str, Any] = {
         "x": x,
-        "color": alt.Color("mean:Q", title=metric.replace("_", " ")),
+        "color": alt.Color("mean:Q", title=words(metric)),
         "tooltip": [*params, "strategy", "mean", "mc_se"],
     }
     if len(params) == 2:
-        enc["y"] = alt.Y(f"{params[1]}:O", title=params[1].replace("_", " "))
+        enc["y"] = alt.Y(f"{params[1]}:O", title=words(params[1]))
     base = alt.Chart(data).encode(**enc)
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("mean:Q", format=".2f"), color=alt.value("black")
@@ -376,5 +378,5 @@ def sweep_grid_chart(
         alt.layer(base.mark_rect(), text)
         .properties(width=160, height=120)
         .facet(column=alt.Column("strategy:N", title=None))
-        .properties(title=f"{metric.replace('_', ' ')} (mean over replicates)")
+        .properties(title=f"{words(metric)} (mean over replicates)")
     )

@@ -24,7 +24,7 @@ import pandas as pd
 from fairpanel.viz._charts import _WIDTH, _finish, _table
 from fairpanel.viz._model import Chart
 
-__all__ = ["DETAIL_ROWS", "OVERVIEW_BINS", "caterpillar_chart"]
+__all__ = ["DETAIL_ROWS", "OVERVIEW_BINS", "caterpillar_chart", "whole_ranks"]
 
 #: Most submissions drawn one row each: 200 rows of 12 px fill a screen and a printed
 #: page, and Vega draws them in well under a second.
@@ -42,6 +42,27 @@ _COLS: Final = [
     "rank_lo90",
     "rank_hi90",
 ]
+
+
+def whole_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with its rank bounds as whole ranks, widened outwards.
+
+    A bound from interpolated quantiles (rank 3.5) is not a rank a reader can name:
+    the lower bound is rounded down and the upper up, so the interval shown still
+    holds the one computed.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A score table, or part of one, with any of the ``rank_lo*`` / ``rank_hi*`` columns.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if col.startswith(("rank_lo", "rank_hi")):
+            values = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float)
+            whole = np.floor(values) if col.startswith("rank_lo") else np.ceil(values)
+            out[col] = pd.array(whole, dtype="Int64")
+    return out
 
 
 def _window(df: pd.DataFrame, line: float | None) -> pd.DataFrame:
@@ -196,5 +217,5 @@ def caterpillar_chart(
         id=id,
         title="Ranking with uncertainty",
         description=description,
-        table=_table(window.drop(columns="zone"), caption),
+        table=_table(whole_ranks(window.drop(columns="zone")), caption),
     )

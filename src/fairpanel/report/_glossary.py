@@ -1,0 +1,89 @@
+"""The report's glossary, and which of its terms a report with given sections uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "glossary_for"]
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("submission", "A proposal or an application; its author is the applicant."),
+    (
+        "rubric",
+        "The published list of criteria, each with described levels, that reviewers "
+        "score against; the weighted mean of the criterion scores is a review's total.",
+    ),
+    (
+        "calibrated score",
+        "A submission's score after removing how lenient or strict its "
+        "particular reviewers were, estimated from all their other reviews.",
+    ),
+    (
+        "expected rank",
+        "The average rank a submission gets over all rankings consistent with "
+        "the reviews; rank 1 is the best.",
+    ),
+    (
+        "rank interval",
+        "The range of ranks a submission could plausibly have (50% and 90% "
+        "credible intervals). When it crosses the funding line, the reviews cannot honestly "
+        "say whether the submission is above or below it.",
+    ),
+    (
+        "lottery zone",
+        "Submissions whose rank interval crosses the funding line; the "
+        "remaining places are drawn by lot among them.",
+    ),
+    ("selection rate", "Selected divided by applicants, for one group."),
+    (
+        "adverse-impact ratio",
+        "A group's selection rate divided by the reference group's. "
+        "Below 0.8 fails the US EEOC four-fifths rule of thumb.",
+    ),
+    (
+        "confidence interval",
+        "The range of values compatible with the data at the stated "
+        "level (95% unless said otherwise).",
+    ),
+    (
+        "suppressed",
+        "Withheld because the cell counts fewer people than the minimum cell size, "
+        "or because it would let such a cell be recomputed.",
+    ),
+    ("overfit", "A model that learned noise: its error on new data from the same source goes up."),
+    (
+        "overspecialized",
+        "A model that learned the quirks of its training source: its error on "
+        "that source goes down, but on real, shifted data it goes up.",
+    ),
+)
+
+
+#: The sections whose text uses each glossary term; a term is listed only when one of
+#: its sections is in the report (a hiring report without ranks defines no rank interval).
+GLOSSARY_SECTIONS: Mapping[str, frozenset[str]] = {
+    "submission": frozenset({"rubric", "reliability", "ranking", "strategies", "draw"}),
+    "rubric": frozenset({"rubric", "reliability"}),
+    "calibrated score": frozenset({"reliability", "ranking"}),
+    "expected rank": frozenset({"ranking", "strategies"}),
+    "rank interval": frozenset({"ranking"}),
+    "lottery zone": frozenset({"ranking", "strategies", "draw"}),
+    "selection rate": frozenset({"audit", "cycles", "precision", "simulation", "quota-lottery"}),
+    "adverse-impact ratio": frozenset({"audit", "simulation"}),
+    "confidence interval": frozenset({"reliability", "audit", "cycles", "precision"}),
+    "suppressed": frozenset({"audit", "cycles", "precision"}),
+    "overfit": frozenset({"ml"}),
+    "overspecialized": frozenset({"ml"}),
+}
+
+
+def glossary_for(section_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Return the glossary terms the given sections use, in the glossary's order.
+
+    Parameters
+    ----------
+    section_ids : iterable of str
+        The ids of the report's sections.
+    """
+    present = set(section_ids)
+    return tuple((t, d) for t, d in GLOSSARY if GLOSSARY_SECTIONS.get(t, frozenset()) & present)
