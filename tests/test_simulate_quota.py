@@ -194,5 +194,5 @@ def test_the_report_table_names_the_quotas_the_quota_lottery_met():
     res = compare(sc, strategies=["lottery", "quota-lottery"], replicates=4, seed=1,
                   progress=False)  # fmt: skip
     table = simulation_section(res).tables[0]
-    assert [row[0] for row in table.rows] == ["lottery", "quota-lottery"]
+    assert [row[0] for row in table.rows] == ["lottery", "quota lottery"]
     assert "quotas on group (b: min 22, max 30), met in every cycle" in table.note
