@@ -6,7 +6,17 @@ rubric totals of each review. See ``docs/scoring.md``.
 """
 
 from fairpanel.scoring._diagnostics import ess_bulk, rhat
+from fairpanel.scoring._dpr import DprCheck, dpr_checks
 from fairpanel.scoring._result import Diagnostics, ScoreResult
 from fairpanel.scoring._score import METHODS, score
 
-__all__ = ["METHODS", "Diagnostics", "ScoreResult", "ess_bulk", "rhat", "score"]
+__all__ = [
+    "METHODS",
+    "Diagnostics",
+    "DprCheck",
+    "ScoreResult",
+    "dpr_checks",
+    "ess_bulk",
+    "rhat",
+    "score",
+]

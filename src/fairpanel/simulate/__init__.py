@@ -9,6 +9,7 @@ from fairpanel.simulate._compare import (
     seed_entropy,
 )
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
+from fairpanel.simulate._dpr import DprCycle, dpr_cycle
 from fairpanel.simulate._from_reviews import scenario_from_reviews, scenario_yaml
 from fairpanel.simulate._scenario import Bias, GroupMerit, LotteryTier, Scenario, load_scenario
 from fairpanel.simulate._sweep import SweepResult, parse_grid, sweep
@@ -21,12 +22,14 @@ __all__ = [
     "Bias",
     "Cycle",
     "CycleConfig",
+    "DprCycle",
     "GroupMerit",
     "LotteryTier",
     "Scenario",
     "SimulationResult",
     "SweepResult",
     "compare",
+    "dpr_cycle",
     "generate_cycle",
     "load_scenario",
     "parse_grid",
