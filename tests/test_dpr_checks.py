@@ -56,6 +56,9 @@ def test_a_review_of_ones_own_submission_is_refused():
         reviewer="R3", submission="S3", submissions="submissions table", pi="pi"
     )
     assert (err.row, err.column) == (len(own) + 1, "reviewer_id")
+    # The check refuses it too, for a frame not loaded with the submissions.
+    with pytest.raises(FairpanelInputError, match="is the PI of submission 'S3'"):
+        dpr_checks(own, SUBMISSIONS, category="category")
     # Without a pi column nobody is known to be an applicant: nothing to refuse.
     assert len(load_reviews(own, submissions=load_submissions(SUBMISSIONS.drop(columns="pi"))))
 
@@ -72,6 +75,10 @@ def test_declared_conflicts_are_refused_by_default_and_listed_when_dropped():
     assert check.conflicts.to_dict(orient="records") == [
         {"submission_id": "S4", "reviewer_id": "R1"}
     ]
+    # A declared conflict means no review: its score may be empty.
+    unscored = flagged.astype({"score": object})
+    unscored.loc[2, "score"] = ""
+    assert load_reviews(unscored, conflicts="drop").attrs[CONFLICTS_KEY] == (("S4", "R1"),)
     with pytest.raises(ValueError, match="conflicts must be one of"):
         load_reviews(flagged, conflicts="keep")  # type: ignore[arg-type]
 

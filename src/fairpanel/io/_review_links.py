@@ -8,13 +8,15 @@ submission, named by the submissions table's ``pi`` column.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ReviewColumns
-from fairpanel.io._checks import Check, booleans, cell_error
+from fairpanel.io._checks import Check, booleans, cell_error, empty_cells, raise_first
 from fairpanel.io._read import Table
 from fairpanel.io._submissions import PI
 
@@ -26,6 +28,7 @@ __all__ = [
     "HINT_OWN_SUBMISSION",
     "HINT_UNKNOWN_SUBMISSION",
     "conflict_checks",
+    "drop_conflicts",
     "own_submission",
     "unknown_submission",
 ]
@@ -79,6 +82,37 @@ def conflict_checks(
 
     flagged = truthy.to_numpy(dtype=bool)
     return flagged, [*checks, (flagged, conflicted)]
+
+
+def drop_conflicts(
+    table: Table, columns: ReviewColumns, reviewer: pd.Series
+) -> tuple[Table, tuple[tuple[str, str], ...]]:
+    """Leave out the reviews flagged as conflicted; return their (submission, reviewer).
+
+    A declared conflict means the review should not exist, so its score may be empty
+    and is not checked; its ids and its flag are.
+
+    Parameters
+    ----------
+    table : Table
+        The reviews as read.
+    columns : ReviewColumns
+        Its column names.
+    reviewer : Series
+        Each row's reviewer id.
+    """
+    flagged, flag_checks = conflict_checks(table, columns, reviewer)
+    ids = [empty_cells(table, c, "submission id" if c == columns.submission else "reviewer id")
+           for c in (columns.submission, *columns.reviewer_columns)]  # fmt: skip
+    raise_first([*ids, *flag_checks[:-1]])
+    pairs = zip(
+        table.frame[columns.submission].to_numpy()[flagged].astype(str).tolist(),
+        reviewer.to_numpy()[flagged].astype(str).tolist(),
+        strict=True,
+    )
+    # One review flagged on each of its criterion rows is one conflict.
+    listed = tuple(dict.fromkeys(pairs))
+    return replace(table, frame=table.frame.loc[~flagged]), listed
 
 
 def own_submission(

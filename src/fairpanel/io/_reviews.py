@@ -33,6 +33,7 @@ from fairpanel.io._review_links import (
     HINT_OWN_SUBMISSION,
     HINT_UNKNOWN_SUBMISSION,
     conflict_checks,
+    drop_conflicts,
     own_submission,
     unknown_submission,
 )
@@ -215,6 +216,10 @@ def load_reviews(
         raise ValueError(ERR_MISSING_CHOICE.format(value=missing, allowed=MISSING_CHOICES))
     if conflicts not in MISSING_CHOICES:
         raise ValueError(ERR_CONFLICTS_CHOICE.format(value=conflicts, allowed=MISSING_CHOICES))
+    flagged: tuple[tuple[str, str], ...] = ()
+    if has_conflict and conflicts == "drop":
+        reviewers = _reviewer_ids(table.frame, columns.reviewer_columns)
+        table, flagged = drop_conflicts(table, columns, reviewers)
     dropped = 0
     if missing == "drop":
         table, dropped = _drop_missing_scores(table, columns.score)
@@ -253,11 +258,8 @@ def load_reviews(
         checks.append(_off_scale(table, columns.score, score, rubric))
         if has_criterion:
             checks.append(_unknown_criterion(table, columns.criterion, rubric))
-    conflicted = np.zeros(len(frame), dtype=bool)
     if has_conflict:
-        conflicted, flag_checks = conflict_checks(table, columns, reviewer)
-        # With "drop" the last check, refusing a flagged review, is left out.
-        checks.extend(flag_checks if conflicts == "error" else flag_checks[:-1])
+        checks.extend(conflict_checks(table, columns, reviewer)[1])
     if submissions is not None:
         checks.append(unknown_submission(table, columns.submission, submissions))
         if PI in submissions.columns:
@@ -265,18 +267,6 @@ def load_reviews(
     checks.append(_duplicates(table, columns, reviewer, criterion))
 
     raise_first(checks)
-    flagged = tuple(
-        zip(
-            frame[columns.submission].to_numpy()[conflicted].astype(str).tolist(),
-            reviewer.to_numpy()[conflicted].astype(str).tolist(),
-            strict=True,
-        )
-    )
-    if conflicted.any():
-        keep = ~conflicted
-        frame, reviewer, criterion, score = (
-            frame.loc[keep], reviewer.loc[keep], criterion.loc[keep], score.loc[keep]
-        )  # fmt: skip
 
     out = pd.DataFrame(
         {
@@ -296,9 +286,7 @@ def load_reviews(
     out.attrs[NO_CRITERION_KEY] = not has_criterion
     out.attrs["dropped"] = dropped
     if has_conflict:
-        # Unique (submission, reviewer) pairs: one review flagged on every criterion row
-        # is one conflict.
-        out.attrs[CONFLICTS_KEY] = tuple(dict.fromkeys(flagged))
+        out.attrs[CONFLICTS_KEY] = flagged
     return out
 
 

@@ -40,6 +40,7 @@ from scipy import stats
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import SCHEMA_KEY, Kind, Node, check_schema, jsonable, records, stamp, table
+from fairpanel.io._review_links import ERR_OWN_SUBMISSION, HINT_OWN_SUBMISSION
 from fairpanel.io._reviews import CONFLICTS_KEY
 from fairpanel.io._submissions import PI
 
@@ -223,7 +224,9 @@ def dpr_checks(
     Raises
     ------
     FairpanelInputError
-        When the submissions table has no ``pi`` or no ``category`` column.
+        When the submissions table has no ``pi`` or no ``category`` column, or a
+        reviewer reviewed their own submission (the loader names its row; this is
+        checked again for a frame that was not loaded with the submissions).
 
     Examples
     --------
@@ -243,6 +246,7 @@ def dpr_checks(
                 ERR_NO_COLUMN.format(column=column, what=what), file=source, column=column,
                 hint=hint,
             )  # fmt: skip
+    _refuse_own(reviews, submissions, source)
     residuals = _residuals(reviews, review_type, higher_is_better)
     per_reviewer = _by_reviewer(residuals, submissions, category)
     d = per_reviewer["difference"].to_numpy(dtype=float)
@@ -259,6 +263,24 @@ def dpr_checks(
         list(reviews.attrs.get(CONFLICTS_KEY, ())), columns=list(_CONFLICT_KINDS), dtype=str
     )
     return DprCheck(per_reviewer, flagged, category, review_type, len(d), mean, lo, hi, stat, p)
+
+
+def _refuse_own(reviews: pd.DataFrame, submissions: pd.DataFrame, source: str) -> None:
+    pis = submissions[["submission_id", PI]].dropna().astype(str)
+    own = pd.MultiIndex.from_arrays([pis["submission_id"], pis[PI]])
+    keys = pd.MultiIndex.from_arrays(
+        [reviews["submission_id"].astype(str), reviews["reviewer_id"].astype(str)]
+    )
+    hits = np.flatnonzero(keys.isin(own))
+    if len(hits):
+        first = reviews.iloc[hits[0]]
+        message = ERR_OWN_SUBMISSION.format(
+            reviewer=first["reviewer_id"], submission=first["submission_id"], pi=PI,
+            submissions=source,
+        )  # fmt: skip
+        name = reviews.attrs.get("fairpanel_source") or "reviews table"
+        raise FairpanelInputError(message, file=name, column="reviewer_id",
+                                  hint=HINT_OWN_SUBMISSION)  # fmt: skip
 
 
 def _residuals(reviews: pd.DataFrame, review_type: str, higher_is_better: bool) -> pd.DataFrame:
