@@ -284,9 +284,10 @@ def _dpr(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, P
 
 def _declare_conflicts(reviews: pd.DataFrame, rows: tuple[int, ...]) -> pd.DataFrame:
     """Flag ``rows`` as declared conflicts: not ranked, the reviewer's others ranked 1…9."""
-    out = reviews.assign(conflict="", score=reviews["score"].astype(float))
-    out.loc[list(rows), ["conflict", "score"]] = ["yes", np.nan]
-    kept = out["conflict"] == ""
+    kept = ~np.isin(np.arange(len(reviews)), rows)
+    out = reviews.assign(
+        conflict=np.where(kept, "", "yes"), score=reviews["score"].where(kept).astype(float)
+    )
     out.loc[kept, "score"] = out[kept].groupby("reviewer_id")["score"].rank(method="first")
     return out.astype({"score": "Int64"})
 
