@@ -189,3 +189,19 @@ def test_the_command_writes_the_library_result(tmp_path):
         load_reviews(flagged, submissions=subs, conflicts="drop"), subs, category="category"
     )
     assert written == json.loads(json.dumps(expected.to_dict()))
+
+
+# --------------------------------------------------------------------------- report
+def test_the_report_section_names_no_reviewer_and_escapes_categories():
+    from fairpanel.report import ReportInputs, build_report, render_html
+
+    hostile = SUBMISSIONS.assign(category=["<script>a</script>"] * 2 + ["b"] * 2)
+    check = dpr_checks(REVIEWS, hostile, category="category")
+    model = build_report(ReportInputs(dpr=check))
+    section = next(s for s in model.sections if s.id == "distributed-review")
+    assert "No reviewer declared a conflict of interest." in section.paragraphs
+    assert check.summary() in section.paragraphs
+    assert not any("R1" in cell for row in section.tables[0].rows for cell in row)
+    html = render_html(model)
+    assert "<script>a</script>" not in html
+    assert "&lt;script&gt;a&lt;/script&gt;" in html
