@@ -83,3 +83,20 @@ def test_demo_scenario_is_the_bundled_one():
 
     bundled = load_scenario(EXAMPLES.parent / "scenarios" / "biased-reviewers.yaml")
     assert bundled == BIASED_REVIEWERS
+
+
+def test_demo_has_a_distributed_review_report(demo_output: Path) -> None:
+    # 300 PIs rank 10 proposals each; a third push their competitors down by one merit
+    # SD and three reviews carry a declared conflict: the checks find both.
+    payload = json.loads((demo_output / "dpr" / "report.json").read_text(encoding="utf-8"))
+    ids = [s["id"] for s in payload["sections"]]
+    assert ids[:2] == ["ranking", "distributed-review"]
+    check = json.loads((demo_output / "dpr" / "dpr-check.json").read_text(encoding="utf-8"))
+    assert check["p_value"] < 0.001
+    assert check["mean_difference"] > 0
+    assert len(check["conflicts"]) == 3
+    scores = pd.read_csv(demo_output / "dpr" / "scores.csv")
+    assert len(scores) == 300
+    section = payload["sections"][1]
+    assert any("3 declared conflicts" in p for p in section["paragraphs"])
+    assert "PI-" not in json.dumps(section)  # reviewers are never named

@@ -273,6 +273,12 @@ def _cycle_with(seed: Seed) -> Any:
     return generate_cycle(n_submissions=12, n_reviewers=6, seed=seed).reviews
 
 
+def _dpr_cycle_with(seed: Seed) -> Any:
+    from fairpanel.simulate import dpr_cycle
+
+    return dpr_cycle(12, 4, seed=seed).reviews
+
+
 def _draw(seed: Seed) -> Any:
     from fairpanel.lottery import draw
 
@@ -419,6 +425,7 @@ CASES: dict[str, Case] = {
     "allocate_by_panel": Case(_allocate_by_panel, public_seed=True),
     "compare": Case(_compare),
     "generate_cycle": Case(_cycle_with),
+    "dpr_cycle": Case(_dpr_cycle_with),
     "seed_entropy": Case(_seed_entropy),
     "sweep": Case(_sweep),
     # strategies: allocate draws, so its seed must be one that can be published

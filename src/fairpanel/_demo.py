@@ -30,8 +30,8 @@ from fairpanel.ml import generate_history, run_checks
 from fairpanel.reliability import assess_reliability
 from fairpanel.report import ReportInputs, build_report, write_report
 from fairpanel.rubric import Rubric, builtin_rubric_path, load_rubric, render_card
-from fairpanel.scoring import score
-from fairpanel.simulate import Scenario, compare, generate_cycle, sweep
+from fairpanel.scoring import dpr_checks, score
+from fairpanel.simulate import Scenario, compare, dpr_cycle, generate_cycle, sweep
 from fairpanel.strategies import (
     Allocation,
     Capacity,
@@ -77,6 +77,7 @@ class DemoResult:
     out: Path
     report: Path
     hiring_report: Path
+    dpr_report: Path
     files: dict[str, Path]
     seconds: float
 
@@ -244,6 +245,53 @@ def _hiring(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str
     return report_inputs, files
 
 
+#: The distributed-review example: each of 300 PIs ranks 10 others' proposals; a third
+#: of them push their competitors (same science category) down by one merit SD, and three
+#: reviews carry a declared conflict.
+DPR_SIZE: Final = 300
+DPR_CONFLICTS: Final = (5, 1234, 2890)
+
+
+def _dpr(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, Path]]:
+    files: dict[str, Path] = {}
+    inputs = out / "dpr" / "inputs"
+    with steps.step(f"distributed review: {DPR_SIZE} PIs rank 10 proposals each, and checks"):
+        cycle = dpr_cycle(
+            DPR_SIZE, 10, seed=EXAMPLE_SEED, strategic_share=1 / 3, strategic_shift=1.0
+        )
+        flagged = _declare_conflicts(cycle.reviews, DPR_CONFLICTS)
+        files["submissions"] = write_frame(inputs / "submissions.csv", cycle.submissions)
+        files["reviews"] = write_frame(inputs / "reviews.csv", flagged)
+        columns = SubmissionColumns(groups=("region", "gender", "career_stage"))
+        submissions = load_submissions(files["submissions"], columns=columns)
+        # Conflicted reviews are left out (and listed by the checks), never scored.
+        reviews = load_reviews(files["reviews"], submissions=submissions, conflicts="drop")
+        scored = score(reviews, review_type="ranks", seed=seed)
+        files["scores"] = write_frame(out / "dpr" / "scores.csv", scored.table)
+        check = dpr_checks(reviews, submissions, category="category")
+        files["dpr-check"] = write_json(out / "dpr" / "dpr-check.json", check.to_dict())
+    report_inputs = ReportInputs(
+        # The table alone: a ranking has no leniency, so no reviewer-leniency section.
+        scores=scored.table,
+        dpr=check,
+        seed=seed,
+        input_checksums=_checksums(files, ("submissions", "reviews")),
+        command_line=f"fairpanel demo --out {out}",
+        title="Distributed review: a ranked cycle of 300 proposals (generated example)",
+    )
+    return report_inputs, files
+
+
+def _declare_conflicts(reviews: pd.DataFrame, rows: tuple[int, ...]) -> pd.DataFrame:
+    """Flag ``rows`` as declared conflicts: not ranked, the reviewer's others ranked 1…9."""
+    kept = ~np.isin(np.arange(len(reviews)), rows)
+    out = reviews.assign(
+        conflict=np.where(kept, "", "yes"), score=reviews["score"].where(kept).astype(float)
+    )
+    out.loc[kept, "score"] = out[kept].groupby("reviewer_id")["score"].rank(method="first")
+    return out.astype({"score": "Int64"})
+
+
 #: The multi-cycle example: the year a committee moved to dual-anonymous review.
 CHANGE_YEAR: Final = 2021
 
@@ -336,17 +384,21 @@ def run_demo(
         telescope, files = _telescope(out, steps, seed)
         hiring, hiring_files = _hiring(out, steps, seed)
         cycles, cycle_files = _cycles(out, steps, seed)
+        dpr, dpr_files = _dpr(out, steps, seed)
         with steps.step("report: HTML, Markdown and JSON"):
             paths = write_report(build_report(telescope), out)
             hiring_paths = write_report(build_report(hiring), out / "hiring")
             cycle_paths = write_report(build_report(cycles), out / "cycles")
+            dpr_paths = write_report(build_report(dpr), out / "dpr")
     files.update({f"hiring-{k}": v for k, v in hiring_files.items()})
     files.update({f"cycles-{k}": v for k, v in cycle_files.items()})
     files["cycles-report"] = cycle_paths["html"]
+    files.update({f"dpr-{k}": v for k, v in dpr_files.items()})
     return DemoResult(
         out=out,
         report=paths["html"],
         hiring_report=hiring_paths["html"],
+        dpr_report=dpr_paths["html"],
         files=files,
         seconds=time.perf_counter() - start,
     )

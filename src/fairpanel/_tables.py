@@ -193,6 +193,13 @@ TABLES: Final[Mapping[str, TableSpec]] = {
         (
             Column("submission_id", "id"),
             Column("eligible", "bool", False, "false: never selected, whatever the score"),
+            Column(
+                "pi",
+                "id",
+                False,
+                "distributed review: the reviewer id of the submission's PI, who may not "
+                "review it",
+            ),
         ),
     ),
     "scores": TableSpec(

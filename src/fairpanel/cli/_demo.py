@@ -31,5 +31,6 @@ def demo(
     console.print(f"done in {result.seconds:.1f} s")
     console.print(f"telescope report: {result.report}")
     console.print(f"hiring report:    {result.hiring_report}")
+    console.print(f"distributed review report: {result.dpr_report}")
     # The path on stdout, alone, so scripts can open it.
     typer.echo(str(result.report))

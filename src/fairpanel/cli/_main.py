@@ -60,6 +60,7 @@ def _root(
 from fairpanel.cli import _allocate
 from fairpanel.cli import _audit
 from fairpanel.cli import _demo
+from fairpanel.cli import _dpr_check
 from fairpanel.cli import _ml_check
 from fairpanel.cli import _plan
 from fairpanel.cli import _reliability
@@ -74,6 +75,7 @@ from fairpanel.cli import _verify_draw
 app.command("allocate")(_allocate.allocate)
 app.command("audit")(_audit.audit_command)
 app.command("demo")(_demo.demo)
+app.command("dpr-check")(_dpr_check.dpr_check)
 app.command("ml-check")(_ml_check.ml_check)
 app.command("plan")(_plan.plan)
 app.command("reliability")(_reliability.reliability_command)

@@ -15,7 +15,6 @@ from fairpanel._tables import ColumnKind
 from fairpanel.io._checks import (
     Check,
     as_table,
-    booleans,
     cell_error,
     duplicate_rows,
     empty_cells,
@@ -26,6 +25,19 @@ from fairpanel.io._checks import (
 )
 from fairpanel.io._columns import is_loaded, mark
 from fairpanel.io._read import Table
+from fairpanel.io._review_links import (
+    ERR_CONFLICT,
+    ERR_OWN_SUBMISSION,
+    ERR_UNKNOWN_SUBMISSION,
+    HINT_CONFLICT,
+    HINT_OWN_SUBMISSION,
+    HINT_UNKNOWN_SUBMISSION,
+    conflict_checks,
+    drop_conflicts,
+    own_submission,
+    unknown_submission,
+)
+from fairpanel.io._submissions import PI
 
 if TYPE_CHECKING:
     # Annotation only: io sits below rubric in the layers, so a rubric is used through
@@ -33,7 +45,18 @@ if TYPE_CHECKING:
     # ``criteria``), never imported at run time.
     from fairpanel.rubric import Rubric
 
-__all__ = ["REVIEWER_SEPARATOR", "REVIEW_COLUMNS", "load_reviews"]
+__all__ = [
+    "CONFLICTS_KEY",
+    "ERR_CONFLICT",
+    "ERR_OWN_SUBMISSION",
+    "ERR_UNKNOWN_SUBMISSION",
+    "HINT_CONFLICT",
+    "HINT_OWN_SUBMISSION",
+    "HINT_UNKNOWN_SUBMISSION",
+    "REVIEWER_SEPARATOR",
+    "REVIEW_COLUMNS",
+    "load_reviews",
+]
 
 #: Canonical columns of a loaded reviews table (``conflict`` only when the file has one).
 REVIEW_COLUMNS = ("submission_id", "reviewer_id", "criterion", "score")
@@ -59,10 +82,6 @@ ERR_DUPLICATE_REVIEW = (
     "reviewer '{reviewer}' scored criterion '{criterion}' of submission '{submission}' "
     "twice (rows {first} and {row})"
 )
-ERR_UNKNOWN_SUBMISSION = "submission '{value}' is not in {submissions}"
-ERR_CONFLICT = (
-    "reviewer '{reviewer}' declared a conflict of interest with submission '{submission}'"
-)
 
 HINT_SCORE = "enter a number, or delete the row (--drop-missing if the rating was not given)"
 HINT_EMPTY_SCORE = "enter the score, or pass --drop-missing if the rating was not given"
@@ -71,10 +90,6 @@ HINT_OFF_STEP = "use a score of the rubric's scale: {levels}"
 HINT_GRADE = "enter one of the scale's grades ({grades}) or a number"
 HINT_UNKNOWN_CRITERION = "correct the criterion id, or use the rubric the reviewers scored on"
 HINT_DUPLICATE = "keep one of the two rows"
-HINT_UNKNOWN_SUBMISSION = "correct the id, or add the submission to the submissions table"
-HINT_CONFLICT = (
-    "this review must be removed before scoring: a conflicted review is removed, not down-weighted"
-)
 
 #: The default column names (a frozen instance, shared safely as a default argument).
 DEFAULT_REVIEW_COLUMNS = ReviewColumns()
@@ -82,6 +97,10 @@ DEFAULT_REVIEW_COLUMNS = ReviewColumns()
 
 MISSING_CHOICES: Final = ("error", "drop")
 ERR_MISSING_CHOICE = "missing must be one of {allowed}, got {value!r}"
+ERR_CONFLICTS_CHOICE = "conflicts must be one of {allowed}, got {value!r}"
+#: ``attrs`` key of the (submission, reviewer) pairs of the conflicted reviews that
+#: ``conflicts="drop"`` left out, in file order.
+CONFLICTS_KEY: Final = "fairpanel_conflicts"
 #: Cells read as "no rating given" with missing="drop" (compared upper-cased).
 NOT_AVAILABLE: Final = frozenset({"", "NA", "N/A", "NAN", "NONE"})
 
@@ -95,6 +114,7 @@ def load_reviews(
     encoding: str = "utf-8",
     source: str | None = None,
     missing: Literal["error", "drop"] = "error",
+    conflicts: Literal["error", "drop"] = "error",
 ) -> pd.DataFrame:
     """Load and check a reviews table.
 
@@ -111,7 +131,8 @@ def load_reviews(
         When given, scores must be points of its scale and criteria must be its criteria.
     submissions : DataFrame, optional
         A table from :func:`load_submissions`; every review must be of one of its
-        submissions.
+        submissions, and, when it has a ``pi`` column (distributed review: the reviewer
+        id of each submission's PI), no reviewer may review their own submission.
     encoding : str, default "utf-8"
         Text encoding of a CSV/TSV file.
     source : str, optional
@@ -122,6 +143,12 @@ def load_reviews(
         typing slip); ``"drop"`` reads it as a rating that was not given — an empty
         cell or ``NA``/``N/A``/``NaN``, as grid exports of incomplete panels hold — and
         leaves the row out; how many were left out is in ``result.attrs["dropped"]``.
+    conflicts : {"error", "drop"}, default "error"
+        What a review flagged in the conflict column means. ``"error"`` refuses it (a
+        conflicted review must be removed before scoring); ``"drop"`` leaves it out and
+        lists it, as (submission id, reviewer id) pairs in file order, in
+        ``result.attrs["fairpanel_conflicts"]`` (:data:`CONFLICTS_KEY`): the
+        distributed-review checks report every declared conflict at once.
 
     Returns
     -------
@@ -141,8 +168,9 @@ def load_reviews(
         offending row, with what to do: a missing required column, no data rows, an
         empty id, criterion or score, a score that is not a number or is off the
         rubric's scale, a criterion unknown to the rubric, a repeated (submission,
-        reviewer, criterion) (naming both rows), a submission not in ``submissions``, or
-        a review whose reviewer declared a conflict of interest.
+        reviewer, criterion) (naming both rows), a submission not in ``submissions``, a
+        review by the submission's own PI, or a review whose reviewer declared a
+        conflict of interest (unless ``conflicts="drop"``).
 
     Examples
     --------
@@ -186,6 +214,12 @@ def load_reviews(
     require_columns(table, required)
     if missing not in MISSING_CHOICES:
         raise ValueError(ERR_MISSING_CHOICE.format(value=missing, allowed=MISSING_CHOICES))
+    if conflicts not in MISSING_CHOICES:
+        raise ValueError(ERR_CONFLICTS_CHOICE.format(value=conflicts, allowed=MISSING_CHOICES))
+    flagged: tuple[tuple[str, str], ...] = ()
+    if has_conflict and conflicts == "drop":
+        reviewers = _reviewer_ids(table.frame, columns.reviewer_columns)
+        table, flagged = drop_conflicts(table, columns, reviewers)
     dropped = 0
     if missing == "drop":
         table, dropped = _drop_missing_scores(table, columns.score)
@@ -225,9 +259,11 @@ def load_reviews(
         if has_criterion:
             checks.append(_unknown_criterion(table, columns.criterion, rubric))
     if has_conflict:
-        checks.extend(_conflicts(table, columns, reviewer))
+        checks.extend(conflict_checks(table, columns, reviewer)[1])
     if submissions is not None:
-        checks.append(_unknown_submission(table, columns.submission, submissions))
+        checks.append(unknown_submission(table, columns.submission, submissions))
+        if PI in submissions.columns:
+            checks.append(own_submission(table, columns, reviewer, submissions))
     checks.append(_duplicates(table, columns, reviewer, criterion))
 
     raise_first(checks)
@@ -249,6 +285,8 @@ def load_reviews(
     out.attrs[RUBRIC_KEY] = None if rubric is None else _checked_against(rubric)
     out.attrs[NO_CRITERION_KEY] = not has_criterion
     out.attrs["dropped"] = dropped
+    if has_conflict:
+        out.attrs[CONFLICTS_KEY] = flagged
     return out
 
 
@@ -324,36 +362,6 @@ def _unknown_criterion(table: Table, column: str, rubric: Rubric) -> Check:
     def error(pos: int) -> FairpanelInputError:
         message = ERR_UNKNOWN_CRITERION.format(value=values.iloc[pos], known=known)
         return cell_error(table, pos, column, message, HINT_UNKNOWN_CRITERION)
-
-    return mask, error
-
-
-def _conflicts(table: Table, columns: ReviewColumns, reviewer: pd.Series) -> list[Check]:
-    frame = table.frame
-    # An empty cell means "no conflict": most reviews have none and leave it blank.
-    truthy, checks = booleans(table, columns.conflict, empty_means=False)
-
-    def conflicted(pos: int) -> FairpanelInputError:
-        message = ERR_CONFLICT.format(
-            reviewer=reviewer.iloc[pos], submission=frame[columns.submission].iloc[pos]
-        )
-        return cell_error(table, pos, columns.conflict, message, HINT_CONFLICT)
-
-    return [*checks, (truthy.to_numpy(), conflicted)]
-
-
-def _unknown_submission(table: Table, column: str, submissions: pd.DataFrame) -> Check:
-    if "submission_id" not in submissions.columns:
-        raise ValueError("submissions must be a table from load_submissions (no submission_id)")
-    values = table.frame[column]
-    known = submissions["submission_id"].astype(str)
-    mask = (values.notna() & ~values.isin(known)).to_numpy()
-    name = submissions.attrs.get("fairpanel_source")
-    where = f"the submissions table ({name})" if name else "the submissions table"
-
-    def error(pos: int) -> FairpanelInputError:
-        message = ERR_UNKNOWN_SUBMISSION.format(value=values.iloc[pos], submissions=where)
-        return cell_error(table, pos, column, message, HINT_UNKNOWN_SUBMISSION)
 
     return mask, error
 

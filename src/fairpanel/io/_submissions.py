@@ -26,7 +26,7 @@ from fairpanel.io._checks import (
 from fairpanel.io._columns import is_loaded, mark
 from fairpanel.io._read import Table, maybe_numeric
 
-__all__ = ["load_submissions"]
+__all__ = ["PI", "load_submissions"]
 
 ERR_DUPLICATE_SUBMISSION = ERR_DUPLICATE_ID
 ERR_EMPTY_GROUP = "the group attribute '{column}' is empty"
@@ -42,6 +42,9 @@ DEFAULT_SUBMISSION_COLUMNS = SubmissionColumns()
 HINT_DUPLICATE = HINT_DUPLICATE_ID
 #: The submissions column saying whether a submission may be selected at all.
 ELIGIBLE = "eligible"
+#: The submissions column naming, in distributed review, the reviewer id of the
+#: submission's PI (an empty cell: the PI does not review). Kept as text: ``007`` is an id.
+PI = "pi"
 HINT_EMPTY_GROUP = 'use an explicit value such as "not stated" so the audit can count this group'
 HINT_REQUEST = "enter the requested amount as a number (0 if nothing is requested)"
 
@@ -63,7 +66,10 @@ def load_submissions(
     columns : SubmissionColumns
         The id column, the group attribute columns and the optional request column. An
         ``eligible`` column, when the file has one, is read as yes/no (see
-        :func:`fairpanel._schema.parse_bool`; an empty cell is refused).
+        :func:`fairpanel._schema.parse_bool`; an empty cell is refused). A ``pi``
+        column, when the file has one, is kept as text: in distributed review, the
+        reviewer id of the submission's PI, whom :func:`load_reviews` then refuses as a
+        reviewer of that submission.
     encoding : str, default "utf-8"
         Text encoding of a CSV/TSV file.
     source : str, optional
@@ -77,8 +83,8 @@ def load_submissions(
     -------
     DataFrame
         ``submission_id`` (text) first, then the group attribute columns (text) as
-        named, the request column (float) as named, ``eligible`` (bool) when present,
-        then every other column of the file (numeric where all its cells are numbers,
+        named, the request column (float) as named, ``eligible`` (bool) and ``pi``
+        (text, missing where empty) when present, then every other column of the file (numeric where all its cells are numbers,
         text otherwise). One row per submission, in file order.
         ``attrs["fairpanel_source"]`` names the source. A frame this function returned
         is returned as it is when the columns asked for were checked already.
@@ -162,7 +168,10 @@ def load_submissions(
         out[columns.request] = request.astype(float)
     if eligible is not None:
         out[ELIGIBLE] = eligible
-    named = {columns.submission, *columns.groups, columns.request, ELIGIBLE}
+    has_pi = PI in frame.columns and PI not in named_columns(columns)
+    if has_pi:
+        out[PI] = frame[PI]
+    named = {columns.submission, *columns.groups, columns.request, ELIGIBLE, PI}
     for col in frame.columns:
         if col not in named:
             out[col] = maybe_numeric(frame[col], table.decimal)
@@ -172,6 +181,8 @@ def load_submissions(
         checked[columns.request] = "number"
     if eligible is not None:
         checked[ELIGIBLE] = "bool"
+    if has_pi:
+        checked[PI] = "id"
     return mark(out, table="submissions", source=table.source, checked=checked)
 
 

@@ -28,6 +28,7 @@ from fairpanel.report._audit_section import (
     suppress_small,
 )
 from fairpanel.report._cycles_section import cycles_section, precision_section
+from fairpanel.report._dpr_section import dpr_section
 from fairpanel.report._glossary import GLOSSARY, glossary_for
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from fairpanel.lottery import DrawCertificate
     from fairpanel.ml import CheckReport
     from fairpanel.reliability import ReliabilityResult
-    from fairpanel.scoring import ScoreResult
+    from fairpanel.scoring import DprCheck, ScoreResult
     from fairpanel.simulate import SimulationResult
     from fairpanel.strategies import Allocation
 
@@ -83,6 +84,7 @@ class ReportInputs:
     audit_describes: str | None = None
     simulation: SimulationResult | None = None
     ml: CheckReport | None = None
+    dpr: DprCheck | None = None
     seed: str | None = None
     input_checksums: Mapping[str, str] = field(default_factory=dict)
     verification: Sequence[tuple[str, str]] = ()
@@ -130,6 +132,8 @@ def build_report(inputs: ReportInputs) -> ReportModel:
                 individual=inputs.individual_ranks,
             )
         )
+    if inputs.dpr is not None:  # distributed review: after the ranking it qualifies
+        sections.append(dpr_section(inputs.dpr, scores))
     if inputs.audit is not None:
         sections.append(
             audit_section(inputs.audit, min_cell=inputs.min_cell, describes=inputs.audit_describes)

@@ -17,7 +17,7 @@ import vl_convert as vlc
 from fairpanel.io import OutputTransaction, open_outputs
 from fairpanel.report._model import ReportModel
 
-__all__ = ["render_html", "render_markdown", "report_paths", "write_report"]
+__all__ = ["fragment", "render_html", "render_markdown", "report_paths", "write_report"]
 
 
 @functools.cache
@@ -86,6 +86,19 @@ def render_html(model: ReportModel) -> str:
     """
     template = _env().get_template("report.html.j2")
     return template.render(report=model, vega_bundle=_vega_bundle())
+
+
+def fragment(name: str, **context: object) -> str:
+    """Render one section's HTML template fragment (autoescaped, as the page is).
+
+    Parameters
+    ----------
+    name : str
+        The template's file name in ``fairpanel/report/templates``.
+    **context
+        The template's variables.
+    """
+    return _env().get_template(name).render(**context)
 
 
 def render_markdown(model: ReportModel) -> str:

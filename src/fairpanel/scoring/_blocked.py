@@ -58,6 +58,38 @@ class SparseCache:
             (np.ones(d.n_reviews), (d.rev, np.arange(d.n_reviews))),
             shape=(d.n_rev, d.n_reviews),
         )
+        self._key: bytes = b""
+        self._coefficients: tuple[FloatArray, ...] = ()
+
+    def coefficients(
+        self, tau2: FloatArray, s2: FloatArray, lam_prec: FloatArray
+    ) -> tuple[FloatArray, ...]:
+        """Return the sweep's coefficients that depend on the variances alone.
+
+        With the variances held fixed (empirical Bayes) they are the same at every
+        iteration, so they are kept and reused while the variances stay the same:
+        ``u`` (precision of each submission's mean residual for mu), its row sum and
+        square root, ``w`` (eta's conditional variance) and its square root, and
+        lambda's conditional precision and its square root; one row per chain.
+
+        Parameters
+        ----------
+        tau2, s2, lam_prec : ndarray, shape (chains,)
+            Each chain's submission variance, review variance and leniency precision.
+        """
+        key = tau2.tobytes() + s2.tobytes() + lam_prec.tobytes()
+        if key != self._key:
+            t2, v2 = tau2[:, None], s2[:, None]
+            n_i = self.n_i[None, :]
+            u = n_i / (n_i * t2 + v2)
+            u_sum = u.sum(axis=1)
+            w = 1.0 / (n_i / v2 + 1.0 / t2)
+            prec = self.m_j[None, :] / v2 + lam_prec[:, None]
+            self._key = key
+            self._coefficients = (
+                u, u_sum, np.sqrt(u_sum), w, np.sqrt(w), prec, np.sqrt(prec)
+            )  # fmt: skip
+        return self._coefficients
 
 
 def blocked_locations(
@@ -78,17 +110,14 @@ def blocked_locations(
     if s2.ndim == 2:
         return _weighted_locations(cache, tau2, s2, lam_prec, lam, z_noise, eta_noise)
     t2, v2 = tau2[:, None], s2[:, None]
-    resid_i = cache.sy_i[None, :] - (cache.kt @ lam.T).T  # Σ_j (y_ij − λ_j), (B, n)
     n_i = cache.n_i[None, :]
-    u = n_i / (n_i * t2 + v2)  # precision of each submission's mean residual for mu
-    u_sum = u.sum(axis=1)
+    u, u_sum, root_u, w, sd_eta, prec, root_prec = cache.coefficients(tau2, s2, lam_prec)
+    resid_i = cache.sy_i[None, :] - (cache.kt @ lam.T).T  # Σ_j (y_ij − λ_j), (B, n)
     mu_mean = (u * resid_i / n_i).sum(axis=1) / u_sum
-    mu = mu_mean + z_noise[:, 0] / np.sqrt(u_sum)
-    w = 1.0 / (n_i / v2 + 1.0 / t2)
-    eta = w * (resid_i / v2 + mu[:, None] / t2) + np.sqrt(w) * eta_noise
-    prec = cache.m_j[None, :] / v2 + lam_prec[:, None]
+    mu = mu_mean + z_noise[:, 0] / root_u
+    eta = w * (resid_i / v2 + mu[:, None] / t2) + sd_eta * eta_noise
     lam_sum = cache.sy_j[None, :] - (cache.k @ eta.T).T
-    new_lam = lam_sum / v2 / prec + z_noise[:, 1:] / np.sqrt(prec)
+    new_lam = lam_sum / v2 / prec + z_noise[:, 1:] / root_prec
     return mu, new_lam, eta
 
 

@@ -23,13 +23,41 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def rank_draws(values: FloatArray) -> npt.NDArray[np.intp]:
-    """Rank of every submission in every draw: ``values`` (..., n) → ranks, 1 = highest."""
-    order = np.argsort(-values, axis=-1, kind="stable")
+    """Rank of every submission in every draw: ``values`` (..., n) → ranks, 1 = highest.
+
+    Equal values rank in column order (as a stable sort ranks them). Continuous draws
+    almost never tie, so they are ordered by the faster unstable sort, and sorted again
+    stably only when a tie is found: the ranks are the same either way.
+    """
+    negated = -values
+    order = np.argsort(negated, axis=-1)
+    in_order = np.take_along_axis(negated, order, axis=-1)
+    if np.any(in_order[..., 1:] == in_order[..., :-1]):
+        order = np.argsort(negated, axis=-1, kind="stable")
     ranks: npt.NDArray[np.intp] = np.empty(order.shape, dtype=np.intp)
     # Inverting the permutation by scattering is one argsort cheaper than argsort twice.
     positions = np.broadcast_to(np.arange(1, values.shape[-1] + 1), order.shape)
     np.put_along_axis(ranks, order, positions, axis=-1)
     return ranks
+
+
+def _quantiles(flat: npt.NDArray[np.intp], probs: tuple[float, ...]) -> FloatArray:
+    """Column quantiles of whole-number ranks (draws, n), NumPy's "linear" (R's type 7).
+
+    Ranks are small whole numbers, so each column is sorted by a counting (radix) sort
+    in 16 bits where they fit, faster than the partitions of ``np.quantile``; the
+    interpolation is the same.
+    """
+    small = np.int16 if flat.shape[1] < np.iinfo(np.int16).max else np.int32
+    columns = np.sort(np.ascontiguousarray(flat.T, dtype=small), axis=1, kind="stable")
+    h = (flat.shape[0] - 1) * np.asarray(probs)
+    lo = np.floor(h).astype(np.intp)
+    hi = np.minimum(lo + 1, flat.shape[0] - 1)
+    a, b = columns[:, lo].astype(float), columns[:, hi].astype(float)
+    t = h - lo
+    # NumPy's _lerp: from the nearer end, so an exact hit returns the value itself.
+    out: FloatArray = np.where(t >= 0.5, b - (b - a) * (1 - t), a + (b - a) * t).T
+    return out
 
 
 def rank_summary(chains: FloatArray, levels: Sequence[float] = ()) -> pd.DataFrame:
@@ -44,16 +72,17 @@ def rank_summary(chains: FloatArray, levels: Sequence[float] = ()) -> pd.DataFra
     draw, then per-column means, quantiles and FFTs, so the cost is O(draws · n log n).
     """
     n = chains.shape[-1]
-    ranks = rank_draws(chains).astype(float)
-    flat = ranks.reshape(-1, n)
-    expected = flat.mean(axis=0)
     # Equal-tailed: the level-p interval runs from the (1-p)/2 to the (1+p)/2 quantile.
     extra = [lvl for lvl in dict.fromkeys(levels) if lvl not in INTERVAL_LEVELS]
     names = [interval_columns(lvl) for lvl in extra]
     # The 50% and 90% tails as literals: (1 - 0.9) / 2 is not exactly 0.05 in floating point.
     tails = [0.25, 0.75, 0.05, 0.95]
     tails += [round(t, 12) for lvl in extra for t in ((1 - lvl) / 2, (1 + lvl) / 2)]
-    q = np.quantile(flat, tails, axis=0)
+    whole = rank_draws(chains)
+    q = _quantiles(whole.reshape(-1, n), tuple(tails))
+    ranks = whole.astype(float)
+    flat = ranks.reshape(-1, n)
+    expected = flat.mean(axis=0)
     # One "chain" holds independent draws (empirical Bayes): its ESS is its length.
     ess = ess_mean(ranks) if chains.shape[0] > 1 else np.full(n, float(flat.shape[0]))
     sd = flat.std(axis=0, ddof=1)

@@ -10,6 +10,7 @@ from fairpanel.simulate._compare import (
     seed_entropy,
 )
 from fairpanel.simulate._cycle import DEFAULT_GROUP_SHARES, Cycle, CycleConfig, generate_cycle
+from fairpanel.simulate._dpr import DprCycle, dpr_cycle
 from fairpanel.simulate._from_reviews import scenario_from_reviews, scenario_yaml
 from fairpanel.simulate._scenario import Bias, GroupMerit, LotteryTier, Scenario, load_scenario
 from fairpanel.simulate._sweep import SweepResult, parse_grid, sweep
@@ -22,6 +23,7 @@ __all__ = [
     "Bias",
     "Cycle",
     "CycleConfig",
+    "DprCycle",
     "GroupMerit",
     "LotteryTier",
     "Scenario",
@@ -29,6 +31,7 @@ __all__ = [
     "SweepResult",
     "compare",
     "default_strategies",
+    "dpr_cycle",
     "generate_cycle",
     "load_scenario",
     "parse_grid",
