@@ -33,7 +33,7 @@ SHARED = (
 #: Every command that reads a table takes one --columns file of the committee's names.
 TABLE_READERS = {
     "validate", "score", "reliability", "allocate", "audit", "report", "ml-check",
-    "simulate", "submissions", "verify-draw",
+    "simulate", "submissions", "verify-draw", "dpr-check",
 }  # fmt: skip
 #: The reviews table's column options and the ReviewColumns field each fills.
 FIELDS = {
