@@ -109,6 +109,17 @@ def report(
     ml: Annotated[
         Path | None, typer.Option("--ml", help="JSON from `fairpanel ml-check`.")
     ] = None,
+    dpr: Annotated[
+        Path | None, typer.Option("--dpr", help="JSON from `fairpanel dpr-check`.")
+    ] = None,
+    panel_col: Annotated[
+        str | None,
+        typer.Option(
+            "--panel-col",
+            help="The scores' panel column when panels were ranked each on its own "
+            "(score --panel-col): one chart and one funding line per panel.",
+        ),
+    ] = None,
     rubric: Annotated[
         Path | None, typer.Option("--rubric", help="The rubric YAML, shown as its card.")
     ] = None,
@@ -147,6 +158,7 @@ def report(
     from fairpanel.report import ReportInputs, build_report, write_report
     from fairpanel.report._render import report_paths
     from fairpanel.rubric import load_rubric
+    from fairpanel.scoring import DprCheck
     from fairpanel.simulate import SimulationResult
 
     column_map = load_column_map(columns_file)
@@ -161,6 +173,7 @@ def report(
         audit,
         simulation,
         ml,
+        dpr,
         rubric,
     ]
     for path in inputs:
@@ -178,6 +191,7 @@ def report(
             "--audit": audit,
             "--simulation": simulation,
             "--ml": ml,
+            "--dpr": dpr,
             "--rubric": rubric,
             **map_inputs(column_map),
         },
@@ -194,6 +208,7 @@ def report(
             "audit": [audit] if audit else [],
             "simulation": [simulation] if simulation else [],
             "ml": [ml] if ml else [],
+            "dpr": [dpr] if dpr else [],
             "rubric": [rubric] if rubric else [],
         }
     )
@@ -211,6 +226,7 @@ def report(
             audit=_load(audit, AuditResult.from_dict) if audit else None,
             simulation=_load(simulation, SimulationResult.from_dict) if simulation else None,
             ml=_check_report(ml) if ml else None,
+            dpr=_load(dpr, DprCheck.from_dict) if dpr else None,
             seed=seed,
             input_checksums=file_checksums(inputs),
             verification=custody.checks,
@@ -219,6 +235,7 @@ def report(
             title=title,
             min_cell=min_cell,
             individual_ranks=not no_individual_ranks,
+            panel_col=panel_col or column_map.panel,
         )
     )
     paths = write_report(model, out, outputs=outputs)

@@ -30,6 +30,7 @@ from fairpanel.report._audit_section import (
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._dpr_section import dpr_section
 from fairpanel.report._glossary import GLOSSARY, glossary_for
+from fairpanel.report._inputs import input_tables, panel_col_of
 from fairpanel.report._model import Provenance, ReportModel, Section
 from fairpanel.report._quota_section import quota_section
 from fairpanel.report._ranking_section import interval_span, ranking_section
@@ -70,7 +71,9 @@ class ReportInputs:
     a score table or an allocation may also be its CSV's frame (no diagnostics).
     ``reviewers`` defaults to the reviewers of a :class:`~fairpanel.scoring.ScoreResult`.
     ``individual_ranks=False`` makes a report that lists no applicant (a hiring search):
-    no submission's id, row or rank, only counts and aggregates.
+    no submission's id, row or rank, only counts and aggregates. ``panel_col`` names the
+    panel column of scores ranked within panels (default: the one an allocation made
+    panel by panel records).
     """
 
     rubric: Rubric | None = None
@@ -93,6 +96,7 @@ class ReportInputs:
     title: str = "Selection report"
     min_cell: int = DEFAULT_MIN_CELL
     individual_ranks: bool = True
+    panel_col: str | None = None
 
 
 def build_report(inputs: ReportInputs) -> ReportModel:
@@ -108,7 +112,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     ReportModel
         Plain data for :func:`render_html`, :func:`render_markdown`, :func:`write_report`.
     """
-    scores, reviewers, allocations = _tables(inputs)
+    scores, reviewers, allocations = input_tables(inputs)
     # Tables enter through io: a raw frame is checked and typed there, a loaded one is
     # passed through (the leniency table's numbers are read where they are used).
     scores = None if scores is None else load_scores(scores)
@@ -120,7 +124,14 @@ def build_report(inputs: ReportInputs) -> ReportModel:
     if rel is not None:
         sections.append(rel)
     if scores is not None:
-        sections.append(ranking_section(scores, allocations, individual=inputs.individual_ranks))
+        sections.append(
+            ranking_section(
+                scores,
+                allocations,
+                individual=inputs.individual_ranks,
+                panel_col=panel_col_of(inputs),
+            )
+        )
     if allocations:
         notes = allocation_notes(inputs.allocations, inputs.certificates)
         sections.append(
@@ -209,20 +220,6 @@ def _code_names(
     return [(said, code) for said, code in dict.fromkeys(pairs) if said != code]
 
 
-def _tables(
-    inputs: ReportInputs,
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[pd.DataFrame]]:
-    """Return the score table, the leniency table and the allocation tables of the inputs."""
-    scores = inputs.scores
-    reviewers = inputs.reviewers
-    if scores is not None and not isinstance(scores, pd.DataFrame):
-        reviewers = scores.reviewers if reviewers is None else reviewers
-        scores = scores.table
-    allocations = [a if isinstance(a, pd.DataFrame) else a.table for a in inputs.allocations]
-    return scores, reviewers, allocations
-
-
-# ------------------------------------------------------------------- sections
 # -------------------------------------------------------------------- summary
 def _summary(
     inputs: ReportInputs, scores: pd.DataFrame | None, allocations: Sequence[pd.DataFrame]

@@ -96,7 +96,7 @@ def verify_chain(files: Mapping[str, Sequence[Path]]) -> Custody:
     ----------
     files : mapping of str to sequence of Path
         The report's input files by role: ``scores``, ``allocation``, ``certificate``,
-        ``audit``, ``reliability``, ``simulation``, ``ml``, ``rubric``, ``reviewers``.
+        ``audit``, ``reliability``, ``simulation``, ``ml``, ``dpr``, ``rubric``, ``reviewers``.
 
     Returns
     -------

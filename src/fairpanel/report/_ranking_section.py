@@ -6,13 +6,17 @@ interval lies wholly above it is funded and every one whose interval crosses it 
 the lottery; a ranking's lies between the last funded and the first unfunded
 submission. A rule with no line on the rank axis (a lottery among all, tiers, a model)
 gets none, and says so. The zone shaded is the allocation's own lottery zone.
+
+Panels scored each on their own (``score --panel-col``) rank within their panel: one
+chart across them would draw one line at a rank that means something else in every
+panel, so each panel gets its own chart, its own allocation rows and its own line.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -158,8 +162,46 @@ def _chosen(allocations: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
     return candidates[0] if candidates else None
 
 
+def _panel_section(
+    scores: pd.DataFrame, allocations: Sequence[pd.DataFrame], panel_col: str
+) -> Section:
+    """One chart and one line per panel: ranks within a panel, places within a panel."""
+    labels = scores[panel_col].astype("str")
+    names = sorted(pd.unique(labels))
+    paragraphs = [
+        f"{len(scores)} submissions in {len(names)} panels (by {panel_col.replace('_', ' ')}) "
+        "were each ranked within their own panel, so a rank is comparable only inside its "
+        "panel; each panel's chart shows its own ranking and the line its own rule drew. "
+        f"The median 90% interval spans {interval_span(scores)} ranks.",
+    ]
+    charts = []
+    for i, name in enumerate(names, start=1):
+        part = scores[(labels == name).to_numpy()].reset_index(drop=True)
+        ids = set(part["submission_id"].astype(str))
+        mine = [a[a["submission_id"].astype(str).isin(ids)] for a in allocations]
+        alloc = _chosen([a for a in mine if len(a)])
+        line = None if alloc is None else rule_line(alloc, part)
+        chart = caterpillar_chart(
+            part,
+            funding_line=None if line is None else line.value,
+            line_label="" if line is None else line.label,
+            lottery_ids=() if line is None else line.lottery,
+            id=f"caterpillar-panel-{i}",
+        )
+        charts.append(replace(chart, title=f"Panel {name}: {chart.title}"))
+        said = "" if line is None else " " + line.meaning.replace("The dashed line", "Its line")
+        paragraphs.append(f"Panel {name}: {len(part)} submissions.{said}")
+    return Section(
+        "ranking", "The ranking and its uncertainty", tuple(paragraphs), charts=tuple(charts)
+    )
+
+
 def ranking_section(
-    scores: pd.DataFrame, allocations: Sequence[pd.DataFrame], *, individual: bool = True
+    scores: pd.DataFrame,
+    allocations: Sequence[pd.DataFrame],
+    *,
+    individual: bool = True,
+    panel_col: str | None = None,
 ) -> Section:
     """Show the ranking with its uncertainty and the funding line the rule used.
 
@@ -175,6 +217,9 @@ def ranking_section(
         Draw each submission's rank (the chart names them); False for a report that
         must not list applicants: the section then says only how wide the intervals
         are and where the line fell.
+    panel_col : str, optional
+        The scores' panel column when panels were ranked each on its own: one chart,
+        one set of allocation rows and one line per panel.
 
     Returns
     -------
@@ -189,6 +234,8 @@ def ranking_section(
     line = None if alloc is None else rule_line(alloc, scores)
     if not individual:
         return _aggregate_section(scores, line)
+    if panel_col is not None and panel_col in scores.columns:
+        return _panel_section(scores, allocations, panel_col)
     chart = caterpillar_chart(
         scores,
         funding_line=None if line is None else line.value,
