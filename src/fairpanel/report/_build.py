@@ -243,7 +243,14 @@ def _summary(
             )
         out.append(sentence + ".")
     panels = tuple(getattr(inputs.scores, "panel_sizes", ()))
-    if len(panels) > 1:
+    panel_col = panel_col_of(inputs)
+    if len(panels) > 1 and scores is not None and panel_col in scores.columns:
+        out.append(
+            f"The reviews form {len(panels)} panels that share no reviewer "
+            f"({', '.join(map(str, panels))} submissions), each scored and ranked on its "
+            "own: a rank compares a submission with its own panel only."
+        )
+    elif len(panels) > 1:
         out.append(
             f"The reviews form {len(panels)} panels that share no reviewer "
             f"({', '.join(map(str, panels))} submissions): the scores tell a lenient panel "
