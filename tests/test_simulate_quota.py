@@ -188,7 +188,7 @@ def test_cli_runs_the_quota_lottery_when_the_scenario_has_quotas(tmp_path):
 
 
 def test_the_report_table_names_the_quotas_the_quota_lottery_met():
-    from fairpanel.report._sections import simulation_section
+    from fairpanel.report._simulation_section import simulation_section
 
     sc = _scenario(quotas=[{"value": "b", "min": 22, "max": 30}])
     res = compare(sc, strategies=["lottery", "quota-lottery"], replicates=4, seed=1,

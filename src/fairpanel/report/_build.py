@@ -40,11 +40,11 @@ from fairpanel.report._sections import (
     methods_section,
     ml_section,
     rubric_section,
-    simulation_section,
     strategies_section,
     strategy_labels,
     verification_section,
 )
+from fairpanel.report._simulation_section import simulation_section
 from fairpanel.report._text import fmt, pct, pct_span
 from fairpanel.rubric import Rubric
 from fairpanel.strategies._notes import allocation_notes
