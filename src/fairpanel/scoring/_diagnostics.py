@@ -11,6 +11,7 @@ cost more than the sampler itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -139,10 +140,11 @@ def _autocov(arr: FloatArray) -> FloatArray:
     return out
 
 
-def _ess(arr: FloatArray) -> FloatArray:
-    """Effective sample size of (chains, draws, parameters), per parameter.
+def _ess_fft(arr: FloatArray) -> FloatArray:
+    """Effective sample size of (chains, draws, parameters), per parameter, every lag.
 
-    Geyer's initial monotone sequence estimator, the vectorised form of ArviZ's ``_ess``.
+    Geyer's initial monotone sequence estimator, the vectorised form of ArviZ's ``_ess``,
+    with the autocovariance at every lag from FFTs.
     """
     c, n, p = arr.shape
     acov = _autocov(arr)  # (c, n, p)
@@ -183,6 +185,67 @@ def _ess(arr: FloatArray) -> FloatArray:
     ess = np.where(constant, size, ess)
     out: FloatArray = np.where(np.isnan(rho).any(axis=0) & ~constant, np.nan, ess)
     return out
+
+
+#: Pairs of lags :func:`_ess` scans directly before leaving a parameter to the FFTs.
+_SCAN_PAIRS: Final = 6
+
+
+def _ess(arr: FloatArray) -> FloatArray:
+    """Effective sample size of (chains, draws, parameters), per parameter.
+
+    Geyer's estimator stops at the first pair of autocorrelations that is not positive,
+    which for well-mixed draws comes after a few lags. So the first :data:`_SCAN_PAIRS`
+    pairs are computed directly (one dot product per lag) and each parameter that stops
+    there is done; only the others (sticky chains, constant or non-finite draws) go to
+    :func:`_ess_fft`, which computes every lag. Both give ArviZ's number: the lags used
+    are the same and the rest is not looked at.
+    """
+    c, n, p = arr.shape
+    if n < 4 * _SCAN_PAIRS:
+        return _ess_fft(arr)
+    # (parameters, chains, draws), contiguous: each lag is one pass over memory in order
+    x = np.ascontiguousarray(np.moveaxis(arr - arr.mean(axis=1, keepdims=True), 2, 0))
+
+    def acov(lag: int, cols: npt.NDArray[np.intp]) -> FloatArray:
+        # mean over chains of the biased autocovariance (divided by n) at one lag
+        rows = x if cols.size == p else x[cols]
+        out: FloatArray = np.einsum("pcn,pcn->p", rows[:, :, : n - lag], rows[:, :, lag:])
+        return out / (n * c)
+
+    every = np.arange(p)
+    mean_var = acov(0, every) * n / (n - 1.0)
+    var_plus = mean_var * (n - 1.0) / n
+    if c > 1:
+        var_plus = var_plus + arr.mean(axis=1).var(axis=0, ddof=1)
+    constant = (arr.max(axis=(0, 1)) - arr.min(axis=(0, 1))) < np.finfo(float).resolution
+    active = np.flatnonzero(np.isfinite(var_plus) & (var_plus > 0) & ~constant)
+    size = float(c * n)
+    ess = np.full(p, np.nan)
+    running = np.full(p, np.inf)
+    total = np.zeros(p)
+    for k in range(_SCAN_PAIRS):
+        if not active.size:
+            break
+        vp, mv = var_plus[active], mean_var[active]
+        even = 1.0 if k == 0 else 1.0 - (mv - acov(2 * k, active)) / vp
+        odd = 1.0 - (mv - acov(2 * k + 1, active)) / vp
+        pair = even + odd
+        running[active] = np.minimum(running[active], pair)
+        stop = (pair <= 0) | (2 * k + 1 >= n - 3)
+        done, going = active[stop], active[~stop]
+        total[going] += running[going]
+        # the even autocorrelation after the last kept pair enters once (as in _ess_fft)
+        even_done = np.broadcast_to(even, pair.shape)[stop]
+        tail = np.where((pair[stop] >= 0) | (even_done > 0), even_done, 0.0)
+        tail = tail if k else np.ones_like(tail)
+        tau = np.maximum(-1.0 + 2.0 * total[done] + tail, 1.0 / np.log10(size))
+        ess[done] = size / tau
+        active = going
+    rest = np.setdiff1d(every, np.flatnonzero(np.isfinite(ess)))
+    if rest.size:
+        ess[rest] = _ess_fft(arr[..., rest])
+    return ess
 
 
 def ess_bulk(draws: npt.ArrayLike) -> FloatArray:
