@@ -210,8 +210,10 @@ def _ess(arr: FloatArray) -> FloatArray:
     def acov(lag: int, cols: npt.NDArray[np.intp]) -> FloatArray:
         # mean over chains of the biased autocovariance (divided by n) at one lag
         rows = x if cols.size == p else x[cols]
-        out: FloatArray = np.einsum("pcn,pcn->p", rows[:, :, : n - lag], rows[:, :, lag:])
-        return out / (n * c)
+        out: FloatArray = np.einsum("pcn,pcn->p", rows[:, :, : n - lag], rows[:, :, lag:]) / (
+            n * c
+        )
+        return out
 
     every = np.arange(p)
     mean_var = acov(0, every) * n / (n - 1.0)
