@@ -119,3 +119,16 @@ def test_a_large_panel_draws_a_bounded_number_of_marks():
     line = _drawn_line(chart.spec)
     assert drawn["expected_rank"].min() < line < drawn["expected_rank"].max()
     assert any("nearest the funding line" in p for p in section.paragraphs)
+
+
+def test_a_large_panel_without_a_line_says_it_draws_the_best_ranked():
+    # No allocation, no line: the window is the best-ranked rows, and the text says so
+    # instead of speaking of a funding line the chart does not have.
+    scores = _scores(600, spread=24.0)
+    section = ranking_section(scores, [])
+    chart = section.charts[0]
+    assert len(chart.fallback.rows) == DETAIL_ROWS
+    assert any("the 200 ranked best one by one" in p for p in section.paragraphs)
+    assert not any("funding line" in p for p in section.paragraphs)
+    assert "ranked best" in chart.description
+    assert "nearest the line" not in chart.description

@@ -258,10 +258,15 @@ def ranking_section(
         )
         paragraphs.append(line.meaning + zone)
     if n > len(chart.fallback.rows):
+        which = (
+            "nearest the funding line"
+            if line is not None and line.value is not None
+            else "ranked best"
+        )
         paragraphs.append(
-            f"With {n} submissions the chart draws the {len(chart.fallback.rows)} nearest the "
-            "funding line one by one, under an overview of all of them in blocks of expected "
-            "rank; every submission's expected rank and intervals are in the score table."
+            f"With {n} submissions the chart draws the {len(chart.fallback.rows)} {which} one "
+            "by one, under an overview of all of them in blocks of expected rank; every "
+            "submission's expected rank and intervals are in the score table."
         )
     return Section(
         "ranking", "The ranking and its uncertainty", tuple(paragraphs), charts=(chart,)

@@ -197,9 +197,11 @@ def caterpillar_chart(
     if partial:
         chart = alt.vconcat(_overview(df, line_layers[:1], window), detail)
     caption = "Expected ranks with intervals"
+    # Without a line the window is the best-ranked: say so, not "nearest the line".
+    which = "nearest the funding line" if funding_line is not None else "ranked best"
     if partial:
         caption += (
-            f": the {len(window)} submissions nearest the funding line, of {len(df)} "
+            f": the {len(window)} submissions {which}, of {len(df)} "
             "(every submission is in the score table)"
         )
     description = "Expected rank (dot) with 50% (thick) and 90% (thin) credible intervals"
@@ -210,7 +212,7 @@ def caterpillar_chart(
     if partial:
         description += (
             f". Above: all {len(df)} submissions in blocks of expected rank (grey: the "
-            f"{len(window)} drawn below, those nearest the line)"
+            f"{len(window)} drawn below, those {which})"
         )
     return _finish(
         chart,
