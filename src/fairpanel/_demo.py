@@ -271,8 +271,9 @@ def _dpr(out: Path, steps: _Steps, seed: str) -> tuple[ReportInputs, dict[str, P
         check = dpr_checks(reviews, submissions, category="category")
         files["dpr-check"] = write_json(out / "dpr" / "dpr-check.json", check.to_dict())
     report_inputs = ReportInputs(
-        # The table alone: a ranking has no leniency, so no reviewer-leniency section.
-        scores=scored.table,
+        # A ranking has no leniency: the report shows no leniency table of zeros, and its
+        # methods speak of the rank-ordered model.
+        scores=scored,
         dpr=check,
         seed=seed,
         input_checksums=_checksums(files, ("submissions", "reviews")),

@@ -178,6 +178,7 @@ def build_report(inputs: ReportInputs) -> ReportModel:
             allocations=bool(allocations),
             audit=inputs.audit is not None,
             strata=inputs.audit is not None and len(inputs.audit.strata) > 0,
+            ranked="ranking_noise_sd" in getattr(inputs.scores, "components", {}),
             code_names=_code_names(inputs, allocations),
         )
     )

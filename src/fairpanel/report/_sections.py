@@ -332,16 +332,27 @@ def methods_section(
     allocations: bool,
     audit: bool,
     strata: bool = False,
+    ranked: bool = False,
     code_names: Sequence[tuple[str, str]] = (),
 ) -> Section:
     """Summarise the methods behind what the report shows, and their limitations.
+
+    ``ranked``: the scores come from reviewers' rankings (a rank-ordered probit model,
+    no leniency), not from grades.
 
     ``code_names`` pairs each word the report uses with the name the command line and
     the files use (``("partial lottery", "partial-lottery")``): the one place a reader
     meets the code names, to find them in the files and commands.
     """
     paragraphs = []
-    if scores:
+    if scores and ranked:
+        paragraphs.append(
+            "Scores: reviewers ranked their sets, so the scores come from a rank-ordered "
+            "(Thurstonian) probit model on a latent merit scale; a ranking says nothing of "
+            "a reviewer's leniency, so none is estimated. Expected ranks and credible "
+            "intervals follow from the same posterior draws."
+        )
+    elif scores:
         paragraphs.append(
             "Scores: the Bayesian hierarchical model of the Swiss National Science Foundation "
             "(Heyard et al. 2022) separates each submission's quality from its reviewers' "
