@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from fairpanel._schema import DEMO_SEED
 from fairpanel.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "telescope"
@@ -69,10 +71,34 @@ def test_no_individual_group_attribute_in_the_publishable_report(demo_output: Pa
         assert not re.search(rf"\b{row.submission_id}\b[^\n]*\b{row.gender}\b", md)
 
 
-def test_demo_command_prints_the_report_path(tmp_path: Path) -> None:
+def test_demo_command_prints_the_report_path(
+    tmp_path: Path, demo_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command only passes its options on and prints where the reports are: the
+    # demo itself is the session's (``demo_output``), and CI's sdist-check runs the real
+    # ``fairpanel demo`` on the installed package; running it a third time here would
+    # cost CI 40 s for nothing more.
+    from fairpanel import _demo
+
+    calls = []
+
+    def fake(out: Path, *, seed: str, progress: bool) -> _demo.DemoResult:
+        calls.append((out, seed, progress))
+        return _demo.DemoResult(
+            out=demo_output,
+            report=demo_output / "report.html",
+            hiring_report=demo_output / "hiring" / "report.html",
+            dpr_report=demo_output / "dpr" / "report.html",
+            files={},
+            seconds=1.0,
+        )
+
+    monkeypatch.setattr(_demo, "run_demo", fake)
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--no-progress"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith("report.html")
+    assert Path(result.stdout.strip().splitlines()[-1]).is_file()
+    assert calls == [(tmp_path, DEMO_SEED, False)]
 
 
 def test_demo_scenario_is_the_bundled_one():
