@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from fairpanel import FairpanelInputError
-from fairpanel.scoring import ScoreResult, _score, score
+from fairpanel.scoring import ScoreResult, _ranks, _score, score
 from fairpanel.scoring._ranked import ERR_RANK
 
 
@@ -93,3 +93,25 @@ def test_ranks_are_checked_and_need_the_full_posterior() -> None:
     with pytest.raises(ValueError, match="ranked reviews") as options:
         score(reviews, review_type="ranks", method="eb")
     assert str(options.value) == _score.ERR_RANKS_OPTIONS
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1700])
+def test_rank_draws_match_scipy_ordinal_ranks(n: int) -> None:
+    # scipy.stats.rankdata(method="ordinal") ranks ties in order of appearance, the rule
+    # rank_draws documents (a stable sort); on -values, rank 1 is the highest value.
+    rng = np.random.default_rng(n)
+    values = rng.standard_normal((3, 40, n))
+    values[0, :, : n // 2] = np.round(values[0, :, : n // 2], 1)  # many exact ties
+    values[1, 0, :3] = [-0.0, 0.0, np.inf][: min(3, n)]  # signed zeros tie; inf ranks first
+    expected = stats.rankdata(-values, method="ordinal", axis=-1)
+    np.testing.assert_array_equal(_ranks.rank_draws(values), expected)
+
+
+def test_rank_draws_of_very_many_submissions_take_the_stable_sort(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Beyond 2**_PACKED_BITS columns the column number no longer fits beside the value.
+    monkeypatch.setattr(_ranks, "_PACKED_BITS", 2)
+    values = np.random.default_rng(5).integers(0, 4, (50, 9)).astype(float)
+    expected = stats.rankdata(-values, method="ordinal", axis=-1)
+    np.testing.assert_array_equal(_ranks.rank_draws(values), expected)

@@ -67,10 +67,16 @@ class SparseCache:
         """Return the sweep's coefficients that depend on the variances alone.
 
         With the variances held fixed (empirical Bayes) they are the same at every
-        iteration, so they are kept and reused while the variances stay the same:
-        ``u`` (precision of each submission's mean residual for mu), its row sum and
-        square root, ``w`` (eta's conditional variance) and its square root, and
-        lambda's conditional precision and its square root; one row per chain.
+        iteration, so they are kept and reused while the variances stay the same. Each
+        is one row per chain, shaped to multiply a (chains, n) array in one pass:
+
+        - ``mu_weight``: u_i / (n_i Σu), with u_i = n_i / (n_i tau² + s²) the precision of
+          submission i's mean residual, so mu's conditional mean is Σ mu_weight·resid_i;
+        - ``mu_sd``: 1 / sqrt(Σu), mu's conditional SD;
+        - ``eta_resid``, ``eta_mu``, ``eta_sd``: w/s², w/tau² and sqrt(w), with
+          w = 1 / (n_i/s² + 1/tau²) eta's conditional variance;
+        - ``lam_sum``, ``lam_sd``: 1 / (s² p_j) and 1 / sqrt(p_j), with
+          p_j = m_j/s² + 1/omega² lambda's conditional precision.
 
         Parameters
         ----------
@@ -82,12 +88,14 @@ class SparseCache:
             t2, v2 = tau2[:, None], s2[:, None]
             n_i = self.n_i[None, :]
             u = n_i / (n_i * t2 + v2)
-            u_sum = u.sum(axis=1)
+            u_sum = u.sum(axis=1, keepdims=True)
             w = 1.0 / (n_i / v2 + 1.0 / t2)
             prec = self.m_j[None, :] / v2 + lam_prec[:, None]
             self._key = key
             self._coefficients = (
-                u, u_sum, np.sqrt(u_sum), w, np.sqrt(w), prec, np.sqrt(prec)
+                u / n_i / u_sum, 1.0 / np.sqrt(u_sum[:, 0]),
+                w / v2, w / t2, np.sqrt(w),
+                1.0 / (v2 * prec), 1.0 / np.sqrt(prec),
             )  # fmt: skip
         return self._coefficients
 
@@ -109,15 +117,14 @@ def blocked_locations(
     """
     if s2.ndim == 2:
         return _weighted_locations(cache, tau2, s2, lam_prec, lam, z_noise, eta_noise)
-    t2, v2 = tau2[:, None], s2[:, None]
-    n_i = cache.n_i[None, :]
-    u, u_sum, root_u, w, sd_eta, prec, root_prec = cache.coefficients(tau2, s2, lam_prec)
+    mu_weight, mu_sd, eta_resid, eta_mu, eta_sd, lam_sum, lam_sd = cache.coefficients(
+        tau2, s2, lam_prec
+    )
     resid_i = cache.sy_i[None, :] - (cache.kt @ lam.T).T  # Σ_j (y_ij − λ_j), (B, n)
-    mu_mean = (u * resid_i / n_i).sum(axis=1) / u_sum
-    mu = mu_mean + z_noise[:, 0] / root_u
-    eta = w * (resid_i / v2 + mu[:, None] / t2) + sd_eta * eta_noise
-    lam_sum = cache.sy_j[None, :] - (cache.k @ eta.T).T
-    new_lam = lam_sum / v2 / prec + z_noise[:, 1:] / root_prec
+    mu = np.einsum("bn,bn->b", mu_weight, resid_i) + z_noise[:, 0] * mu_sd
+    eta = eta_resid * resid_i + eta_mu * mu[:, None] + eta_sd * eta_noise
+    residual_j = cache.sy_j[None, :] - (cache.k @ eta.T).T  # Σ_i (y_ij − η_i), (B, m)
+    new_lam = lam_sum * residual_j + lam_sd * z_noise[:, 1:]
     return mu, new_lam, eta
 
 

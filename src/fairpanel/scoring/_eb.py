@@ -141,16 +141,18 @@ def _fit_sparse(
     sampler.lam = np.tile(lam, (chains, 1))  # start at the mode: a short warm-up
     sampler.warm_up(EB_WARMUP)
     post = sampler.sample(draws)
+    eta_se = post.eta.reshape(-1, design.n_sub).std(axis=0, ddof=1)
+    post.eta -= post.mu[..., None]  # in place: the draws are (chains × draws × n) floats
     return EBFit(
         tau2=fit.submission,
         omega2=fit.reviewer,
         s2=fit.residual,
         mu=mu,
         eta=eta,
-        eta_se=post.eta.reshape(-1, design.n_sub).std(axis=0, ddof=1),
+        eta_se=eta_se,
         lam=lam,
         lam_se=post.lam.reshape(-1, design.n_rev).std(axis=0, ddof=1),
-        eta_draws=post.eta - post.mu[..., None],
+        eta_draws=post.eta,
         converged=fit.converged,
         message=fit.message,
         independent=False,

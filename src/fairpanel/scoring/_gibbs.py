@@ -252,9 +252,9 @@ class GibbsSampler:
     def _random_block(self, n_iter: int) -> tuple[FloatArray, FloatArray]:
         d = self.cache.design
         width = d.n_rev + 1 + d.n_sub
-        normals = np.stack([r.standard_normal((n_iter, width)) for r in self.rngs], axis=1)
-        uniforms = np.stack([r.random((n_iter, 4)) for r in self.rngs], axis=1)
-        return normals, uniforms
+        return chain_block(self.rngs, (n_iter, width), normal=True), chain_block(
+            self.rngs, (n_iter, 4), normal=False
+        )
 
     def warm_up(self, n_iter: int) -> None:
         """Advance every chain ``n_iter`` iterations, keeping nothing."""
@@ -281,9 +281,9 @@ class GibbsSampler:
             block = min(_BLOCK, n_iter - done)
             normals, uniforms = self._random_block(block)
             for t in range(block):
-                mu, lam, eta = self._locations(normals[t, :, :m1], normals[t, :, m1:])
+                mu, lam, eta = self._locations(normals[:, t, :m1], normals[:, t, m1:])
                 if self.fixed is None:
-                    eta = self._update_scale_and_variances(mu, lam, eta, uniforms[t])
+                    eta = self._update_scale_and_variances(mu, lam, eta, uniforms[:, t])
                 if out is not None:
                     i = done + t
                     out.mu[:, i] = mu
@@ -349,3 +349,20 @@ class GibbsSampler:
         self.s2 = np.where(u[:, 2] < ratio, proposal, self.s2)
         out: FloatArray = mu[:, None] + alpha[:, None] * theta
         return out
+
+
+def chain_block(
+    rngs: Sequence[np.random.Generator], shape: tuple[int, int], *, normal: bool
+) -> FloatArray:
+    """Draw a block of standard normals (or uniforms) per chain: shape (chains, *shape).
+
+    Each chain's generator fills its own contiguous slab in place (no stacking copy); the
+    draws are those of ``r.standard_normal(shape)`` (``r.random(shape)``) for each ``r``.
+    """
+    out = np.empty((len(rngs), *shape))
+    for chain, r in enumerate(rngs):  # one call per chain: a handful, never per draw
+        if normal:
+            r.standard_normal(out=out[chain])
+        else:
+            r.random(out=out[chain])
+    return out

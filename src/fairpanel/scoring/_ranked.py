@@ -42,7 +42,7 @@ from scipy import special
 from fairpanel._errors import FairpanelInputError
 from fairpanel.panel import Panel
 from fairpanel.rubric import Rubric
-from fairpanel.scoring._gibbs import FloatArray, _truncated_inv_gamma
+from fairpanel.scoring._gibbs import FloatArray, _truncated_inv_gamma, chain_block
 
 __all__ = ["TAU_UPPER", "RankSampler", "check_ranks", "normalised_ranks", "rank_panel"]
 
@@ -177,11 +177,11 @@ class RankSampler:
         done = 0
         while done < n_iter:
             block = min(_BLOCK, n_iter - done)
-            u_z = np.stack([r.random((block, self.z.shape[1])) for r in self.rngs], axis=1)
-            normals = np.stack([r.standard_normal((block, n)) for r in self.rngs], axis=1)
-            u = np.stack([r.random((block, 2)) for r in self.rngs], axis=1)
+            u_z = chain_block(self.rngs, (block, self.z.shape[1]), normal=False)
+            normals = chain_block(self.rngs, (block, n), normal=True)
+            u = chain_block(self.rngs, (block, 2), normal=False)
             for t in range(block):
-                self._step(u_z[t], normals[t], u[t])
+                self._step(u_z[:, t], normals[:, t], u[:, t])
                 if keep:
                     eta[:, done + t] = self.eta
                     tau[:, done + t] = np.sqrt(self.tau2)

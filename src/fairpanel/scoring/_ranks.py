@@ -21,27 +21,44 @@ __all__ = ["rank_draws", "rank_summary"]
 
 FloatArray = npt.NDArray[np.float64]
 
+# Up to 2**16 submissions, a value keeps 47 of its 63 order bits beside its column number.
+_PACKED_BITS = 16
 
-def rank_draws(values: FloatArray) -> npt.NDArray[np.intp]:
+
+def rank_draws(values: FloatArray) -> npt.NDArray[np.int32]:
     """Rank of every submission in every draw: ``values`` (..., n) → ranks, 1 = highest.
 
-    Equal values rank in column order (as a stable sort ranks them). Continuous draws
-    almost never tie, so they are ordered by the faster unstable sort, and sorted again
-    stably only when a tie is found: the ranks are the same either way.
+    Equal values rank in column order, as a stable sort ranks them. Each value and its
+    column are packed into one 64-bit key (the value's order-preserving bits, less the
+    few lowest, above the column number), so one plain integer sort orders the draws and
+    breaks ties by column: about a third of the cost of ``argsort``, which NumPy does not
+    vectorise on most machines. Dropping the lowest bits treats values closer than about
+    2⁻⁴⁰ of their size as tied (ordered by column); draws of a sampler are not precise
+    to that digit. Draws of many thousands of submissions use a stable ``argsort``.
     """
-    negated = -values
-    order = np.argsort(negated, axis=-1)
-    in_order = np.take_along_axis(negated, order, axis=-1)
-    if np.any(in_order[..., 1:] == in_order[..., :-1]):
-        order = np.argsort(negated, axis=-1, kind="stable")
-    ranks: npt.NDArray[np.intp] = np.empty(order.shape, dtype=np.intp)
-    # Inverting the permutation by scattering is one argsort cheaper than argsort twice.
-    positions = np.broadcast_to(np.arange(1, values.shape[-1] + 1), order.shape)
+    n = values.shape[-1]
+    bits = max(1, (n - 1).bit_length())
+    if bits > _PACKED_BITS:
+        order = np.argsort(-values, axis=-1, kind="stable")
+    else:
+        # + 0.0 turns -0.0 into 0.0, which compare equal as floats but not as bits.
+        b = (-np.asarray(values, dtype=np.float64) + 0.0).view(np.int64)
+        # Negative floats order backwards as integers: flipping their magnitude bits fixes it.
+        b ^= (b >> 63) & np.int64(0x7FFF_FFFF_FFFF_FFFF)
+        b >>= bits
+        b <<= bits
+        b |= np.arange(n, dtype=np.int64)
+        b.sort(axis=-1)
+        order = b & np.int64((1 << bits) - 1)
+    # 32-bit ranks: half the memory traffic of the scatter and of every summary after it.
+    ranks: npt.NDArray[np.int32] = np.empty(order.shape, dtype=np.int32)
+    # Inverting the permutation by scattering is one sort cheaper than sorting twice.
+    positions = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), order.shape)
     np.put_along_axis(ranks, order, positions, axis=-1)
     return ranks
 
 
-def _quantiles(flat: npt.NDArray[np.intp], probs: tuple[float, ...]) -> FloatArray:
+def _quantiles(flat: npt.NDArray[np.int32], probs: tuple[float, ...]) -> FloatArray:
     """Column quantiles of whole-number ranks (draws, n), NumPy's "linear" (R's type 7).
 
     Ranks are small whole numbers, so each column is sorted by a counting (radix) sort
