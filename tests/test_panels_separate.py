@@ -173,7 +173,7 @@ def test_a_map_names_columns_flat_or_per_table(tmp_path):
         ),
         ("score: [a, b]\n", "'score' must be a column name (text)"),
         ("- a\n- b\n", "a column map is a YAML mapping"),
-        ("score: [\n", "cannot read the column map as YAML"),
+        ("score: [\n", "not valid YAML: expected"),
     ],
 )
 def test_a_bad_map_is_one_line_naming_the_file(tmp_path, text, message):

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from fairpanel import FairpanelInputError
+from fairpanel import _yaml as Y
 from fairpanel.cli import app
 from fairpanel.rubric import Rubric, builtin_rubric_path, card_model, load_rubric, render_card
 from fairpanel.rubric import _parts as R
@@ -270,20 +271,20 @@ bands:
     ("content", "message"),
     [
         (b"", R.ERR_EMPTY_FILE),
-        (SMALL_YAML.replace("Vote", "Vot\xe9").encode("latin-1"), R.ERR_NOT_UTF8),
+        (SMALL_YAML.replace("Vote", "Vot\xe9").encode("latin-1"), Y.ERR_NOT_UTF8),
         (
             SMALL_YAML.replace(
                 "name: Vote", "name: !!python/object/apply:os.system [ls]"
             ).encode(),
-            R.ERR_YAML_TAG.format(tag="!!python/object/apply:os.system", line=1),
+            Y.ERR_YAML_TAG.format(tag="!!python/object/apply:os.system", line=1),
         ),
         (
             SMALL_YAML.replace("scale:", "name: Again\nscale:").encode(),
-            R.ERR_DUPLICATE_KEY.format(key="name", line=2),
+            Y.ERR_DUPLICATE_KEY.format(key="name", line=2),
         ),
         (
             b"name: [Vote\n",
-            R.ERR_YAML.format(problem="expected ',' or ']', but got '<stream end>' at line 2"),
+            Y.ERR_YAML.format(problem="expected ',' or ']', but got '<stream end>' at line 2"),
         ),
     ],
     ids=["empty", "not_utf8", "python_tag", "duplicate_key", "not_yaml"],

@@ -62,8 +62,6 @@ _FLAT: Final = tuple(dict.fromkeys(c for cols in MAPPED_TABLES.values() for c in
 ERR_MAP_KEY = "unknown key '{key}'{where}{near}; a key is {what}"
 ERR_MAP_VALUE = "'{key}'{where} must be a column name (text){more}, got {got!r}"
 ERR_MAP_SHAPE = "a column map is a YAML mapping of fairpanel's names to yours, got {got}"
-ERR_MAP_YAML = "cannot read the column map as YAML: {problem}"
-ERR_MAP_TEXT = "the column map is not UTF-8 text"
 _WHAT_FLAT = (
     "one of fairpanel's column names (submission_id, reviewer_id, criterion, score, "
     "selected, …), 'groups', 'panel', or a table: {tables}"
@@ -272,20 +270,13 @@ def read_column_map(path: str | Path) -> ColumnMap:
         Naming the file: not YAML, not a mapping, a key fairpanel does not know (with
         the nearest known one), or a value that is not a column name.
     """
-    import yaml  # only a command given --columns needs it (start-up time of the others)
+    # PyYAML loads only when a command is given --columns (start-up time of the others).
+    from fairpanel._yaml import read_plain_yaml
 
     path = Path(path)
     if not path.is_file():
         raise FairpanelInputError("no such file", file=path, hint="check the path")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise FairpanelInputError(ERR_MAP_TEXT, file=path, hint="save it as UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise FairpanelInputError(ERR_MAP_YAML.format(problem=problem), file=path) from None
+    data = read_plain_yaml(path, what="a column map")
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise FairpanelInputError(ERR_MAP_SHAPE.format(got=type(data).__name__), file=path)

@@ -59,7 +59,6 @@ ERR_QUOTA_ORDER = "{group}: min {lo} is more than max {hi}"
 ERR_QUOTA_DUPLICATE = "{group} has two quota rows (rows {first} and {row})"
 ERR_QUOTA_YAML = "cannot read the quota YAML: {problem}"
 ERR_QUOTA_KEY = "one_per must be a column name or a list of column names; got {value!r}"
-ERR_QUOTA_NOT_UTF8 = "the file is not UTF-8 text"
 HINT_QUOTA_BOUND = "write a count of submissions, or leave it empty for no bound"
 HINT_QUOTA_YAML = "write 'quotas:' as a list of {attribute, value, min, max} mappings"
 _YAML_SUFFIXES: Final = (".yaml", ".yml")
@@ -287,17 +286,10 @@ def load_quotas(
 
 
 def _load_yaml(path: Path) -> QuotaTable:
-    import yaml  # only a YAML quota file needs it (start-up time of other commands)
+    # PyYAML loads only when a quota file is YAML (start-up time of other commands).
+    from fairpanel._yaml import read_plain_yaml
 
     if not path.is_file():
         raise FairpanelInputError("no such file", file=path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise FairpanelInputError(ERR_QUOTA_NOT_UTF8, file=path, hint="save it as UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise FairpanelInputError(ERR_QUOTA_YAML.format(problem=problem), file=path) from None
+    data = read_plain_yaml(path, what="a quota file")
     return QuotaTable.from_dict(data if data is not None else {}, source=str(path))

@@ -7,15 +7,12 @@ it is a committee secretary editing a text file, not a programmer reading a trac
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-import yaml
-
 from fairpanel._errors import FairpanelInputError
-from fairpanel._limits import MAX_SCALE_POINTS, MAX_YAML_DEPTH, MAX_YAML_NODES
+from fairpanel._limits import MAX_SCALE_POINTS
 from fairpanel.rubric._parts import (
     ERR_BAD_TYPE,
     ERR_BAND_COVER,
@@ -23,7 +20,6 @@ from fairpanel.rubric._parts import (
     ERR_BAND_ORDER,
     ERR_DUPLICATE_BAND,
     ERR_DUPLICATE_CRITERION,
-    ERR_DUPLICATE_KEY,
     ERR_EMPTY,
     ERR_EMPTY_DESCRIPTOR,
     ERR_EMPTY_FILE,
@@ -39,8 +35,6 @@ from fairpanel.rubric._parts import (
     ERR_UNKNOWN_KEY,
     ERR_WEIGHT,
     ERR_WEIGHT_MIXED,
-    ERR_YAML,
-    ERR_YAML_TAG,
     Band,
     Criterion,
     Level,
@@ -53,142 +47,12 @@ HINT_QUOTE = (
     "YAML reads an unquoted yes, no, on, off, true or false as a switch; put the text in quotes"
 )
 
-__all__ = ["PlainDataLoader", "check_scale_length", "parse_rubric", "yaml_message"]
+__all__ = ["check_scale_length", "parse_rubric"]
 
-ERR_YAML_DEEP = "the YAML is nested more than {limit} levels deep (line {line})"
-ERR_YAML_EXPANDS = (
-    "the YAML's aliases (*name) expand to more than {limit:,} values; write the values out "
-    "instead of repeating anchors"
-)
-ERR_YAML_CYCLE = "the YAML refers to itself through an alias (line {line})"
 ERR_SCALE_LONG = (
     "the scale {min}–{max} has {points:,} points, more than a rubric can describe "
     "({limit:,}); check min and max"
 )
-
-
-# ------------------------------------------------------------------------ YAML
-class _DuplicateKeyError(yaml.constructor.ConstructorError):
-    def __init__(self, key: object, mark: yaml.Mark) -> None:
-        super().__init__(None, None, f"duplicate key {key!r}", mark)
-        self.key = key
-
-
-class _LimitError(yaml.YAMLError):
-    """A document past one of the YAML limits (:mod:`fairpanel._limits`)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    """Refuse a node graph that stands for too many values once aliases are expanded.
-
-    Aliases make the graph a DAG: the same node is reached many times. The expanded
-    size is counted once per node (memoised, iteratively, so a deep graph cannot
-    overflow the stack), which takes time linear in the file, not in the expansion.
-    """
-    sizes: dict[int, int] = {}
-    open_: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        key = id(node)
-        if closing:
-            open_.discard(key)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(node))
-            if sizes[key] > MAX_YAML_NODES:
-                raise _LimitError(ERR_YAML_EXPANDS.format(limit=MAX_YAML_NODES))
-            continue
-        if key in sizes:
-            continue
-        open_.add(key)
-        stack.append((node, True))
-        for child in _children(node):
-            if id(child) in open_:
-                line = child.start_mark.line + 1
-                raise _LimitError(ERR_YAML_CYCLE.format(line=line))
-            if id(child) not in sizes:
-                stack.append((child, False))
-
-
-class PlainDataLoader(yaml.SafeLoader):
-    """PyYAML's ``SafeLoader``, refusing a key given twice and a document past the limits.
-
-    The limits (:data:`~fairpanel._limits.MAX_YAML_DEPTH`,
-    :data:`~fairpanel._limits.MAX_YAML_NODES`) are checked on the node graph, before
-    any Python object is built: a document nested a thousand levels deep would overflow
-    the stack of PyYAML's composer, and an alias bomb ("billion laughs") would stand for
-    billions of values once its text is checked or rendered.
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH:
-                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
-                raise _LimitError(ERR_YAML_DEEP.format(limit=MAX_YAML_DEPTH, line=line))
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def get_single_node(self) -> yaml.Node | None:
-        node = super().get_single_node()
-        if node is not None:
-            _check_expansion(node)
-        return node
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)  # resolve merge keys (<<) first, as SafeLoader does
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:  # unhashable: SafeLoader reports it below
-                continue
-            if duplicate:
-                raise _DuplicateKeyError(key, key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def yaml_message(exc: yaml.YAMLError) -> str:
-    """Return the one line that says what is wrong with a YAML document.
-
-    Parameters
-    ----------
-    exc : yaml.YAMLError
-        PyYAML's error, or the loader's own (a duplicate key, a limit).
-
-    Returns
-    -------
-    str
-    """
-    if isinstance(exc, _LimitError):
-        return exc.message
-    mark = getattr(exc, "problem_mark", None)
-    line = "?" if mark is None else str(mark.line + 1)
-    if isinstance(exc, _DuplicateKeyError):
-        return ERR_DUPLICATE_KEY.format(key=exc.key, line=line)
-    problem = str(getattr(exc, "problem", None) or "unreadable")
-    tag = re.search(r"constructor for the tag '([^']*)'", problem)
-    if tag is not None:
-        return ERR_YAML_TAG.format(tag=tag.group(1).replace("tag:yaml.org,2002:", "!!"), line=line)
-    if mark is not None:
-        problem = f"{problem} at line {line}"
-    return ERR_YAML.format(problem=problem)
 
 
 # ---------------------------------------------------------------------- parsing

@@ -48,9 +48,6 @@ ERR_BAND_COVER = (
     "the last band ('{name}') must reach the worst end of the scale ({end}) "
     "so every total has a band"
 )
-ERR_YAML = "not valid YAML: {problem}"
-ERR_YAML_TAG = "the YAML tag '{tag}' is not allowed at line {line}; a rubric is plain data"
-ERR_DUPLICATE_KEY = "key '{key}' is given twice at line {line}; the second would silently win"
 ERR_UNKNOWN_KEY = "unknown key '{key}'; allowed keys here: {allowed}"
 ERR_EMPTY = "'{key}' must not be empty"
 ERR_NOT_FINITE = "expected a finite number, got {got!r}"
@@ -58,8 +55,6 @@ ERR_WEIGHT_MIXED = (
     "give a weight to every criterion or to none (equal weights); '{id}' has none while others do"
 )
 ERR_DUPLICATE_BAND = "band name '{name}' is used twice"
-ERR_NOT_UTF8 = "the file is not UTF-8 text"
-ERR_CANNOT_READ = "cannot read the file ({reason})"
 
 
 #: How far a score may sit from a step of the scale and still be read as on it: a

@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import yaml
 
 from fairpanel._errors import FairpanelInputError
-from fairpanel._limits import MAX_YAML_BYTES, check_file_size
+from fairpanel._yaml import read_plain_yaml
 from fairpanel.rubric._card import render_card
-from fairpanel.rubric._parse import PlainDataLoader, parse_rubric, yaml_message
-from fairpanel.rubric._parts import ERR_CANNOT_READ, ERR_NOT_UTF8, Band, Criterion, Level, Scale
+from fairpanel.rubric._parse import parse_rubric
+from fairpanel.rubric._parts import Band, Criterion, Level, Scale
 
 __all__ = ["Band", "Criterion", "Level", "Rubric", "Scale", "load_rubric"]
 
@@ -279,20 +278,7 @@ def load_rubric(path: str | Path) -> Rubric:
     (1, ['fund', 'reject'])
     """
     path = Path(path)
-    try:
-        check_file_size(path, MAX_YAML_BYTES, what="a rubric")
-        # utf-8-sig: spreadsheet and Windows editors often prepend a byte-order mark.
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FairpanelInputError(
-            ERR_NOT_UTF8, file=path, hint="save the rubric as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise FairpanelInputError(ERR_CANNOT_READ.format(reason=exc.strerror), file=path) from None
-    try:
-        data = yaml.load(text, Loader=PlainDataLoader)  # a SafeLoader: plain data only
-    except yaml.YAMLError as exc:
-        raise FairpanelInputError(yaml_message(exc), file=path) from None
+    data = read_plain_yaml(path, what="a rubric")
     try:
         return Rubric(**parse_rubric(data, str(path)))
     except FairpanelInputError as exc:

@@ -15,17 +15,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from fairpanel._errors import FairpanelInputError
-from fairpanel._limits import MAX_YAML_BYTES, check_file_size
+from fairpanel._yaml import read_plain_yaml
 from fairpanel.io._quotas import Quota
 from fairpanel.rubric import Rubric
-from fairpanel.rubric._parse import PlainDataLoader, yaml_message
 from fairpanel.simulate._scenario_parse import parse_scenario
 from fairpanel.simulate._scenario_parts import (
     ERR_GROUP_SIZE,
-    ERR_NOT_UTF8,
     Bias,
     GroupMerit,
     LotteryTier,
@@ -335,15 +331,7 @@ def load_scenario(path: str | Path) -> Scenario:
     5
     """
     path = Path(path)
-    try:
-        check_file_size(path, MAX_YAML_BYTES, what="a scenario")
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise FairpanelInputError(ERR_NOT_UTF8, file=path, hint="save it as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=PlainDataLoader)  # safe, and within the YAML limits
-    except yaml.YAMLError as exc:
-        raise FairpanelInputError(yaml_message(exc), file=path) from None
+    data = read_plain_yaml(path, what="a scenario")
     try:
         return _parse(data)
     except FairpanelInputError as exc:

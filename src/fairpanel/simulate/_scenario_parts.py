@@ -23,8 +23,6 @@ ERR_TOO_FEW_REVIEWERS = "{reviewers} reviewers cannot give each submission {m} d
 ERR_CAPACITY = "capacity must be a count 1…{n_minus_1} or a fraction in (0, 1), got {value!r}"
 ERR_SCALE = "scale min ({min}) must be below max ({max})"
 ERR_TIERS = "tiers must be listed from the highest min_score down with positive weights"
-ERR_YAML = "not valid YAML: {problem}"
-ERR_NOT_UTF8 = "the file is not UTF-8 text"
 
 
 @dataclass(frozen=True)
