@@ -38,8 +38,9 @@ lint: $(STAMP_TEST)
 typecheck: $(STAMP_TEST)
 	$(BIN)/mypy
 
+# One worker per core; the workers share one run of the 40-second demo (tests/conftest.py).
 pytest: $(STAMP_TEST)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Install the sdist in a fresh virtualenv (default dependencies, from the registry) and run
 # the installed package: its rubrics, --version, `rubric check`, the demo. CI runs it.

@@ -6,11 +6,17 @@ use lives here and reaches them as a fixture.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+try:  # POSIX; elsewhere each xdist worker runs the demo itself
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 # The mock panel p1 of the SNSF's R package ERforResearch (`get_mock_data()`, MIT licence,
 # https://github.com/snsf-data/ERforResearch): 15 proposals graded by 5 assessors on the
@@ -96,11 +102,25 @@ def snsf_p1() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The folder the end-to-end demo wrote (run once per test session)."""
+    """The folder the end-to-end demo wrote (run once per test run).
+
+    Under pytest-xdist (``make test`` runs one worker per core) every worker has its own
+    session, so the 40-second demo would run once in each; the workers of one run share
+    the parent of their temporary folders, and the first to get there runs the demo
+    while the others wait on a lock, then read its output.
+    """
     from fairpanel._demo import run_demo
 
-    out = tmp_path_factory.mktemp("demo")
-    run_demo(out, progress=False)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None:
+        root = root.parent
+    out, done = root / "demo", root / "demo.done"
+    with open(root / "demo.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            run_demo(out, progress=False)
+            done.touch()
     return out
 
 
