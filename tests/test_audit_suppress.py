@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from fairpanel.audit import audit, audit_counts
-from fairpanel.audit._suppress import CellSystem, primary_hidden
+from fairpanel.audit._disclosure import Disclosure
+from fairpanel.audit._suppress import primary_hidden
 
 SEP = " × "
 
@@ -281,8 +282,11 @@ def test_comparisons_and_tests_hide_suppressed_groups():
     assert open_.tests["p_value"].notna().all()
 
 
-def test_cell_system_complements_with_the_smallest_cell():
-    cs = CellSystem()
+def test_the_heuristic_complements_with_the_smallest_cell():
+    # Four groups of a published total: hiding "a" alone leaves it as total minus the
+    # rest, so the hypercube rule also hides the smallest visible group, "c".
+    cs = Disclosure()
+    cs.add("N", 80, hidden=False, fixed=True)
     for name, value, hide in [
         ("a", 3, True),
         ("b", 40, False),
@@ -290,9 +294,10 @@ def test_cell_system_complements_with_the_smallest_cell():
         ("d", 25, False),
     ]:
         cs.add(name, value, hide)
-    cs.line(["a", "b", "c", "d"])
-    cs.solve()
+    cs.equation(["a", "b", "c", "d"], "N")
+    cs.solve(attack=False)
     assert [cs.hidden(x) for x in "abcd"] == [True, False, True, False]
+    assert not cs.hidden("N")
 
 
 def test_primary_rule_covers_selected_and_not_selected():

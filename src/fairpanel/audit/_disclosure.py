@@ -13,8 +13,8 @@ audit (Hundepool et al. 2012, *Statistical Disclosure Control*, §4.4; de Wolf,
 
 :class:`Disclosure` holds the published counts as variables, the sums as equations and
 the bounds as inequalities. :meth:`Disclosure.solve` first runs the hypercube heuristic
-(:class:`~fairpanel.audit._suppress.CellSystem`'s rule: no sum has exactly one hidden
-cell), then repeats: solve the attacker's two integer programs per hidden cell with
+(no sum has exactly one hidden cell; ``solve(attack=False)`` stops there, to compare the
+classic rule with the attacker), then repeats: solve the attacker's two integer programs per hidden cell with
 ``scipy.optimize.milp`` (HiGHS), and for each under-protected cell hide the cheapest
 visible cell sharing a sum with it, until every hidden cell is protected.
 
@@ -314,8 +314,16 @@ class Disclosure:
             groups.setdefault(find(i), []).append(i)
         return [np.array(sorted(g)) for g in groups.values()]
 
-    def solve(self) -> None:
-        """Hide complementary cells until every hidden cell is protected."""
+    def solve(self, *, attack: bool = True) -> None:
+        """Hide complementary cells until every hidden cell is protected.
+
+        Parameters
+        ----------
+        attack : bool, default True
+            Check every hidden cell against the interval attack and hide more until
+            none is pinned. ``False`` stops after the hypercube heuristic (no sum with
+            exactly one hidden cell): the classic rule alone, which the attack can beat.
+        """
         value = np.array(self._value, dtype=np.int64)
         hidden = np.array(self._hidden, dtype=bool)
         protected = np.zeros(len(value), dtype=bool)
@@ -329,6 +337,9 @@ class Disclosure:
                     need[c] = min(need[c], float(value[total]))
         self._hypercube(hidden, value, protected)
         after_heuristic = int(hidden.sum())
+        if not attack:
+            self._hidden = hidden.tolist()
+            return
         known: dict[tuple[int, ...], list[int]] = {}
         stuck: set[int] = set()
         # values seen in feasible solutions: they stay feasible as more cells are hidden
@@ -343,12 +354,12 @@ class Disclosure:
             for cells in self._linked_sets(hidden):
                 key = tuple(cells.tolist())
                 if key not in known:
-                    attack = Attack(value, self._eqs, self._les, low, cells, seen)
-                    weak = attack.weak(need[cells], first=False)
+                    attacker = Attack(value, self._eqs, self._les, low, cells, seen)
+                    weak = attacker.weak(need[cells], first=False)
                     known[key] = [int(cells[j]) for j in weak]
-                    seen[0][cells] = attack.seen_low
-                    seen[1][cells] = attack.seen_high
-                    self.solves += attack.solves
+                    seen[0][cells] = attacker.seen_low
+                    seen[1][cells] = attacker.seen_high
+                    self.solves += attacker.solves
                 if known[key]:
                     weak_sets.append((known[key], cells))
             progress = False

@@ -14,13 +14,11 @@ Hundepool et al. 2012, *Statistical Disclosure Control*, §4.4): safe against
 recomputation from single sums, not against an interval attack (an integer program over
 all the sums and bounds). The audit runs it as the first step of
 :class:`~fairpanel.audit._disclosure.Disclosure`, which then checks every hidden cell
-against that attack and hides more until none is pinned; :class:`CellSystem` stays as
-the heuristic alone.
+against that attack and hides more until none is pinned (``solve(attack=False)`` runs
+the heuristic alone).
 """
 
 from __future__ import annotations
-
-from collections.abc import Hashable, Iterable
 
 import numpy as np
 
@@ -28,7 +26,7 @@ import numpy as np
 # imported here, not restated, and stays importable from this module.
 from fairpanel._schema import DEFAULT_MIN_CELL
 
-__all__ = ["DEFAULT_MIN_CELL", "CellSystem", "defensive_hidden", "primary_hidden"]
+__all__ = ["DEFAULT_MIN_CELL", "defensive_hidden", "primary_hidden"]
 
 
 def primary_hidden(n: np.ndarray, k: np.ndarray, min_cell: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,63 +64,3 @@ def defensive_hidden(
         visible = np.flatnonzero(~out)
         out[visible[np.argmin(n[visible])]] = True
     return out
-
-
-class CellSystem:
-    """Published counts as variables, and the sums that link them as lines."""
-
-    def __init__(self) -> None:
-        self._index: dict[Hashable, int] = {}
-        self._value: list[int] = []
-        self._hidden: list[bool] = []
-        self._protected: set[int] = set()
-        self._lines: list[list[int]] = []
-
-    def add(self, key: Hashable, value: int, hidden: bool) -> None:
-        """Declare a cell (declaring it again only adds a reason to hide it)."""
-        if key in self._index:
-            i = self._index[key]
-            self._hidden[i] = self._hidden[i] or bool(hidden)
-            return
-        self._index[key] = len(self._value)
-        self._value.append(int(value))
-        self._hidden.append(bool(hidden))
-
-    def protect(self, key: Hashable) -> None:
-        """Prefer other cells when a complement must be hidden (e.g. the reference group).
-
-        Hiding the reference group's counts would withhold every comparison against it;
-        a protected cell is hidden only when no unprotected cell of the line is visible.
-        """
-        if key in self._index:
-            self._protected.add(self._index[key])
-
-    def line(self, keys: Iterable[Hashable]) -> None:
-        """Declare that these cells sum to a published (or derivable) total."""
-        members = sorted({self._index[k] for k in keys})
-        if len(members) > 1:
-            self._lines.append(members)
-
-    def solve(self) -> None:
-        """Hide complementary cells until no line has exactly one hidden cell."""
-        hidden = np.array(self._hidden, dtype=bool)
-        value = np.array(self._value, dtype=np.int64)
-        protected = np.zeros(len(value), dtype=bool)
-        protected[list(self._protected)] = True
-        changed = True
-        while changed:
-            changed = False
-            for members in self._lines:
-                m = np.asarray(members)
-                if hidden[m].sum() == 1:
-                    visible = m[~hidden[m]]
-                    free = visible[~protected[visible]]
-                    pool = free if free.size else visible
-                    # the smallest visible cell: least information lost (ties: first declared)
-                    hidden[pool[np.argmin(value[pool])]] = True
-                    changed = True
-        self._hidden = hidden.tolist()
-
-    def hidden(self, key: Hashable) -> bool:
-        """Whether the cell is hidden (after :meth:`solve`)."""
-        return self._hidden[self._index[key]]
