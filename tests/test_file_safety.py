@@ -249,6 +249,9 @@ def test_an_error_between_two_outputs_leaves_neither(tmp_path: Path) -> None:
 
 def test_ctrl_c_between_two_outputs_leaves_neither(tmp_path: Path) -> None:
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    # An interactive caller's handler (a job started in the background, as a CI
+    # runner's may be, ignores Ctrl-C: the next test).
+    callers = signal.signal(signal.SIGINT, signal.default_int_handler)
     tx = open_outputs({"--out": first, "--json": second})
 
     def interrupted_after_the_first() -> None:
@@ -260,7 +263,21 @@ def test_ctrl_c_between_two_outputs_leaves_neither(tmp_path: Path) -> None:
         interrupted_after_the_first()
     assert list(tmp_path.iterdir()) == []
     # The handlers are the caller's again.
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.signal(signal.SIGINT, callers) is signal.default_int_handler
+
+
+def test_an_ignored_ctrl_c_stays_ignored_while_writing(tmp_path: Path) -> None:
+    # A background job (or nohup) ignores SIGINT: the writes must not start catching it.
+    callers = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        tx = open_outputs({"--out": tmp_path / "a.csv"})
+        with tx:
+            tx.write_text(tmp_path / "a.csv", "x")
+            os.kill(os.getpid(), signal.SIGINT)  # ignored: the write goes on
+        assert (tmp_path / "a.csv").read_text(encoding="utf-8") == "x"
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, callers)
 
 
 def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -133,7 +133,10 @@ class OutputTransaction:
         self._open = True
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
-                self._old_handlers[signum] = signal.signal(signum, self._on_signal)
+                # A signal the process was told to ignore (Ctrl-C in a background job,
+                # under nohup) stays ignored: only a caught one unwinds the writes.
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._old_handlers[signum] = signal.signal(signum, self._on_signal)
         return self
 
     @staticmethod
