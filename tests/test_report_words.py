@@ -211,6 +211,17 @@ def test_glossary_lists_only_the_terms_of_sections_present() -> None:
     assert len(glossary_for(["rubric", "ranking", "strategies", "audit", "ml"])) == len(GLOSSARY)
 
 
+def test_a_ranking_without_a_lottery_defines_no_lottery_zone(p1_reviews) -> None:
+    # The glossary follows the words a section uses, not only which sections are there.
+    from fairpanel.report import ReportInputs, build_report
+
+    scores = score(p1_reviews(), scale=(1, 6), seed=7, method="eb").table
+    terms = [t for t, _ in build_report(ReportInputs(scores=scores)).glossary]
+    assert "lottery zone" not in terms
+    assert {"expected rank", "rank interval"} <= set(terms)
+    assert "lottery zone" in [t for t, _ in glossary_for(["ranking"], text="a lottery zone")]
+
+
 # ------------------------------------------------------------ no individual ranks
 
 

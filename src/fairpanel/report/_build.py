@@ -8,6 +8,7 @@ certificates, audit, simulation, ML checks) by its attributes and returns a
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,7 +196,10 @@ def build_report(inputs: ReportInputs) -> ReportModel:
         title=inputs.title,
         summary=tuple(_summary(inputs, scores, allocations)),
         sections=tuple(sections),
-        glossary=glossary_for(s.id for s in sections),
+        glossary=glossary_for(
+            (s.id for s in sections),
+            text=json.dumps([s.to_dict() for s in sections], ensure_ascii=False),
+        ),
         provenance=provenance,
         # an audit suppressed at a smaller cell may show smaller cells: the report says so
         min_cell=min(inputs.min_cell, inputs.audit.min_cell)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "glossary_for"]
+__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "GLOSSARY_WORDS", "glossary_for"]
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("submission", "A proposal or an application; its author is the applicant."),
@@ -77,13 +77,37 @@ GLOSSARY_SECTIONS: Mapping[str, frozenset[str]] = {
 }
 
 
-def glossary_for(section_ids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+#: Terms a section uses only sometimes (a ranking without a lottery has no lottery zone,
+#: an ML check that found no overfitting never says "overfit"): listed only when one of
+#: these words is in the report's text as well.
+GLOSSARY_WORDS: Mapping[str, tuple[str, ...]] = {
+    "calibrated score": ("calibrated",),
+    "lottery zone": ("lottery zone",),
+    "overfit": ("overfit",),
+    "overspecialized": ("overspecializ", "overspecialis"),
+}
+
+
+def glossary_for(
+    section_ids: Iterable[str], *, text: str | None = None
+) -> tuple[tuple[str, str], ...]:
     """Return the glossary terms the given sections use, in the glossary's order.
 
     Parameters
     ----------
     section_ids : iterable of str
         The ids of the report's sections.
+    text : str, optional
+        Everything the sections say (sentences, tables, captions). When given, a term
+        of :data:`GLOSSARY_WORDS` is listed only if one of its words occurs in it.
     """
     present = set(section_ids)
-    return tuple((t, d) for t, d in GLOSSARY if GLOSSARY_SECTIONS.get(t, frozenset()) & present)
+    said = None if text is None else text.lower()
+
+    def used(term: str) -> bool:
+        if not GLOSSARY_SECTIONS.get(term, frozenset()) & present:
+            return False
+        words = GLOSSARY_WORDS.get(term)
+        return said is None or words is None or any(w in said for w in words)
+
+    return tuple((t, d) for t, d in GLOSSARY if used(t))
