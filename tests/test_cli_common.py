@@ -19,7 +19,8 @@ from fairpanel._schema import (
     DEMO_SEED,
     ReviewColumns,
 )
-from fairpanel.cli._common import name_file, with_review_columns
+from fairpanel.cli._common import with_review_columns
+from fairpanel.cli._guard import name_file
 from fairpanel.cli._main import app
 
 SHARED = (

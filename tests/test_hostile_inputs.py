@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from fairpanel import _limits
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
-from fairpanel.cli import _common, app
+from fairpanel.cli import _guard, app
 from fairpanel.io import _read, read_table
 
 GOOD = Path(__file__).parent / "data" / "good"
@@ -151,12 +151,12 @@ def _boom(*args, **kwargs):
 
 def test_an_unexpected_error_is_one_line_and_exit_70(monkeypatch):
     monkeypatch.setattr(_read, "decode", _boom)
-    monkeypatch.delenv(_common.DEBUG_ENV, raising=False)
+    monkeypatch.delenv(_guard.DEBUG_ENV, raising=False)
     result = CliRunner().invoke(app, ["validate", "--reviews", str(GOOD / "reviews.csv")])
-    assert result.exit_code == _common.EXIT_BUG == 70
+    assert result.exit_code == _guard.EXIT_BUG == 70
     assert result.stderr.splitlines() == [
         "fairpanel: error: "
-        + _common.ERR_BUG.format(
+        + _guard.ERR_BUG.format(
             kind="RuntimeError",
             detail="something fairpanel did not expect",
             env="FAIRPANEL_DEBUG",
@@ -166,7 +166,7 @@ def test_an_unexpected_error_is_one_line_and_exit_70(monkeypatch):
 
 def test_fairpanel_debug_shows_the_stack(monkeypatch):
     monkeypatch.setattr(_read, "decode", _boom)
-    monkeypatch.setenv(_common.DEBUG_ENV, "1")
+    monkeypatch.setenv(_guard.DEBUG_ENV, "1")
     result = CliRunner().invoke(app, ["validate", "--reviews", str(GOOD / "reviews.csv")])
     assert isinstance(result.exception, RuntimeError)
 

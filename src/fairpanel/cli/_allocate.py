@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +9,12 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
+from fairpanel.cli._commit import (
+    check_commit_options,
+    custody,
+    read_commitment,
+    write_commitment,
+)
 from fairpanel.cli._common import (
     ColumnsFile,
     Encoding,
@@ -17,21 +22,17 @@ from fairpanel.cli._common import (
     RawCsv,
     RequestCol,
     SubmissionCol,
-    console,
     existing_file,
-    fail,
-    friendly_errors,
     load_column_map,
     map_inputs,
     map_provenance,
-    naming,
     read_history,
     read_submissions,
 )
+from fairpanel.cli._guard import console, fail, friendly_errors, naming
 
 if TYPE_CHECKING:
     from fairpanel.io import OutputTransaction
-    from fairpanel.lottery import Commitment
     from fairpanel.rubric import Rubric
     from fairpanel.strategies import Allocation, Strategy
 
@@ -39,25 +40,6 @@ __all__ = ["allocate"]
 
 #: The seed of the zone computed for --commit: never published, never written.
 COMMIT_STAND_IN = "commitment: no seed yet"
-ERR_NEED_SEED = "--seed is required: give the published seed (or --commit to fix the zone first)"
-ERR_NEED_OUT = "--out is required: where to write the allocation"
-ERR_COMMIT_SEED = "--commit fixes the lottery zone before the seed exists: leave out --seed"
-ERR_COMMIT_OUT = "--commit writes only the commitment: leave out --out, --json and --certificate"
-ERR_COMMIT_BOTH = "--commit and --commitment are two steps: commit first, then draw"
-ERR_COMMIT_ML = "--commit needs a zone that does not depend on the seed; the ml strategy's does"
-ERR_COMMIT_NO_DRAW = "nothing to commit: {reason}"
-ERR_COMMIT_QUOTA = (
-    "--commit and --commitment are for weighted draws; a quota-lottery certificate "
-    "carries its own commitment hash (verify-draw checks it)"
-)
-ERR_COMMIT_INPUT = (
-    "the {role} file has changed since the commitment was made (SHA-256 {now}, committed {then})"
-)
-ERR_COMMIT_ZONE = "the inputs no longer give the committed lottery zone: {problem}"
-OK_COMMIT = (
-    "commitment written to {path}: publish its SHA-256 now, then take as the seed a "
-    "public value that appears later (docs/lottery.md, 'Commit, then reveal')"
-)
 ERR_PANELS = (
     "--panel-col and --capacity-table go together: the panel column of the scores, and "
     "each panel's places (columns panel,capacity)"
@@ -241,7 +223,7 @@ def allocate(
         capacity = sum(places.values())
     # the request column as the submissions loader names it (the map's is renamed)
     budget_col = column_map.submission_columns().request
-    _check_commit_options(
+    check_commit_options(
         seed=seed,
         out=out,
         commit=commit,
@@ -280,7 +262,7 @@ def allocate(
         },
         provenance=OutputProvenance("allocate", seed=seed, extra=map_provenance(column_map)),
     )
-    committed = None if commitment is None else _read_commitment(commitment, outputs)
+    committed = None if commitment is None else read_commitment(commitment, outputs)
     loaded_rubric = None if rubric is None else _load_rubric(rubric)
     table = load_scores(
         existing_file(scores), encoding=encoding, rename=column_map.renames("scores")
@@ -351,12 +333,12 @@ def allocate(
         # one certificate holds one draw: several panels drew (each with its own seed)
         raise fail(ERR_PANEL_CERTIFICATE)
     if commit is not None:
-        _write_commitment(result, outputs, commit)
+        write_commitment(result, outputs, commit)
         return
-    # Both given: checked by _check_commit_options.
+    # Both given: checked by check_commit_options.
     assert out is not None
     assert seed is not None
-    result = _custody(result, committed, commitment, certificate is not None, seed)
+    result = custody(result, committed, commitment, certificate is not None, seed)
     _write(result, outputs, out, certificate, json_out, raw_csv=raw_csv)
 
 
@@ -406,121 +388,3 @@ def _write(
         )
     console.print(result.summary(max_ids=CONSOLE_MAX_IDS), markup=False)
     console.print(f"allocation written to {out}", markup=False)
-
-
-def _check_commit_options(
-    *,
-    seed: str | None,
-    out: Path | None,
-    commit: Path | None,
-    commitment: Path | None,
-    ml: Path | None,
-    also: Path | None,
-) -> None:
-    if commit is not None:
-        if commitment is not None:
-            raise FairpanelInputError(ERR_COMMIT_BOTH, field="--commitment")
-        if seed is not None:
-            raise FairpanelInputError(ERR_COMMIT_SEED, field="--seed")
-        if out is not None or also is not None:
-            raise FairpanelInputError(ERR_COMMIT_OUT, field="--commit")
-        if ml is not None:
-            raise FairpanelInputError(ERR_COMMIT_ML, field="--commit")
-        return
-    if seed is None:
-        raise FairpanelInputError(ERR_NEED_SEED, field="--seed")
-    if out is None:
-        raise FairpanelInputError(ERR_NEED_OUT, field="--out")
-
-
-def _read_commitment(path: Path, outputs: OutputTransaction) -> Commitment:
-    """Read a commitment; refuse it if an input it names has changed since."""
-    from fairpanel.cli._verify_draw import read_json_object
-    from fairpanel.lottery import Commitment
-
-    try:
-        committed = Commitment.from_dict(read_json_object(path))
-    except FairpanelInputError as exc:
-        raise exc.with_file(path) from None
-    assert outputs.provenance is not None
-    now = {r.role: r.sha256 for r in outputs.provenance.inputs}
-    for role, digest in committed.inputs:
-        if now.get(role) != digest:
-            raise FairpanelInputError(
-                ERR_COMMIT_INPUT.format(
-                    role=role, now=(now.get(role) or "none")[:12] + "…", then=digest[:12] + "…"
-                ),
-                file=path,
-            )
-    return committed
-
-
-def _write_commitment(result: Allocation, outputs: OutputTransaction, path: Path) -> None:
-    from fairpanel.lottery import Commitment, DrawCertificate, explain_no_draw
-
-    cert = result.certificate
-    if cert is not None and not isinstance(cert, DrawCertificate):
-        raise fail(ERR_COMMIT_QUOTA)
-    if cert is None:
-        reason = explain_no_draw(
-            funded=int(result.table["selected"].sum()), places=result.capacity.count
-        )
-        raise fail(ERR_COMMIT_NO_DRAW.format(reason=reason))
-    assert outputs.provenance is not None
-    inputs = {r.role: r.sha256 for r in outputs.provenance.inputs if r.role != "commitment"}
-    committed = Commitment.of(cert.entrants, places=cert.places, inputs=inputs)
-    with outputs:
-        outputs.write_json(path, committed.to_dict())
-    console.print(OK_COMMIT.format(path=path), markup=False, soft_wrap=True)
-    typer.echo(committed.sha256)
-
-
-def _custody(
-    result: Allocation,
-    committed: Commitment | None,
-    commitment_path: Path | None,
-    certificate: bool,
-    seed: str,
-) -> Allocation:
-    """Give the allocation the certificate to publish.
-
-    With its parameters and its commitment; when no draw was needed, one that says so.
-    """
-    from fairpanel.lottery import (
-        DrawCertificate,
-        commitment_differences,
-        explain_no_draw,
-        no_draw_certificate,
-    )
-
-    cert = result.certificate
-    if cert is not None and not isinstance(cert, DrawCertificate):
-        if committed is not None:
-            raise FairpanelInputError(ERR_COMMIT_QUOTA, file=commitment_path)
-        return result
-    if cert is None:
-        if committed is not None:
-            raise FairpanelInputError(
-                ERR_COMMIT_ZONE.format(problem="no draw is needed any more"), file=commitment_path
-            )
-        if not certificate:
-            return result
-        reason = explain_no_draw(
-            funded=int(result.table["selected"].sum()), places=result.capacity.count
-        )
-        from fairpanel.strategies._engine import certificate_context
-
-        base = {"strategy": result.strategy, "capacity": result.capacity.to_dict()}
-        context = {**base, **certificate_context(result.params)}
-        if result.unfilled is not None:  # the places left empty, and why, on the record
-            context["unfilled"] = result.unfilled.to_dict()
-        cert = no_draw_certificate(seed=seed, reason=reason, context=context)
-        return replace(result, certificate=cert)
-    if committed is not None:
-        diffs = commitment_differences(committed, entrants=cert.entrants, places=cert.places)
-        if diffs:
-            raise FairpanelInputError(
-                ERR_COMMIT_ZONE.format(problem=diffs[0]), file=commitment_path
-            )
-        cert = replace(cert, commitment=committed)
-    return replace(result, certificate=cert)

@@ -11,16 +11,14 @@ from fairpanel._schema import AUDIT_SEED, DEFAULT_MIN_CELL, ReviewColumns
 from fairpanel.cli._common import (
     Encoding,
     Groups,
-    console,
     existing_file,
-    friendly_errors,
     map_inputs,
     map_provenance,
-    naming,
     read_submissions,
     split_names,
     with_review_columns,
 )
+from fairpanel.cli._guard import console, friendly_errors, naming
 
 if TYPE_CHECKING:
     import pandas as pd

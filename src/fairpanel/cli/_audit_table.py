@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fairpanel._words import words
-from fairpanel.cli._common import console
+from fairpanel.cli._guard import console
 
 if TYPE_CHECKING:
     from fairpanel.audit import AuditResult

@@ -12,15 +12,13 @@ from fairpanel.cli._common import (
     Encoding,
     LowerIsBetter,
     ReviewsFile,
-    console,
     existing_file,
-    friendly_errors,
     map_inputs,
     map_provenance,
-    naming,
     read_submissions,
     with_review_columns,
 )
+from fairpanel.cli._guard import console, friendly_errors, naming
 
 if TYPE_CHECKING:
     from fairpanel.io import ColumnMap

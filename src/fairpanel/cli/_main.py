@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from fairpanel._version import __version__
-from fairpanel.cli._common import guarded
+from fairpanel.cli._guard import guarded
 
 __all__ = ["app", "main"]
 

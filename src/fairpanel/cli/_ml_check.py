@@ -14,14 +14,12 @@ from fairpanel.cli._common import (
     Encoding,
     Groups,
     Seed,
-    console,
-    friendly_errors,
     load_column_map,
     map_inputs,
     map_provenance,
-    naming,
     read_history,
 )
+from fairpanel.cli._guard import console, friendly_errors, naming
 
 if TYPE_CHECKING:
     from rich.table import Table

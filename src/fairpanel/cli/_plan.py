@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from fairpanel.cli._common import console, friendly_errors
+from fairpanel.cli._guard import console, friendly_errors
 
 __all__ = ["plan"]
 

@@ -20,14 +20,12 @@ from fairpanel.cli._common import (
     ScaleOptions,
     ScaleStep,
     Seed,
-    console,
-    friendly_errors,
     map_inputs,
     map_provenance,
-    naming,
     read_scored_reviews,
     with_review_columns,
 )
+from fairpanel.cli._guard import console, friendly_errors, naming
 
 if TYPE_CHECKING:
     from fairpanel.io import ColumnMap

@@ -14,14 +14,8 @@ from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
 from fairpanel._schema import DEFAULT_MIN_CELL
 from fairpanel._words import strategy_words
-from fairpanel.cli._common import (
-    ColumnsFile,
-    console,
-    existing_file,
-    friendly_errors,
-    load_column_map,
-    map_inputs,
-)
+from fairpanel.cli._common import ColumnsFile, existing_file, load_column_map, map_inputs
+from fairpanel.cli._guard import console, friendly_errors
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 import typer
 
 from fairpanel._words import plural
-from fairpanel.cli._common import console, existing_file, friendly_errors
+from fairpanel.cli._common import existing_file
+from fairpanel.cli._guard import console, friendly_errors
 
 __all__ = ["app", "check", "show"]
 

@@ -22,15 +22,12 @@ from fairpanel.cli._common import (
     ScaleOptions,
     ScaleStep,
     Seed,
-    console,
-    fail,
-    friendly_errors,
     map_inputs,
     map_provenance,
-    naming,
     read_scored_reviews,
     with_review_columns,
 )
+from fairpanel.cli._guard import console, fail, friendly_errors, naming
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -22,15 +22,14 @@ from fairpanel.cli._common import (
     ScaleOptions,
     ScaleStep,
     Seed,
-    console,
     existing_file,
-    friendly_errors,
     map_inputs,
     map_provenance,
     read_scored_reviews,
     read_submissions,
     with_review_columns,
 )
+from fairpanel.cli._guard import console, friendly_errors
 
 if TYPE_CHECKING:
     from fairpanel.io import ColumnMap

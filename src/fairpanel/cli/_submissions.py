@@ -13,10 +13,10 @@ from fairpanel.cli._common import (
     Encoding,
     SubmissionCol,
     existing_file,
-    friendly_errors,
     load_column_map,
     split_names,
 )
+from fairpanel.cli._guard import friendly_errors
 
 __all__ = ["submissions"]
 

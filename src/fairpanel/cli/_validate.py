@@ -20,11 +20,11 @@ from fairpanel.cli._common import (
     ScaleMin,
     ScaleOptions,
     ScaleStep,
-    friendly_errors,
     read_scored_reviews,
     read_submissions,
     with_review_columns,
 )
+from fairpanel.cli._guard import friendly_errors
 
 if TYPE_CHECKING:
     from fairpanel.io import ColumnMap

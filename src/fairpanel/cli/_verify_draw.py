@@ -9,13 +9,8 @@ import typer
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._json import read_json
-from fairpanel.cli._common import (
-    ColumnsFile,
-    existing_file,
-    fail,
-    friendly_errors,
-    load_column_map,
-)
+from fairpanel.cli._common import ColumnsFile, existing_file, load_column_map
+from fairpanel.cli._guard import fail, friendly_errors
 
 __all__ = ["read_json_object", "verify_draw"]
 
