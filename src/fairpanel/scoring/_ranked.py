@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import special
 
 from fairpanel._errors import FairpanelInputError
+from fairpanel.io._reviews import RUBRIC_KEY
 from fairpanel.panel import Panel
 from fairpanel.rubric import Rubric
 from fairpanel.scoring._gibbs import FloatArray, _truncated_inv_gamma, chain_block
@@ -212,22 +213,32 @@ def rank_panel(panel: Panel) -> Panel:
     )
 
 
-def check_ranks(panel: Panel) -> None:
+def check_ranks(panel: Panel, reviews: pd.DataFrame | None = None) -> None:
     """Refuse a rank that is not a whole number from 1 to the size of the reviewer's set.
 
     Parameters
     ----------
     panel : Panel
         Reviews whose ``raw_total`` is the rank given.
+    reviews : DataFrame, optional
+        The reviews the panel was built from. When :func:`fairpanel.io.load_reviews`
+        read them from a file, its index holds each row's place in the file, and the
+        error names the spreadsheet row.
     """
     size = np.bincount(panel.rev, minlength=panel.n_rev)[panel.rev]
     rank = panel.raw_total
     bad = (rank != np.round(rank)) | (rank < 1) | (rank > size)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
+        reviewer, submission = panel.reviewers[panel.rev[k]], panel.submissions[panel.sub[k]]
+        row = None
+        if reviews is not None and RUBRIC_KEY in reviews.attrs:  # read by the loader
+            at = reviews.index[
+                (reviews["reviewer_id"] == reviewer) & (reviews["submission_id"] == submission)
+            ]
+            row = int(at[0]) + 2 if len(at) else None  # the header is row 1
         raise FairpanelInputError(
-            ERR_RANK.format(
-                rank=rank[k], reviewer=panel.reviewers[panel.rev[k]], size=int(size[k])
-            ),
+            ERR_RANK.format(rank=rank[k], reviewer=reviewer, size=int(size[k])),
+            row=row,
             column="score",
         )

@@ -172,8 +172,10 @@ def score(
     for level in levels:
         interval_columns(level)  # a level with no column name is refused before the fit
     if review_type == "ranks":
+        ranked = from_reviews(reviews)
+        check_ranks(ranked, reviews)
         return _score_ranks(
-            from_reviews(reviews), seed, chains, draws, warmup, max_extensions,
+            ranked, seed, chains, draws, warmup, max_extensions,
             (rhat_threshold, ess_threshold), levels,
         )  # fmt: skip
     # Without a rubric the scale is the one given, else the data's own range.
@@ -284,7 +286,6 @@ def _score_ranks(
 ) -> ScoreResult:
     if ranked.n_sub < 2:
         raise FairpanelInputError(ERR_TOO_FEW_SUBMISSIONS.format(n=ranked.n_sub))
-    check_ranks(ranked)
     sampler = RankSampler(ranked, as_rng(seed).spawn(chains))
     sampler.run(warmup, keep=False)
     eta, tau = sampler.run(draws, keep=True)
