@@ -15,8 +15,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
     (
         "calibrated score",
-        "A submission's score after removing how lenient or strict its "
-        "particular reviewers were, estimated from all their other reviews.",
+        "A submission's estimated merit on one scale for all submissions, after "
+        "allowing for who reviewed it: for grades, how lenient or strict its particular "
+        "reviewers were, estimated from all their other reviews.",
     ),
     (
         "expected rank",
