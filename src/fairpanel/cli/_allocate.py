@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +14,7 @@ from fairpanel._schema import ML_MODELS, Mitigation, MLModel, StrategyName
 from fairpanel.cli._commit import (
     check_commit_options,
     custody,
+    panel_custody,
     read_commitment,
     write_commitment,
 )
@@ -45,10 +48,13 @@ ERR_PANELS = (
     "each panel's places (columns panel,capacity)"
 )
 ERR_PANELS_BOTH = "--capacity-table gives each panel's places: leave out --capacity and --budget"
-ERR_PANEL_CERTIFICATE = (
-    "several panels drew lots, and a certificate holds one draw: for certificates, "
-    "allocate each panel on its own (its scores and places) with the seed "
-    "'<seed> / panel <name>' that this run used for it"
+ERR_PANEL_COMMIT = (
+    "several panels drew lots, and a commitment fixes one zone: to commit, allocate each "
+    "panel on its own (its scores and places) with the seed '<seed> / panel <name>' that "
+    "a run of all panels uses for it"
+)
+ERR_PANEL_FILE = (
+    "panels '{a}' and '{b}' would write the same certificate file {path}: rename one panel"
 )
 #: The console names the submissions of a tier only up to this many (the files have all).
 CONSOLE_MAX_IDS = 20
@@ -248,8 +254,18 @@ def allocate(
         one_per=one_per or None,
         leximin=leximin or None,
     )
+    # Panel by panel, each panel's draw has its own certificate beside the path given.
+    panel_paths = (
+        {} if places is None or certificate is None else _panel_paths(certificate, places)
+    )
     outputs = open_outputs(
-        {"--out": out, "--certificate": certificate, "--json": json_out, "--commit": commit},
+        {
+            "--out": out,
+            "--certificate": None if panel_paths else certificate,
+            **{f"--certificate ({name})": path for name, path in panel_paths.items()},
+            "--json": json_out,
+            "--commit": commit,
+        },
         inputs={
             "--scores": scores,
             "--submissions": submissions,
@@ -329,17 +345,27 @@ def allocate(
         raise fail(str(exc)) from None
     _warn(result)
     drew_in_panels = places is not None and result.certificate is None
-    if drew_in_panels and (result.table["tier"] == "lottery").any() and (certificate or commit):
-        # one certificate holds one draw: several panels drew (each with its own seed)
-        raise fail(ERR_PANEL_CERTIFICATE)
+    if drew_in_panels and (result.table["tier"] == "lottery").any() and (commit or commitment):
+        # one commitment fixes one zone: several panels drew (each with its own seed)
+        raise fail(ERR_PANEL_COMMIT)
     if commit is not None:
         write_commitment(result, outputs, commit)
         return
     # Both given: checked by check_commit_options.
     assert out is not None
     assert seed is not None
-    result = custody(result, committed, commitment, certificate is not None, seed)
-    _write(result, outputs, out, certificate, json_out, raw_csv=raw_csv)
+    result = custody(
+        result, committed, commitment, certificate is not None and not panel_paths, seed
+    )
+    _write(
+        result,
+        outputs,
+        out,
+        None if panel_paths else certificate,
+        json_out,
+        raw_csv=raw_csv,
+        panel_paths=panel_paths,
+    )
 
 
 def _warn(result: Allocation) -> None:
@@ -372,14 +398,21 @@ def _write(
     json_out: Path | None,
     *,
     raw_csv: bool = False,
+    panel_paths: Mapping[str, Path] | None = None,
 ) -> None:
     from fairpanel.lottery import DrawCertificate  # start-up time, as above
+
+    by_panel = panel_custody(result, result.seed) if panel_paths else {}
+    written = {name: path for name, path in (panel_paths or {}).items() if name in by_panel}
 
     with outputs:
         outputs.write_frame(out, result.table, raw=raw_csv)
         if certificate is not None and result.certificate is not None:
             # The certificate names the allocation written just before it (its SHA-256).
             outputs.write_json(certificate, result.certificate.to_dict())
+        for name, path in written.items():
+            # Each names the allocation written just before it, and its own panel.
+            outputs.write_json(path, by_panel[name].to_dict())
         if json_out is not None:
             outputs.write_json(json_out, result.to_dict())
     if isinstance(result.certificate, DrawCertificate) and not result.certificate.draw_needed:
@@ -388,3 +421,28 @@ def _write(
         )
     console.print(result.summary(max_ids=CONSOLE_MAX_IDS), markup=False)
     console.print(f"allocation written to {out}", markup=False)
+    for name, path in written.items():
+        cert = by_panel[name]
+        note = f" ({cert.no_draw_reason})" if getattr(cert, "draw_needed", True) is False else ""
+        console.print(
+            f"panel {name}: certificate written to {path}{note}", markup=False, soft_wrap=True
+        )
+
+
+def _panel_paths(certificate: Path, panels: Mapping[str, int]) -> dict[str, Path]:
+    """Each panel's certificate path: ``draw.json`` → ``draw.<panel>.json``.
+
+    A panel name is kept in the file name as far as it is letters, digits, ``-`` and
+    ``_`` (anything else becomes ``_``); two panels that would share a file are refused.
+    """
+    paths: dict[str, Path] = {}
+    seen: dict[Path, str] = {}
+    for name in sorted(panels):
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "panel"
+        path = certificate.with_name(f"{certificate.stem}.{slug}{certificate.suffix}")
+        if path in seen:
+            raise FairpanelInputError(
+                ERR_PANEL_FILE.format(a=seen[path], b=name, path=path), field="--certificate"
+            )
+        paths[name], seen[path] = path, name
+    return paths

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from fairpanel.lottery import Commitment
     from fairpanel.strategies import Allocation
 
-__all__ = ["check_commit_options", "custody", "read_commitment", "write_commitment"]
+__all__ = [
+    "check_commit_options",
+    "custody",
+    "panel_custody",
+    "read_commitment",
+    "write_commitment",
+]
 
 ERR_NEED_SEED = "--seed is required: give the published seed (or --commit to fix the zone first)"
 ERR_NEED_OUT = "--out is required: where to write the allocation"
@@ -161,3 +167,39 @@ def custody(
             )
         cert = replace(cert, commitment=committed)
     return replace(result, certificate=cert)
+
+
+def panel_custody(result: Allocation, seed: str) -> dict[str, Any]:
+    """Every panel's certificate to publish, when panels drew each on its own.
+
+    A panel that drew has its own certificate (the one panel that drew, as
+    :func:`custody` left it, with its commitment); a panel that needed no draw gets one
+    that says so, made with that panel's derived seed and places, so each panel's file
+    tells what happened there.
+    """
+    from fairpanel.lottery import PANEL_CONTEXT, certificate_panel
+    from fairpanel.strategies import Capacity
+    from fairpanel.strategies._panels import PANEL_SEED
+
+    params = result.params or {}
+    column = str(params["panel_col"])
+    by_panel: dict[str, Any] = dict(result.panel_certificates)
+    drawn = None if result.certificate is None else certificate_panel(result.certificate.context)
+    if drawn is not None:
+        by_panel[drawn[1]] = result.certificate
+    labels = result.table[column].astype("str")
+    for name, places in params["panel_capacities"].items():
+        if name in by_panel:
+            continue
+        part = replace(
+            result,
+            table=result.table[labels == name].reset_index(drop=True),
+            capacity=Capacity(count=int(places)),
+            certificate=None,
+            panel_certificates={},
+        )
+        cert = custody(part, None, None, True, PANEL_SEED.format(seed=seed, panel=name))
+        assert cert.certificate is not None  # custody writes one when asked to
+        context = {**cert.certificate.context, PANEL_CONTEXT: {"column": column, "name": name}}
+        by_panel[name] = replace(cert.certificate, context=context)
+    return by_panel

@@ -32,7 +32,7 @@ OK_COMMITTED = (
     "ok: the zone was committed before the seed: commitment SHA-256 {sha256} "
     "(compare it with the one published before the seed was known)"
 )
-OK_ALLOCATION = "ok: it is the draw of {alloc} (entrants, weights, order and who was drawn)"
+OK_ALLOCATION = "ok: it is the draw of {alloc} ({rows}entrants, weights, order and who was drawn)"
 OK_SCORES = "ok: it was made from {scores}{zone}"
 
 
@@ -147,6 +147,7 @@ def _custody(
     columns_file: Path | None,
 ) -> list[str]:
     from fairpanel.io import read_provenance
+    from fairpanel.lottery import certificate_panel
     from fairpanel.strategies._zone import check_against_allocation, check_against_scores
 
     recorded = read_provenance(path, data)
@@ -158,7 +159,16 @@ def _custody(
         )
         if problem is not None:
             raise fail(problem)
-        lines.append(OK_ALLOCATION.format(alloc=allocation))
+        panel = certificate_panel(cert.context)
+        if panel is None:
+            lines.append(OK_ALLOCATION.format(alloc=allocation, rows=""))
+        else:  # a panel's draw, checked against that panel's rows
+            column, name = panel
+            lines.append(
+                OK_ALLOCATION.format(
+                    alloc=f"panel {name} of {allocation}", rows=f"rows with {column} = {name}: "
+                )
+            )
     if scores is not None:
         problem, note = check_against_scores(
             cert, recorded, existing_file(scores), rename=column_map.renames("scores")

@@ -26,6 +26,7 @@ from fairpanel.lottery._draw import (
     entrant_uniform,
     input_checksum,
 )
+from fairpanel.lottery._panel import PANEL_CONTEXT, certificate_panel
 from fairpanel.lottery._probability import inclusion_probabilities
 from fairpanel.lottery._quota_draw import QUOTA_ALGORITHM, QuotaDrawCertificate, draw_panel
 from fairpanel.lottery._quota_grid import PanelDistribution
@@ -43,6 +44,7 @@ __all__ = [
     "ALGORITHM",
     "ALGORITHM_VERSION",
     "MAX_CERTIFICATE_ENTRANTS",
+    "PANEL_CONTEXT",
     "QUOTA_ALGORITHM",
     "Commitment",
     "DrawCertificate",
@@ -54,6 +56,7 @@ __all__ = [
     "allocation_differences",
     "canonical_inputs",
     "certificate_from_dict",
+    "certificate_panel",
     "check_quota_feasibility",
     "check_work",
     "commitment_differences",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from fairpanel._words import strategy_words
+from fairpanel.lottery._panel import certificate_panel
 from fairpanel.viz import html_summary
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ def describe_certificate(certificate: DrawCertificate | QuotaDrawCertificate) ->
     """
     strategy = certificate.context.get("strategy")
     name = f": {strategy_words(strategy)}" if strategy else ""
+    panel = certificate_panel(certificate.context)
+    if panel is not None:  # panels drew each on its own
+        name = f"{name}, panel {panel[1]}" if name else f": panel {panel[1]}"
     if hasattr(certificate, "panels"):  # a quota lottery's certificate lists its panels
         return _quota(cast("QuotaDrawCertificate", certificate), name)
     cert = certificate

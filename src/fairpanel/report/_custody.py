@@ -29,6 +29,7 @@ from fairpanel.io import FileRecord, RecordedProvenance, read_provenance
 from fairpanel.io._checksum import sha256_file
 from fairpanel.lottery import (
     DrawCertificate,
+    certificate_panel,
     check_work,
     is_panel_certificate,
     verify_certificate,
@@ -249,7 +250,9 @@ def _certificate(
         for alloc in allocations:
             problem = check_against_allocation(cert, rec, alloc)
             if problem is None:
-                checks.append((f"{path.name} is the draw of {alloc.name}", "verified"))
+                panel = certificate_panel(cert.context)
+                of = alloc.name if panel is None else f"panel {panel[1]} of {alloc.name}"
+                checks.append((f"{path.name} is the draw of {of}", "verified"))
                 argv += ["--allocation", str(alloc)]
                 break
             problems.append(problem)

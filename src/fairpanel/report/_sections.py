@@ -246,9 +246,14 @@ def certificate_section(
     With ``individual=False`` the ids drawn are counted, not listed (the certificate
     file holds them for whoever verifies the draw).
     """
+    from fairpanel.lottery import certificate_panel  # (lottery is typing-only above)
+
     tables = []
     for cert in certificates:
         name = strategy_words(cert.context.get("strategy", "lottery"))
+        panel = certificate_panel(cert.context)
+        if panel is not None:  # panels drew each on its own: one certificate each
+            name = f"{name}, panel {panel[1]}"
         if not cert.draw_needed:
             rows: tuple[tuple[str, str], ...] = (
                 ("draw", cert.no_draw_reason or "no draw was needed"),

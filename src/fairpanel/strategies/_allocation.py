@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
@@ -57,9 +57,10 @@ ERR_CAPACITY_REQUEST = "a budget needs request_col (the column of each submissio
 ERR_CAPACITY_REQUEST_COUNT = "request_col is only used with a budget, not with a count"
 
 #: The allocation's JSON layout (:mod:`fairpanel._json`); files without a stamp are version 1.
-#: Version 2 adds ``no_quality_bar`` and ``unfilled`` (read back from the records).
+#: Version 2 adds ``no_quality_bar`` and ``unfilled`` (read back from the records); version
+#: 3 ``panel_certificates`` (each panel's certificate, when panels drew on their own).
 SCHEMA_KIND: Final = "allocation"
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: The JSON kinds of the table's columns (others: any scalar, typed by their values).
 _KINDS: Final[Mapping[str, Kind]] = {
     "submission_id": "id",
@@ -159,8 +160,14 @@ class Allocation:
     capacity : Capacity
     certificate : DrawCertificate, QuotaDrawCertificate or None
         The draw certificate, when a lottery was needed (a quota lottery's lists panels).
+        Allocated panel by panel (:func:`~fairpanel.strategies.allocate_by_panel`), the
+        certificate of the one panel that drew; None when several did.
     params : dict
         The strategy's parameters.
+    panel_certificates : dict of str to certificate
+        Allocated panel by panel: each panel's certificate (its own draw, with its own
+        derived seed), by panel name; each names its panel in ``context["panel"]``.
+        Empty otherwise.
     """
 
     table: pd.DataFrame
@@ -169,6 +176,9 @@ class Allocation:
     capacity: Capacity
     certificate: DrawCertificate | QuotaDrawCertificate | None = None
     params: dict[str, Any] | None = None
+    panel_certificates: Mapping[str, DrawCertificate | QuotaDrawCertificate] = field(
+        default_factory=dict
+    )
 
     @property
     def selected_ids(self) -> list[str]:
@@ -270,7 +280,7 @@ class Allocation:
 
         ``{"strategy", "seed", "capacity", "params", "n_selected", "expected_selected",
         "tiers", "no_quality_bar", "unfilled", "allocations": [one record per row of the
-        table], "certificate"}``; a parameter that is an object (a rubric) is recorded by
+        table], "certificate", "panel_certificates"}``; a parameter that is an object (a rubric) is recorded by
         its name. ``unfilled`` is null when every place was filled, else ``{"places",
         "filled", "unfilled", "reason"}``.
         """
@@ -287,6 +297,9 @@ class Allocation:
             "unfilled": None if self.unfilled is None else self.unfilled.to_dict(),
             "allocations": records(self.table),
             "certificate": None if self.certificate is None else self.certificate.to_dict(),
+            "panel_certificates": {
+                name: cert.to_dict() for name, cert in self.panel_certificates.items()
+            },
         }
 
     @classmethod
@@ -320,6 +333,10 @@ class Allocation:
         rows = doc["allocations"].records(_KINDS, required=TABLE_COLUMNS[:5])
         cert = doc.get("certificate")
         params = doc.get("params")
+        by_panel = doc.get("panel_certificates")  # version 3
+        panel_certificates = (
+            {} if by_panel.is_null else {name: _certificate(n) for name, n in by_panel.members()}
+        )
         return cls(
             table=table(rows, kinds=_KINDS, columns=TABLE_COLUMNS),
             strategy=doc["strategy"].text(),
@@ -327,6 +344,7 @@ class Allocation:
             capacity=capacity,
             certificate=None if cert.is_null else _certificate(cert),
             params=None if params.is_null else dict(params.plain()),
+            panel_certificates=panel_certificates,
         )
 
 

@@ -10,16 +10,23 @@ the others.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Final
 
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, seed_text
+from fairpanel.lottery import PANEL_CONTEXT
 from fairpanel.strategies._allocation import Allocation, Capacity
 from fairpanel.strategies._base import Strategy
 
-__all__ = ["ERR_NO_CAPACITY", "ERR_NO_PANEL_COLUMN", "PANEL_SEED", "allocate_by_panel"]
+__all__ = [
+    "ERR_NO_CAPACITY",
+    "ERR_NO_PANEL_COLUMN",
+    "PANEL_SEED",
+    "allocate_by_panel",
+]
 
 ERR_NO_PANEL_COLUMN = (
     "the scores have no column '{column}': score with --panel-col {column} (or name the "
@@ -62,9 +69,10 @@ def allocate_by_panel(
     Allocation
         The panels' tables one after another, each carrying ``panel_col``; the capacity
         is the sum of the places; ``params`` records the column and each panel's places.
-        A lottery drawn in one panel keeps its certificate; drawn in several, the
-        certificate is None (each panel's draw is certified by running the strategy on
-        that panel alone, with the derived seed).
+        Every panel's certificate is in ``panel_certificates``, its ``context`` naming
+        the panel (``{"panel": {"column": panel_col, "name": name}}``), so the draw can
+        be checked against that panel's rows of the allocation and scores. A lottery
+        drawn in one panel is also ``certificate``; drawn in several, that is None.
 
     Raises
     ------
@@ -96,13 +104,24 @@ def allocate_by_panel(
             capacity=Capacity(count=int(capacities[name])),
             seed=PANEL_SEED.format(seed=seed_text(seed), panel=name),
         )
+    certificates = {
+        name: replace(
+            alloc.certificate,
+            context={
+                **alloc.certificate.context,
+                PANEL_CONTEXT: {"column": panel_col, "name": name},
+            },
+        )
+        for name, alloc in parts.items()
+        if alloc.certificate is not None
+    }
     tables = []
     for name, alloc in parts.items():
         table = alloc.table.copy()
         if panel_col not in table.columns:
             table.insert(1, panel_col, name)
         tables.append(table)
-    drawn = [a.certificate for a in parts.values() if a.certificate is not None]
+    drawn = list(certificates.values())
     first = next(iter(parts.values()))
     params = {
         **(first.params or {}),
@@ -116,4 +135,5 @@ def allocate_by_panel(
         capacity=Capacity(count=sum(int(capacities[n]) for n in names)),
         certificate=drawn[0] if len(drawn) == 1 else None,
         params=params,
+        panel_certificates=certificates,
     )

@@ -21,17 +21,20 @@ from fairpanel.lottery import (
     Commitment,
     DrawCertificate,
     allocation_differences,
+    certificate_panel,
     commitment_differences,
 )
 from fairpanel.strategies._allocation import Capacity
 from fairpanel.strategies._engine import JSON_PARAMS, certificate_context
 from fairpanel.strategies._factory import make_strategy
+from fairpanel.strategies._panels import ERR_NO_PANEL_COLUMN
 
 __all__ = [
     "JSON_PARAMS",
     "certificate_context",
     "check_against_allocation",
     "check_against_scores",
+    "panel_rows",
     "recompute_zone",
 ]
 
@@ -132,7 +135,7 @@ def check_against_allocation(
             then=_short(written[0].sha256),
             now=_short(alloc_sha),
         )
-    table = load_allocation(allocation, rename=rename)
+    table = panel_rows(load_allocation(allocation, rename=rename), cert.context)
     lot = table[table["tier"] == "lottery"]
     weights = lot["weight"] if "weight" in lot else pd.Series(1.0, index=lot.index)
     order = lot.sort_values("draw_position", kind="stable")["submission_id"].astype(str)
@@ -149,6 +152,26 @@ def check_against_allocation(
             cert=recorded.path, alloc=allocation, problem=diffs[0]
         )
     return None
+
+
+def panel_rows(frame: pd.DataFrame, context: Mapping[str, Any]) -> pd.DataFrame:
+    """Return the rows of the panel a certificate's ``context`` names (all rows if none).
+
+    A panel's draw (:func:`~fairpanel.strategies.allocate_by_panel`) is made from that
+    panel's rows alone, so it is checked against those.
+
+    Raises
+    ------
+    FairpanelInputError
+        The table has no such panel column.
+    """
+    panel = certificate_panel(context)
+    if panel is None:
+        return frame
+    column, name = panel
+    if column not in frame.columns:
+        raise FairpanelInputError(ERR_NO_PANEL_COLUMN.format(column=column))
+    return frame[frame[column].astype("str") == name].reset_index(drop=True)
 
 
 def _sibling(path: Path, sha256: str) -> bool:
@@ -204,10 +227,18 @@ def check_against_scores(
             ),
             None,
         )
-    others = [r.file for r in recorded.inputs if r.role not in ("scores", "commitment")]
+    # A panel's certificate carries its own places: the capacity table is not needed.
+    own = (
+        ("scores", "commitment", "capacity-table")
+        if certificate_panel(cert.context)
+        else ("scores", "commitment")
+    )
+    others = [r.file for r in recorded.inputs if r.role not in own]
     if others:
         return None, NOTE_ZONE_NEEDS.format(files=", ".join(others))
-    zone = recompute_zone(load_scores(scores, rename=rename), cert.context)
+    zone = recompute_zone(
+        panel_rows(load_scores(scores, rename=rename), cert.context), cert.context
+    )
     if zone is None:
         return None, NOTE_ZONE_NEEDS.format(files="the submissions (a budget) or a model")
     entrants, places = zone
