@@ -302,7 +302,7 @@ def test_report_applies_the_audits_own_rule_to_zero_counts():
     # 40 applicants, none selected: the audit's primary rule hides "0 selected" (fewer
     # than 5 selected), so the report must too when a JSON made with min_cell 0 arrives.
     from fairpanel.audit._suppress import defensive_hidden
-    from fairpanel.report._audit_section import suppress_small
+    from fairpanel.report._audit_tables import suppress_small
 
     rows = [
         {"group": "a", "applicants": 40, "selected": 0, "suppressed": False},

@@ -22,12 +22,8 @@ from fairpanel._version import __version__
 from fairpanel._words import plural, strategy_words, words
 from fairpanel.io import load_allocation, load_scores
 from fairpanel.lottery import QuotaDrawCertificate
-from fairpanel.report._audit_section import (
-    attribute_rows,
-    audit_section,
-    not_assessable,
-    suppress_small,
-)
+from fairpanel.report._audit_section import attribute_rows, audit_section, not_assessable
+from fairpanel.report._audit_tables import suppress_small
 from fairpanel.report._cycles_section import cycles_section, precision_section
 from fairpanel.report._dpr_section import dpr_section
 from fairpanel.report._glossary import GLOSSARY, glossary_for

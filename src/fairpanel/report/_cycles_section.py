@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fairpanel._words import words
-from fairpanel.report._audit_section import SUPPRESSED, attribute_rows
+from fairpanel.report._audit_section import attribute_rows
+from fairpanel.report._audit_tables import SUPPRESSED
 from fairpanel.report._model import Section, Table
 from fairpanel.report._text import fmt, pct, slug
 from fairpanel.viz._cycle_chart import rate_by_cycle_chart
