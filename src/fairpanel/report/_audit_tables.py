@@ -91,22 +91,22 @@ def _pair(low: Any, high: Any, *, percent: bool = False) -> str:
     return f"{f(low)} to {f(high)}"
 
 
+def _rate_cells(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """Applicants, selected, rate and its 95% CI of one row, each suppressed as needed."""
+    ci = _pair(row.get("rate_ci_low"), row.get("rate_ci_high"), percent=True)
+    return (
+        _cell(row, "applicants"),
+        _cell(row, "selected"),
+        _cell(row, "selection_rate", percent=True),
+        SUPPRESSED if row.get("suppressed") else ci,
+    )
+
+
 def groups_table(attr: str, groups: list[dict[str, Any]]) -> Table:
     return Table(
         f"Selection by {words(attr)}",
         ("group", "applicants", "selected", "rate", "95% CI"),
-        tuple(
-            (
-                str(g["group"]),
-                _cell(g, "applicants"),
-                _cell(g, "selected"),
-                _cell(g, "selection_rate", percent=True),
-                SUPPRESSED
-                if g.get("suppressed")
-                else _pair(g.get("rate_ci_low"), g.get("rate_ci_high"), percent=True),
-            )
-            for g in groups
-        ),
+        tuple((str(g["group"]), *_rate_cells(g)) for g in groups),
     )
 
 
@@ -186,19 +186,7 @@ def stratum_rates_table(attr: str, rates: list[dict[str, Any]], min_cell: int) -
     return Table(
         f"{words(attr)}: selection rate within each stratum",
         ("stratum", "group", "applicants", "selected", "rate", "95% CI"),
-        tuple(
-            (
-                str(r["stratum"]),
-                str(r["group"]),
-                _cell(r, "applicants"),
-                _cell(r, "selected"),
-                _cell(r, "selection_rate", percent=True),
-                SUPPRESSED
-                if r.get("suppressed")
-                else _pair(r.get("rate_ci_low"), r.get("rate_ci_high"), percent=True),
-            )
-            for r in shown
-        ),
+        tuple((str(r["stratum"]), str(r["group"]), *_rate_cells(r)) for r in shown),
         collapsed=len(shown) > 12,
     )
 
