@@ -196,3 +196,65 @@ def test_the_report_table_names_the_quotas_the_quota_lottery_met():
     table = simulation_section(res).tables[0]
     assert [row[0] for row in table.rows] == ["lottery", "quota lottery"]
     assert "quotas on group (b: min 22, max 30), met in every cycle" in table.note
+
+
+# ------------------------------------------------------- drawing in the partial zone
+def test_quota_in_the_partial_zone_funds_above_it_and_matches_allocate():
+    # 30 submissions, groups a (first 18) and b (last 12); rank intervals put 4 above the
+    # line for certain (3 of them a's) and 10 in the zone. With 9 places and at least 4
+    # b's, allocate --strategy quota-lottery --interval 0.5 funds the 4, counts the one
+    # funded b towards its minimum, and draws 5 places in the zone with at least 3 b's.
+    # The kernel's selection frequencies over independent keys must be its exact
+    # probabilities (leximin, which the kernel's water filling gives), within MC error.
+    from fairpanel.strategies import QuotaLotteryStrategy
+
+    n, k, reps = 30, 9, 20_000
+    sc = Scenario.from_dict(
+        {"submissions": n, "capacity": k, "reviewers": 10, "group_shares": {"a": 0.6, "b": 0.4},
+         "quotas": [{"value": "b", "min": 4}], "quota_interval": 0.5}
+    )  # fmt: skip
+    groups = ["a"] * 18 + ["b"] * 12
+    funded_ids = {0, 1, 2, 18}  # three a's and one b, ranks 1-4, intervals above the line
+    zone_ids = {3, 4, 5, 6, 7, 19, 20, 21, 22, 23}  # a's and b's straddling rank 9
+    lo50, hi50 = np.empty(n), np.empty(n)
+    for i in range(n):
+        if i in funded_ids:
+            lo50[i], hi50[i] = 1.0, 6.0
+        elif i in zone_ids:
+            lo50[i], hi50[i] = 5.0, 14.0
+        else:
+            lo50[i], hi50[i] = 12.0, 30.0
+    # expected ranks consistent with the tiers: funded 1-4, zone 5-14, the rest 15-30
+    order = [
+        *sorted(funded_ids),
+        *sorted(zone_ids),
+        *[i for i in range(n) if i not in funded_ids | zone_ids],
+    ]
+    er = np.empty(n)
+    er[order] = np.arange(1, n + 1, dtype=float)
+    ids = [f"S{i:02d}" for i in range(n)]
+    scores = pd.DataFrame({"submission_id": ids, "calibrated_score": -er, "expected_rank": er,
+                           "rank_lo50": lo50, "rank_hi50": hi50, "rank_lo90": lo50,
+                           "rank_hi90": hi50})  # fmt: skip
+    subs = pd.DataFrame({"submission_id": ids, "group": groups})
+    rule = QuotaLotteryStrategy(quotas=QuotaTable((Quota("group", "b", 4, None),)),
+                                interval=0.5, leximin=True)  # fmt: skip
+    table = rule.allocate(scores, subs, capacity=k, seed="zone").table.set_index("submission_id")
+    p = table.loc[ids, "selection_probability"].to_numpy(dtype=float)
+    assert (table.loc[[ids[i] for i in funded_ids], "tier"] == "funded").all()
+    # In the zone the b's carry the quota: 3 of 5 places for 5 b's, 2 for 5 a's.
+    np.testing.assert_allclose(p[[19, 20, 21, 22, 23]], 0.6, atol=1e-3)
+    np.testing.assert_allclose(p[[3, 4, 5, 6, 7]], 0.4, atol=1e-3)
+
+    rng = np.random.default_rng(7)
+    ranks = {"expected_rank": er, "lo50": lo50, "hi50": hi50, "lo90": lo50, "hi90": hi50}
+    panel = Panel(score=np.broadcast_to(-er, (reps, n)), se=np.full((reps, n), 0.1),
+                  ranks={key: np.broadcast_to(v, (reps, n)) for key, v in ranks.items()})  # fmt: skip
+    sel = quota_select(sc, panel, rng.random((reps, n)), rng.random(reps), k)
+    assert (sel.sum(axis=1) == k).all()
+    assert (sel[:, 18:].sum(axis=1) >= 4).all()  # the quota, funded b included, every time
+    freq = sel.mean(axis=0)
+    certain = (p == 0) | (p == 1)
+    np.testing.assert_array_equal(freq[certain], p[certain])
+    se = np.sqrt(p * (1 - p) / reps)
+    assert np.all(np.abs(freq - p)[~certain] <= 4.5 * se[~certain])

@@ -51,9 +51,16 @@ def _quota_note(sim: SimulationResult) -> str:
         )
         for q in quotas
     )  # fmt: skip
+    interval = sim.scenario.quota_interval
+    entrants = (
+        "the same entrants as the lottery"
+        if interval is None
+        else f"the submissions in the partial lottery's zone at the {interval:.0%} rank interval (those above "
+        "it funded outright and counted towards the quotas first)"
+    )
     return (
-        f" The quota lottery draws among the same entrants as the lottery, under the "
-        f"quotas on {words(sim.scenario.group_attribute)} ({bounds}), met in every cycle."
+        f" The quota lottery draws among {entrants}, under the quotas on "
+        f"{words(sim.scenario.group_attribute)} ({bounds}), met in every cycle."
     )
 
 

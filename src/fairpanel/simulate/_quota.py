@@ -30,7 +30,11 @@ fractional parts of ``x`` (Madow 1949: ``c_g`` is ``floor(x_g)`` or ``ceil(x_g)`
 uniform keys. Every replicate's panel meets every quota.
 
 Entrants are the ``lottery`` rule's: every submission, or those whose calibrated score
-reaches ``quality_bar``. A replicate with fewer eligible members of a group than its
+reaches ``quality_bar``. With the scenario's ``quota_interval`` they are the partial
+lottery's zone at that interval (:func:`~fairpanel.simulate._kernels.gray_zone`), as
+``allocate --strategy quota-lottery --interval`` draws: the submissions above the zone
+are funded outright and count towards the quotas first, so each group's bounds in the
+draw are its bounds less its funded (at least 0), and the places are those left. A replicate with fewer eligible members of a group than its
 minimum takes all of them (a minimum cannot be met from submissions that may not be
 selected), and places a group cannot fill under its maximum stay empty, as ``lottery``
 leaves them empty when too few are eligible.
@@ -41,7 +45,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from fairpanel.simulate._kernels import Panel, group_index
+from fairpanel.simulate._kernels import Panel, gray_zone, group_index
 from fairpanel.simulate._scenario import Scenario
 
 __all__ = ["group_places", "quota_bounds", "quota_select"]
@@ -146,12 +150,17 @@ def quota_select(scenario: Scenario, panel: Panel, keys: F64, u: F64, k: int) ->
         if scenario.quality_bar is None
         else panel.score >= scenario.quality_bar
     )
-    size = np.stack([eligible[:, gi == g].sum(axis=1) for g in range(n_groups)], axis=1)
-    size = size.astype(float)
+    funded = np.zeros((c, n), dtype=bool)
+    if scenario.quota_interval is not None:
+        funded, zone = gray_zone(panel, k, scenario.quota_interval)
+        eligible = eligible & zone
+    per_group = np.stack([gi == g for g in range(n_groups)], axis=1)  # (n, G)
+    size = (eligible.astype(float) @ per_group).astype(float)
+    above = funded.astype(float) @ per_group  # funded per group, counted first
     lo0, hi0 = quota_bounds(scenario)
-    hi = np.minimum(hi0[None, :], size)
-    lo = np.minimum(lo0[None, :], hi)
-    places = np.clip(float(k), lo.sum(axis=1), hi.sum(axis=1))
+    hi = np.clip(hi0[None, :] - above, 0.0, size)
+    lo = np.minimum(np.maximum(lo0[None, :] - above, 0.0), hi)
+    places = np.clip(float(k) - above.sum(axis=1), lo.sum(axis=1), hi.sum(axis=1))
     counts = _counts(group_places(size, lo, hi, places), lo, hi, places, u).astype(np.int64)
     selected = np.zeros((c, n), dtype=bool)
     for g in range(n_groups):  # a loop over groups, not over replicates or submissions
@@ -162,4 +171,4 @@ def quota_select(scenario: Scenario, panel: Panel, keys: F64, u: F64, k: int) ->
         block = np.zeros((c, cols.size), dtype=bool)
         np.put_along_axis(block, order, take, axis=1)
         selected[:, cols] = block & eligible[:, cols]
-    return selected
+    return selected | funded

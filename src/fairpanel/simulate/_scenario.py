@@ -99,6 +99,11 @@ class Scenario:
     quotas : tuple of Quota
         Bounds on how many of each group ``quota-lottery`` selects (rows of a quota
         table over ``group_attribute``; see :mod:`fairpanel.simulate._scenario_quotas`).
+    quota_interval : float or None
+        ``quota-lottery`` draws only in the partial lottery's zone at this rank interval
+        (``allocate --strategy quota-lottery --interval``): the submissions above it are
+        funded outright and count towards the quotas first. None: it draws among every
+        eligible submission.
 
     Examples
     --------
@@ -131,6 +136,7 @@ class Scenario:
     ml_proxy_strength: float = 2.0
     description: str = ""
     quotas: tuple[Quota, ...] = ()
+    quota_interval: float | None = None
 
     # ------------------------------------------------------------------ derived
     @property

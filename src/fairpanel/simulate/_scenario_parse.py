@@ -79,6 +79,7 @@ _TOP_KEYS = (
     "ml_feature_noise_sd",
     "ml_proxy_strength",
     "quotas",
+    "quota_interval",
 )
 
 
@@ -281,6 +282,11 @@ def parse_scenario(data: Any, defaults: Scenario) -> dict[str, Any]:
     interval = _num(data, "partial_lottery_interval", d.partial_lottery_interval)
     if not 0 < interval < 1:
         raise _err(ERR_SHARE.format(value=interval), "partial_lottery_interval")
+    quota_interval = data.get("quota_interval")
+    if quota_interval is not None:
+        quota_interval = _num(data, "quota_interval", 0.5)
+        if not 0 < quota_interval < 1:
+            raise _err(ERR_SHARE.format(value=quota_interval), "quota_interval")
 
     rounding = data.get("rounding", d.rounding)
     if not isinstance(rounding, bool):
@@ -316,4 +322,5 @@ def parse_scenario(data: Any, defaults: Scenario) -> dict[str, Any]:
         "quotas": parse_quotas(
             data.get("quotas"), shares, str(data.get("group_attribute", d.group_attribute))
         ),
+        "quota_interval": quota_interval,
     }
