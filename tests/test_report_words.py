@@ -220,6 +220,12 @@ def test_a_ranking_without_a_lottery_defines_no_lottery_zone(p1_reviews) -> None
     assert "lottery zone" not in terms
     assert {"expected rank", "rank interval"} <= set(terms)
     assert "lottery zone" in [t for t, _ in glossary_for(["ranking"], text="a lottery zone")]
+    # No funding line in the report: the rank interval is defined without one.
+    defined = dict(glossary_for(["ranking"], text="ranks only"))
+    assert "funding line" not in defined["rank interval"]
+    assert (
+        "funding line" in dict(glossary_for(["ranking"], text="the funding line"))["rank interval"]
+    )
 
 
 # ------------------------------------------------------------ no individual ranks

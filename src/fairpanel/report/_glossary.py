@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "GLOSSARY_WORDS", "glossary_for"]
+__all__ = ["GLOSSARY", "GLOSSARY_SECTIONS", "GLOSSARY_SHORT", "GLOSSARY_WORDS", "glossary_for"]
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
     ("submission", "A proposal or an application; its author is the applicant."),
@@ -88,6 +88,15 @@ GLOSSARY_WORDS: Mapping[str, tuple[str, ...]] = {
     "overspecialized": ("overspecializ", "overspecialis"),
 }
 
+#: A definition that speaks of something the report may not have: without the word, the
+#: shorter definition (a ranking with no funding line, as in a distributed review).
+GLOSSARY_SHORT: Mapping[str, tuple[str, str]] = {
+    "rank interval": (
+        "funding line",
+        "The range of ranks a submission could plausibly have (50% and 90% credible intervals).",
+    ),
+}
+
 
 def glossary_for(
     section_ids: Iterable[str], *, text: str | None = None
@@ -100,7 +109,8 @@ def glossary_for(
         The ids of the report's sections.
     text : str, optional
         Everything the sections say (sentences, tables, captions). When given, a term
-        of :data:`GLOSSARY_WORDS` is listed only if one of its words occurs in it.
+        of :data:`GLOSSARY_WORDS` is listed only if one of its words occurs in it, and a
+        term of :data:`GLOSSARY_SHORT` whose word does not occur gets its short definition.
     """
     present = set(section_ids)
     said = None if text is None else text.lower()
@@ -111,4 +121,8 @@ def glossary_for(
         words = GLOSSARY_WORDS.get(term)
         return said is None or words is None or any(w in said for w in words)
 
-    return tuple((t, d) for t, d in GLOSSARY if used(t))
+    def definition(term: str, full: str) -> str:
+        word, short = GLOSSARY_SHORT.get(term, ("", full))
+        return short if said is not None and word and word not in said else full
+
+    return tuple((t, definition(t, d)) for t, d in GLOSSARY if used(t))
