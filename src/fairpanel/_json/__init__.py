@@ -13,19 +13,16 @@ read.
 Layer 1: pandas is imported only inside :func:`table`; numpy and pandas values are
 recognised by what they can do (``item``, ``tolist``), not by their types.
 
-``_write`` holds the way out, ``_read`` the way in; import both from here.
+``_write`` holds the way out, ``_read`` (the file and its stamp) and ``_node`` (the
+typed getters) the way in; import them from here.
 """
 
+from fairpanel._json._node import ERR_MISSING, ERR_TYPE, Kind, Node, table
 from fairpanel._json._read import (
-    ERR_MISSING,
     ERR_SCHEMA_NAME,
     ERR_SCHEMA_VERSION,
-    ERR_TYPE,
-    Kind,
-    Node,
     check_schema,
     read_json,
-    table,
     within,
 )
 from fairpanel._json._write import ERR_KEY, ERR_NOT_JSON, SCHEMA_KEY, jsonable, records, stamp
