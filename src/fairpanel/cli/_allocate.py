@@ -423,7 +423,8 @@ def _write(
     console.print(f"allocation written to {out}", markup=False)
     for name, path in written.items():
         cert = by_panel[name]
-        note = f" ({cert.no_draw_reason})" if getattr(cert, "draw_needed", True) is False else ""
+        # (a quota lottery's certificate has no draw_needed: it always draws a panel)
+        note = "" if getattr(cert, "draw_needed", True) else f" ({cert.no_draw_reason})"
         console.print(
             f"panel {name}: certificate written to {path}{note}", markup=False, soft_wrap=True
         )

@@ -177,7 +177,7 @@ def panel_custody(result: Allocation, seed: str) -> dict[str, Any]:
     that says so, made with that panel's derived seed and places, so each panel's file
     tells what happened there.
     """
-    from fairpanel.lottery import PANEL_CONTEXT, certificate_panel
+    from fairpanel.lottery import certificate_panel, with_panel
     from fairpanel.strategies import Capacity
     from fairpanel.strategies._panels import PANEL_SEED
 
@@ -200,6 +200,5 @@ def panel_custody(result: Allocation, seed: str) -> dict[str, Any]:
         )
         cert = custody(part, None, None, True, PANEL_SEED.format(seed=seed, panel=name))
         assert cert.certificate is not None  # custody writes one when asked to
-        context = {**cert.certificate.context, PANEL_CONTEXT: {"column": column, "name": name}}
-        by_panel[name] = replace(cert.certificate, context=context)
+        by_panel[name] = with_panel(cert.certificate, column, name)
     return by_panel

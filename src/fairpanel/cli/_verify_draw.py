@@ -147,7 +147,7 @@ def _custody(
     columns_file: Path | None,
 ) -> list[str]:
     from fairpanel.io import read_provenance
-    from fairpanel.lottery import certificate_panel
+    from fairpanel.lottery import certificate_panel, of_panel
     from fairpanel.strategies._zone import check_against_allocation, check_against_scores
 
     recorded = read_provenance(path, data)
@@ -159,16 +159,11 @@ def _custody(
         )
         if problem is not None:
             raise fail(problem)
-        panel = certificate_panel(cert.context)
-        if panel is None:
-            lines.append(OK_ALLOCATION.format(alloc=allocation, rows=""))
-        else:  # a panel's draw, checked against that panel's rows
-            column, name = panel
-            lines.append(
-                OK_ALLOCATION.format(
-                    alloc=f"panel {name} of {allocation}", rows=f"rows with {column} = {name}: "
-                )
-            )
+        panel = certificate_panel(cert.context)  # a panel's draw: checked on its rows
+        rows = "" if panel is None else f"rows with {panel[0]} = {panel[1]}: "
+        lines.append(
+            OK_ALLOCATION.format(alloc=of_panel(cert.context, str(allocation)), rows=rows)
+        )
     if scores is not None:
         problem, note = check_against_scores(
             cert, recorded, existing_file(scores), rename=column_map.renames("scores")

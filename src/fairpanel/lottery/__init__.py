@@ -26,7 +26,7 @@ from fairpanel.lottery._draw import (
     entrant_uniform,
     input_checksum,
 )
-from fairpanel.lottery._panel import PANEL_CONTEXT, certificate_panel
+from fairpanel.lottery._panel import PANEL_CONTEXT, certificate_panel, of_panel, with_panel
 from fairpanel.lottery._probability import inclusion_probabilities
 from fairpanel.lottery._quota_draw import QUOTA_ALGORITHM, QuotaDrawCertificate, draw_panel
 from fairpanel.lottery._quota_grid import PanelDistribution
@@ -70,6 +70,8 @@ __all__ = [
     "is_panel_certificate",
     "maximin_distribution",
     "no_draw_certificate",
+    "of_panel",
     "verify_certificate",
     "verify_quota_certificate",
+    "with_panel",
 ]

@@ -38,7 +38,6 @@ ERR_WEIGHT_RATIO = (
 )
 ERR_NOT_A_CERTIFICATE = "not a draw certificate: {problem}"
 
-
 NO_DRAW_FEWER = (
     "no draw was needed: {funded} submission{s} competed for {places} places "
     "(the quality bar and eligibility left fewer than the places), so all were funded"

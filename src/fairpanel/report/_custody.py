@@ -29,9 +29,9 @@ from fairpanel.io import FileRecord, RecordedProvenance, read_provenance
 from fairpanel.io._checksum import sha256_file
 from fairpanel.lottery import (
     DrawCertificate,
-    certificate_panel,
     check_work,
     is_panel_certificate,
+    of_panel,
     verify_certificate,
 )
 from fairpanel.strategies._zone import check_against_allocation, check_against_scores
@@ -250,8 +250,7 @@ def _certificate(
         for alloc in allocations:
             problem = check_against_allocation(cert, rec, alloc)
             if problem is None:
-                panel = certificate_panel(cert.context)
-                of = alloc.name if panel is None else f"panel {panel[1]} of {alloc.name}"
+                of = of_panel(cert.context, alloc.name)
                 checks.append((f"{path.name} is the draw of {of}", "verified"))
                 argv += ["--allocation", str(alloc)]
                 break

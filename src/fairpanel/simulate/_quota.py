@@ -34,8 +34,8 @@ reaches ``quality_bar``. With the scenario's ``quota_interval`` they are the par
 lottery's zone at that interval (:func:`~fairpanel.simulate._kernels.gray_zone`), as
 ``allocate --strategy quota-lottery --interval`` draws: the submissions above the zone
 are funded outright and count towards the quotas first, so each group's bounds in the
-draw are its bounds less its funded (at least 0), and the places are those left. A replicate with fewer eligible members of a group than its
-minimum takes all of them (a minimum cannot be met from submissions that may not be
+draw are its bounds less its funded (at least 0), and the places are those left. A
+replicate with fewer eligible members of a group than its minimum takes all of them (a minimum cannot be met from submissions that may not be
 selected), and places a group cannot fill under its maximum stay empty, as ``lottery``
 leaves them empty when too few are eligible.
 """
@@ -155,7 +155,7 @@ def quota_select(scenario: Scenario, panel: Panel, keys: F64, u: F64, k: int) ->
         funded, zone = gray_zone(panel, k, scenario.quota_interval)
         eligible = eligible & zone
     per_group = np.stack([gi == g for g in range(n_groups)], axis=1)  # (n, G)
-    size = (eligible.astype(float) @ per_group).astype(float)
+    size = eligible.astype(float) @ per_group
     above = funded.astype(float) @ per_group  # funded per group, counted first
     lo0, hi0 = quota_bounds(scenario)
     hi = np.clip(hi0[None, :] - above, 0.0, size)

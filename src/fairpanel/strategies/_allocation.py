@@ -280,8 +280,8 @@ class Allocation:
 
         ``{"strategy", "seed", "capacity", "params", "n_selected", "expected_selected",
         "tiers", "no_quality_bar", "unfilled", "allocations": [one record per row of the
-        table], "certificate", "panel_certificates"}``; a parameter that is an object (a rubric) is recorded by
-        its name. ``unfilled`` is null when every place was filled, else ``{"places",
+        table], "certificate", "panel_certificates"}``; a parameter that is an object (a
+        rubric) is recorded by its name. ``unfilled`` is null when every place was filled, else ``{"places",
         "filled", "unfilled", "reason"}``.
         """
         return {

@@ -10,23 +10,17 @@ the others.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Final
 
 import pandas as pd
 
 from fairpanel._errors import FairpanelInputError
 from fairpanel._seed import Seed, seed_text
-from fairpanel.lottery import PANEL_CONTEXT
+from fairpanel.lottery import with_panel
 from fairpanel.strategies._allocation import Allocation, Capacity
 from fairpanel.strategies._base import Strategy
 
-__all__ = [
-    "ERR_NO_CAPACITY",
-    "ERR_NO_PANEL_COLUMN",
-    "PANEL_SEED",
-    "allocate_by_panel",
-]
+__all__ = ["ERR_NO_CAPACITY", "ERR_NO_PANEL_COLUMN", "PANEL_SEED", "allocate_by_panel"]
 
 ERR_NO_PANEL_COLUMN = (
     "the scores have no column '{column}': score with --panel-col {column} (or name the "
@@ -105,13 +99,7 @@ def allocate_by_panel(
             seed=PANEL_SEED.format(seed=seed_text(seed), panel=name),
         )
     certificates = {
-        name: replace(
-            alloc.certificate,
-            context={
-                **alloc.certificate.context,
-                PANEL_CONTEXT: {"column": panel_col, "name": name},
-            },
-        )
+        name: with_panel(alloc.certificate, panel_col, name)
         for name, alloc in parts.items()
         if alloc.certificate is not None
     }
