@@ -112,10 +112,14 @@ def test_a_panel_certificate_against_another_panels_rows_fails(tmp_path: Path) -
 def test_a_panel_without_a_draw_gets_a_certificate_saying_so(tmp_path: Path) -> None:
     code, output = _allocate(tmp_path, "--seed", "s", "--out", str(tmp_path / "a.csv"),
                              "--certificate", str(tmp_path / "draw.json"),
-                             caps="one,3\ntwo,0")  # fmt: skip
+                             "--json", str(tmp_path / "a.json"), caps="one,3\ntwo,0")  # fmt: skip
     assert code == 0, output
     data = json.loads((tmp_path / "draw.two.json").read_text("utf-8"))
     assert data["draw_needed"] is False
+    # The allocation's JSON holds the certificates as published (the no-draw one too).
+    published = json.loads((tmp_path / "a.json").read_text("utf-8"))["panel_certificates"]
+    assert sorted(published) == ["one", "two"]
+    assert published["two"]["draw_needed"] is False
     assert data["seed"] == "s / panel two"
     check = runner.invoke(app, ["verify-draw", str(tmp_path / "draw.two.json"),
                                 "--allocation", str(tmp_path / "a.csv")])  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -404,6 +405,8 @@ def _write(
 
     by_panel = panel_custody(result, result.seed) if panel_paths else {}
     written = {name: path for name, path in (panel_paths or {}).items() if name in by_panel}
+    if by_panel:  # the JSON carries the certificates published beside it, as published
+        result = replace(result, panel_certificates=by_panel)
 
     with outputs:
         outputs.write_frame(out, result.table, raw=raw_csv)
