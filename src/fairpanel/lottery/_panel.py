@@ -65,6 +65,17 @@ def with_panel(certificate: C, column: str, name: str) -> C:
 def of_panel(context: Mapping[str, Any], allocation: str) -> str:
     """Name what a certificate is the draw of: ``"panel one of alloc.csv"`` or ``"alloc.csv"``.
 
+    Parameters
+    ----------
+    context : mapping
+        The certificate's ``context``.
+    allocation : str
+        The allocation's name as the reader sees it (a file name).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> of_panel({"panel": {"column": "section", "name": "one"}}, "alloc.csv")
